@@ -1,0 +1,74 @@
+"""The state shared by the generator steps while one demo is built.
+
+Steps run in order (see `lucky.demo.generate.STEPS`); each yields finished tables and leaves on
+the world what later steps need (orders for production, items for stock consumption, ...).
+Every step draws from its own random stream, so changing one step never reshuffles another.
+"""
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass, field
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+START = date(2025, 6, 30)   # first store opens
+END = date(2026, 2, 14)     # the report's as-of date (last business day in the data)
+TENANT = "LKUS"             # the one configured tenant of Luckin US
+
+
+def empty_truth() -> dict:
+    """The truth file's shape (issue 2): natural ids of every planted defect."""
+    return {
+        "tax": {"missing_tax": [], "wrong_rate": []},
+        "reconciliation": {"missing_payment": [], "orphan_payment": [], "amount_mismatch": [],
+                           "duplicate_charge": [], "missing_income_bill": []},
+        "tenant": {"currency_mismatch": [], "unknown_tenant": []},
+        "anomalies": [],            # {shop_id, date (store-local YYYY-MM-DD), metric}
+        "iot": {"degraded": []},
+        "forecast": {"biased": []},  # [shop_id, sku_code]
+        "experiments": {"lift": [], "null": []},
+        "churn": {"churned": []},
+    }
+
+
+@dataclass
+class World:
+    """Parameters of the build plus the frames later steps read.
+
+    Frames (set by the step named in brackets; columns are the source table's unless noted):
+    - shops [catalog]: t_shop_info rows
+    - products [catalog]: t_commodity_base_info rows (+ `price` list price, `weight` popularity)
+    - skus [catalog]: spu_code, sku_code, sku_name, price (sale variants of each product)
+    - goods [catalog]: t_mdm_goods rows; recipes [catalog]: t_formula_spu rows
+    - users [users]: t_user (CRM) rows
+    - orders [orders]: t_order rows + `local_date` (store-local business day, datetime64[D])
+    - items [orders]: t_order_item rows
+    - trades [payments]: t_trade rows
+    - devices [iot]: t_device rows
+    """
+
+    scale: float = 1.0
+    seed: int = 0
+    bulk: float = 0.1
+    frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    truth: dict = field(default_factory=empty_truth)
+
+    def rng(self, step: str) -> np.random.Generator:
+        """An independent, reproducible random stream per step and seed."""
+        return np.random.default_rng([self.seed, zlib.crc32(step.encode())])
+
+    def n(self, full_size: float, minimum: int = 1) -> int:
+        """A row count that scales with `--scale`."""
+        return max(minimum, int(round(full_size * self.scale)))
+
+    def n_bulk(self, full_size: float, minimum: int = 1) -> int:
+        """A row count for the huge tables, which scale with `--scale` times `--bulk`."""
+        return max(minimum, int(round(full_size * self.scale * self.bulk)))
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        frames = self.__dict__.get("frames", {})
+        if name in frames:
+            return frames[name]
+        raise AttributeError(f"world has no frame '{name}' yet (steps run in order)")

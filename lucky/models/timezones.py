@@ -1,0 +1,62 @@
+"""The one definition of a day: the store-local business day from `t_shop_info.time_zone`.
+
+Sources store UTC. Every "daily" figure in Lucky converts with these functions, so the
+reconciliation, the briefing and the anomaly feed all agree on which day an order belongs to.
+"""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import pandas as pd
+
+
+def known_zone(name: object) -> bool:
+    """True for an IANA time zone name this machine knows."""
+    if not isinstance(name, str) or not name:
+        return False
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def to_local(ts_utc: pd.Series, zones: pd.Series) -> pd.Series:
+    """Naive UTC timestamps -> naive store-local timestamps; NaT where the zone is NULL/unknown."""
+    ts = pd.to_datetime(ts_utc)
+    out = pd.Series(pd.NaT, index=ts.index, dtype="datetime64[ns]")
+    zones = zones.reindex(ts.index)
+    for zone in zones.dropna().unique():
+        if not known_zone(zone):
+            continue
+        mask = zones == zone
+        local = ts[mask].dt.tz_localize("UTC").dt.tz_convert(zone).dt.tz_localize(None)
+        out.loc[mask] = local.astype("datetime64[ns]")
+    return out
+
+
+def business_day(ts_utc: pd.Series, zones: pd.Series) -> pd.Series:
+    """The store-local calendar day (datetime64, midnight) of each UTC timestamp."""
+    return to_local(ts_utc, zones).dt.normalize()
+
+
+def utc_bounds(start, end) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """UTC window covering local days start..end (inclusive) in any zone (UTC-12 to UTC+14).
+
+    Used to push a date filter to the source before the exact local-day filter in pandas.
+    """
+    lo = pd.Timestamp(start) - pd.Timedelta(hours=15)
+    hi = pd.Timestamp(end) + pd.Timedelta(days=1, hours=15)
+    return lo, hi
+
+
+def localize(frame: pd.DataFrame, shops: pd.DataFrame, ts_col: str = "utc_time") -> pd.DataFrame:
+    """Add `local_time` and `business_date` to rows keyed by shop_id, from the shop's time zone.
+
+    Rows whose shop has a NULL or unknown zone keep NaT; callers report them instead of guessing.
+    """
+    zones = frame["shop_id"].map(shops.set_index("shop_id")["time_zone"])
+    out = frame.copy()
+    out["local_time"] = to_local(out[ts_col], zones)
+    out["business_date"] = out["local_time"].dt.normalize()
+    return out

@@ -1,0 +1,26 @@
+"""Stores (`luckyus_opshop.t_shop_info`): the dimension every tool joins to in pandas."""
+from __future__ import annotations
+
+import pandas as pd
+
+from lucky import sources
+
+DB = "luckyus_opshop"
+
+
+def shops() -> pd.DataFrame:
+    """Every shop row, production and test, with its time zone and currency."""
+    return sources.read(DB, """
+        SELECT id AS shop_id, shop_no, shop_name, tenant, status, operation_mode, time_zone,
+               address, location_longitude AS lon, location_latitude AS lat,
+               set_up_time, internal, test_flag, currency_code,
+               country_name, administrative_area_name, locality_name
+        FROM luckyus_opshop.t_shop_info
+        ORDER BY id""")
+
+
+def trading_shops(currency: str = "USD") -> pd.DataFrame:
+    """Real (not test, not internal) shops that trade in `currency`."""
+    df = shops()
+    keep = (df["test_flag"].fillna(0) == 0) & (df["internal"].fillna(0) == 0) & (df["currency_code"] == currency)
+    return df[keep].reset_index(drop=True)
