@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,168 @@ def build_demo(tmp_path):
         build(str(path), scale=scale, seed=seed, truth=truth, **kw)
         return path, json.loads(truth.read_text())
     return _build
+
+
+# ----------------------------------------------------------------- the demo on the servers
+PARITY_POSTGRES_DB = "lucky_test"
+
+
+def _server_demo(url: str) -> str:
+    """`url` holding the parity demo (scale 0.01, seed 0, current generator code).
+
+    The server's schema names are fixed, so every test session shares one build: it is rebuilt
+    (with replace) only when its recorded scale, seed, bulk or code fingerprint differ, under a
+    lock so concurrent sessions on this machine do not build at once. LUCKY_TEST_REBUILD=1 forces it.
+    """
+    import fcntl
+    import tempfile
+
+    from lucky import sources
+    from lucky.demo.build import build, code_fingerprint
+
+    lock_path = Path(tempfile.gettempdir()) / "lucky-test-server-demo.lock"
+    with open(lock_path, "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        meta = sources.demo_meta(url)
+        wanted = {"scale": TEST_SCALE, "seed": 0, "bulk": 0.1, "code": code_fingerprint()}
+        if os.environ.get("LUCKY_TEST_REBUILD") == "1" or meta is None or any(
+                meta.get(k) != v for k, v in wanted.items()):
+            build(url, scale=TEST_SCALE, seed=0, replace=True)
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    return url
+
+
+@pytest.fixture(scope="session")
+def mariadb_demo(mariadb_url) -> str:
+    """MariaDB holding the parity demo (databases luckyus_* on the local dev server)."""
+    return _server_demo(mariadb_url)
+
+
+@pytest.fixture(scope="session")
+def postgres_demo(postgres_url) -> str:
+    """PostgreSQL database `lucky_test` holding the parity demo (one schema per source)."""
+    from sqlalchemy.engine import make_url
+
+    return _server_demo(make_url(postgres_url).set(database=PARITY_POSTGRES_DB)
+                        .render_as_string(hide_password=False))
+
+
+# ----------------------------------------------------------------- every public query function
+def _query_calls() -> list:
+    """(id, function, kwargs) for each public function of lucky/queries/*.py.
+
+    Each function is called with its defaults, then with each parameter set of PARAM_SETS whose
+    names it takes; a module may add its own cases as `EXAMPLES = {"fn": [{...}, ...]}`.
+    Values that depend on the data (store ids) are `Lazy` and resolved against the backend.
+    """
+    import importlib
+    import inspect
+    import pkgutil
+
+    import lucky.queries
+
+    calls = []
+    for info in sorted(pkgutil.iter_modules(lucky.queries.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"lucky.queries.{info.name}")
+        examples = getattr(module, "EXAMPLES", {})
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            if name.startswith("_") or fn.__module__ != module.__name__:
+                continue
+            params = inspect.signature(fn).parameters
+            required = {p for p, v in params.items() if v.default is inspect.Parameter.empty
+                        and v.kind in (v.POSITIONAL_OR_KEYWORD, v.KEYWORD_ONLY)}
+            cases = [] if required else [{}]
+            for values in PARAM_SETS:
+                case = {p: _by_type(v, params[p].annotation) for p, v in values.items() if p in params}
+                if case and required <= set(case) and case not in cases:
+                    cases.append(case)
+            cases += [c for c in examples.get(name, []) if c not in cases]
+            if not cases:
+                calls.append((f"{info.name}.{name}[no-args-for-{'-'.join(sorted(required))}]", fn, None))
+            for i, case in enumerate(cases):
+                calls.append((f"{info.name}.{name}[{i}]", fn, case))
+    return calls
+
+
+def _by_type(value, annotation):
+    """A `ByType` value picked by the parameter's annotation (`shops` is a frame or store ids)."""
+    if not isinstance(value, ByType):
+        return value
+    text = str(annotation)
+    return next((v for k, v in value.options.items() if k in text), value.options["default"])
+
+
+class ByType:
+    """Values of one parameter name that differ by annotation: {"DataFrame": ..., "default": ...}."""
+
+    def __init__(self, **options):
+        self.options = options
+
+
+class Lazy:
+    """A parameter value computed from the backend under test (e.g. two real store ids)."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __repr__(self) -> str:
+        return f"Lazy({self.fn.__name__})"
+
+
+def _two_stores() -> tuple[int, ...]:
+    from lucky.queries.shops import trading_shops
+    return tuple(int(s) for s in trading_shops("USD")["shop_id"].head(2))
+
+
+def _one_store() -> int:
+    return _two_stores()[0]
+
+
+def _shops():
+    from lucky.queries.shops import shops
+    return shops()
+
+
+def _some_order_nos() -> list[str]:
+    from lucky import sources
+    df = sources.read("luckyus_sales_order", "SELECT order_no FROM luckyus_sales_order.t_order "
+                      "WHERE status = 90 ORDER BY order_no LIMIT 7")
+    return [str(x) for x in df["order_no"]]
+
+
+def _windows() -> list:
+    return [(_two_stores(), datetime(2026, 2, 1, 5), datetime(2026, 2, 15, 5))]
+
+
+#: Values by parameter name for the query functions (a name missing here and without a default
+#: makes its function skip with the name in the test id: add it here or to the module's EXAMPLES).
+PARAM_SETS: list[dict] = [
+    {"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": Lazy(_two_stores),
+     "shops": ByType(DataFrame=Lazy(_shops), default=Lazy(_two_stores)),
+     "shop_ids": Lazy(_two_stores), "shop_id": Lazy(_one_store), "currency": "USD", "statuses": (0, 70, 90), "database": "luckyus_sales_order",
+     "db": "luckyus_sales_order", "table": "t_order", "windows": Lazy(_windows), "limit": 5,
+     "as_of": date(2026, 2, 14), "day": date(2026, 2, 14), "lo": datetime(2026, 2, 1, 5),
+     "hi": datetime(2026, 2, 15, 5), "edges": [4, 5, 10], "k": 2, "rate": 0.08875,
+     "order_nos": Lazy(_some_order_nos), "zone": "America/New_York", "h": None,
+     "column": "create_time"},
+    {"start": date(2025, 12, 24), "end": date(2026, 1, 2), "stores": (), "shops": ByType(DataFrame=Lazy(_shops), default=()),
+     "shop_ids": Lazy(_two_stores), "shop_id": Lazy(_one_store), "currency": "NZD",
+     "statuses": (90,), "database": "luckyus_opshop", "db": "luckyus_sales_payment",
+     "table": "t_trade", "windows": Lazy(_windows), "limit": 15, "day": date(2026, 1, 1),
+     "lo": datetime(2025, 12, 31, 10), "hi": datetime(2026, 1, 1, 10), "edges": [5], "k": 1,
+     "rate": 0.05, "order_nos": [], "zone": "Pacific/Rarotonga", "column": "pay_time"},
+]
+
+
+def resolve_lazy(kwargs: dict) -> dict:
+    return {k: (v.fn() if isinstance(v, Lazy) else v) for k, v in kwargs.items()}
+
+
+QUERY_CALLS = _query_calls()
+
+
+def pytest_generate_tests(metafunc):
+    """Tests taking `query_call` run once per (query function, parameter set)."""
+    if "query_call" in metafunc.fixturenames:
+        metafunc.parametrize("query_call", [c[1:] for c in QUERY_CALLS],
+                             ids=[c[0] for c in QUERY_CALLS])

@@ -60,3 +60,21 @@ def localize(frame: pd.DataFrame, shops: pd.DataFrame, ts_col: str = "utc_time")
     out["local_time"] = to_local(out[ts_col], zones)
     out["business_date"] = out["local_time"].dt.normalize()
     return out
+
+
+def midnight_hours(zones, start=None, end=None) -> list[int]:
+    """UTC hours (0-23) at which a local business day starts in any of `zones` between start and
+    end (default: the demo's span and a year around it), always including 0.
+
+    Grouping a source table by UTC date and by the day part between consecutive edges keeps every
+    part inside one local day for every one of these zones (whole-hour offsets), so a query can
+    aggregate at the source with a handful of parts per day instead of 24 hours.
+    """
+    lo = pd.Timestamp(start or "2025-01-01") - pd.Timedelta(days=1)
+    hi = pd.Timestamp(end or "2026-12-31") + pd.Timedelta(days=2)
+    days = pd.date_range(lo.normalize(), hi.normalize(), freq="D")
+    edges = {0}
+    for zone in {z for z in zones if known_zone(z)}:
+        local_midnights = days.tz_localize(zone, nonexistent="shift_forward", ambiguous=False)
+        edges.update(int(h) for h in local_midnights.tz_convert("UTC").hour.unique())
+    return sorted(edges)

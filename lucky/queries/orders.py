@@ -61,3 +61,15 @@ def per_store(currency: str | None = None) -> pd.DataFrame:
         WHERE status = {COMPLETED}{where}
         GROUP BY shop_id, currency_code
         ORDER BY orders DESC""", params)
+
+
+def by_type(currency: str | None = None) -> pd.DataFrame:
+    """Orders of every status per order_type (1 pickup, 2 delivery) and currency: order_type,
+    currency_code, orders. Used by the landscape's delivery-address check."""
+    where, params = "", {}
+    if currency:
+        where, params = " WHERE currency_code = :currency", {"currency": currency}
+    return sources.read(DB, f"""
+        SELECT order_type, currency_code, COUNT(*) AS orders
+        FROM luckyus_sales_order.t_order{where}
+        GROUP BY order_type, currency_code""", params)

@@ -1,12 +1,301 @@
-"""Generator step 'stock' (placeholder until written; see lucky/demo/generate.py)."""
+"""Generator step 'stock': stock positions and the seven weekday change tables (luckyus_scm_shopstock).
+
+Sale consumption follows sales through the recipes: for every store-day and goods, the change
+rows of type 1 add up to Σ (completed items sold that store-local day × t_formula_spu quantity),
+within ±3% (normal measurement variance, σ ≈ 0.8%), posted in several rows through the day.
+Receipts (type 2) arrive every 2–3 days before opening and bring each goods back to its
+order-up-to level; waste (3) at close; weekly stocktake adjustments (4) on Mondays. Shops also
+stock non-recipe supplies (cleaning, packaging, parts), as many as make t_shop_goods_stock
+n(150K) daily positions; their usage is counted at the Monday stocktake (type 4). Every row's
+before_qty + change_qty = after_qty, and the chain runs on across the seven tables.
+`t_shop_goods_stock_change_<wd>` holds the changes whose business_date falls on that weekday.
+
+Planted: inventory shrink. On a few store-days, sale consumption of many goods exceeds the
+recipe-implied usage by 20–45%. Truth: anomalies with metric 'inventory_shrink'.
+
+Leaves `stock_daily` (shop_id, goods_code, business_date, sold_qty, theoretical, consumption)
+for the replenishment step.
+"""
 from __future__ import annotations
 
 from typing import Iterator
 
+import numpy as np
 import pandas as pd
 
-from lucky.demo.world import World
+from lucky.demo.gen.production import active_recipes, const, text, with_ids
+from lucky.demo.schema import WEEKDAYS
+from lucky.demo.world import END, START, TENANT, World
+
+DB = "luckyus_scm_shopstock"
+N_POSITIONS, N_CHANGES_PER_TABLE = 150_000, 1_050_000
+N_SHRINK_DAYS = 6
+SUPPLY_CATEGORIES = ("Cleaning", "Packaging", "Equipment Parts", "Consumable")
+CHUNK = 400_000
+DAY = 86400
+
+
+def _days() -> pd.DatetimeIndex:
+    return pd.date_range(START, END, freq="D")
+
+
+def theoretical_usage(world: World) -> pd.DataFrame:
+    """Σ completed items sold × recipe quantity per shop, goods and store-local day.
+
+    Items join their recipe by sku_code; items whose sku has no recipe use their spu's recipe
+    (the first sku of the spu that has one). Returns shop_id, goods_code, local_date, sold, usage.
+    """
+    o, it = world.orders, world.items
+    pos = pd.Index(o["id"]).get_indexer(it["order_id"])
+    ok = pos >= 0
+    done = np.zeros(len(it), bool)
+    done[ok] = o["status"].to_numpy()[pos[ok]] == 90
+    it = it[done]
+    pos = pos[done]
+    qty = it["quantity"].fillna(1).to_numpy(dtype="float64") if "quantity" in it else np.ones(len(it))
+    sold = pd.DataFrame({"shop_id": o["shop_id"].to_numpy()[pos], "local_date": o["local_date"].to_numpy()[pos],
+                         "sku_code": it["sku_code"].to_numpy(), "spu_code": it["spu_code"].to_numpy(), "qty": qty})
+    sold = sold.groupby(["shop_id", "local_date", "sku_code", "spu_code"], as_index=False, sort=False)["qty"].sum()
+    r = active_recipes(world)
+    by_sku = r[r["sku_code"].notna()][["sku_code", "goods_code", "quantity"]] if "sku_code" in r else r.iloc[:0]
+    has = sold["sku_code"].isin(by_sku["sku_code"].unique())
+    first_sku = by_sku.drop_duplicates("sku_code").merge(r[["sku_code", "spu_code"]].drop_duplicates("sku_code"))
+    spu_recipe = r[r["sku_code"].isin(first_sku.drop_duplicates("spu_code")["sku_code"].unique())] if len(first_sku) else r
+    spu_recipe = spu_recipe[["spu_code", "goods_code", "quantity"]]
+    a = sold[has].merge(by_sku, on="sku_code")
+    b = sold[~has].merge(spu_recipe, on="spu_code")
+    u = pd.concat([a, b], ignore_index=True)
+    u["usage"] = u["qty"] * u["quantity"].astype(float)
+    return u.groupby(["shop_id", "goods_code", "local_date"], as_index=False).agg(
+        sold=("qty", "sum"), usage=("usage", "sum"))
+
+
+class Ledger:
+    """Dense (pair × day) matrices of one shop-goods pair per row: the whole stock history."""
+
+    def __init__(self, world: World, usage: pd.DataFrame, rng: np.random.Generator):
+        self.world, self.rng = world, rng
+        self.days = _days()
+        pairs = usage[["shop_id", "goods_code"]].drop_duplicates()
+        pairs = pd.concat([pairs, self._supplies(usage)], ignore_index=True)
+        self.pairs = pairs.sort_values(["shop_id", "goods_code"]).reset_index(drop=True)
+        self.supply = ~self.pairs["goods_code"].isin(usage["goods_code"].unique()).to_numpy()
+        pi = pd.MultiIndex.from_frame(self.pairs).get_indexer(pd.MultiIndex.from_frame(usage[["shop_id", "goods_code"]]))
+        di = self.days.get_indexer(pd.to_datetime(usage["local_date"]))
+        ok = di >= 0
+        shape = (len(self.pairs), len(self.days))
+        self.T = np.zeros(shape)
+        self.sold = np.zeros(shape)
+        np.add.at(self.T, (pi[ok], di[ok]), usage["usage"].to_numpy()[ok])
+        np.add.at(self.sold, (pi[ok], di[ok]), usage["sold"].to_numpy()[ok])
+        shop = self.pairs["shop_id"].to_numpy()
+        first = pd.Series(di[ok]).groupby(usage["shop_id"].to_numpy()[ok]).min()
+        self.open_day = pd.Series(shop).map(first).to_numpy()
+        self.open = np.arange(len(self.days))[None, :] >= self.open_day[:, None]
+
+    def _supplies(self, usage: pd.DataFrame) -> pd.DataFrame:
+        """Non-recipe supplies (cleaning, packaging, parts) every shop also stocks, as many as
+        the positions table needs to reach n(150K) daily positions."""
+        open_days = usage.groupby("shop_id")["local_date"].min().map(
+            lambda d: (pd.Timestamp(END) - pd.Timestamp(d)).days + 1)
+        grid = usage.groupby("shop_id")["goods_code"].nunique().mul(open_days).sum()
+        short = self.world.n(N_POSITIONS) - grid
+        if short <= 0:
+            return pd.DataFrame(columns=["shop_id", "goods_code"])
+        g = self.world.goods
+        pool = g[~g["goods_code"].isin(usage["goods_code"].unique())]
+        if "status" in pool:
+            pool = pool[pool["status"] == 1]
+        if "category_name" in pool:
+            pool = pool[pool["category_name"].isin(SUPPLY_CATEGORIES)]
+        k = min(len(pool), int(np.ceil(short / open_days.sum())))
+        codes = pool["goods_code"].sample(k, random_state=int(self.rng.integers(1 << 31))).to_numpy()
+        return pd.DataFrame({"shop_id": np.repeat(open_days.index.to_numpy(), k),
+                             "goods_code": np.tile(codes, len(open_days))})
+
+    def consumption(self) -> None:
+        """Actual consumption: theoretical × (1 + small variance), plus planted shrink."""
+        rng, T = self.rng, self.T
+        noise = np.clip(rng.normal(0, 0.008, T.shape), -0.03, 0.03)
+        self.A = np.round(T * (1 + noise), 4)
+        codes, shops = pd.factorize(self.pairs["shop_id"])
+        busy = np.zeros((len(shops), T.shape[1]))
+        np.add.at(busy, codes, (T > 0).astype(float))
+        late = (np.arange(T.shape[1]) >= 30)[None, :]
+        cut = np.quantile(busy[busy > 0], 0.5)
+        si, dd = np.nonzero((busy >= cut) & (busy > 0) & late)
+        pool = list(zip(shops[si], dd))
+        pick = rng.choice(len(pool), min(N_SHRINK_DAYS, len(pool)), replace=False)
+        for k in pick:
+            shop, d = pool[k]
+            rows = np.flatnonzero((self.pairs["shop_id"].to_numpy() == shop) & (T[:, d] > 0))
+            hit = rows[rng.random(len(rows)) < 0.85]
+            if len(hit) == 0:
+                hit = rows
+            self.A[hit, d] = np.round(T[hit, d] * rng.uniform(1.2, 1.45, len(hit)), 4)
+            self.world.truth["anomalies"].append({"shop_id": int(shop), "date": self.days[d].strftime("%Y-%m-%d"),
+                                                  "metric": "inventory_shrink"})
+
+    def flows(self) -> None:
+        """Waste, stocktake adjustments, receipts (order-up-to) and the end-of-day stock."""
+        rng, A = self.rng, self.A
+        avg = A.sum(axis=1) / np.maximum(self.open.sum(axis=1), 1)
+        perish = self._perishable()
+        p_waste = np.where(perish, 0.25, 0.03)[:, None]
+        self.W = np.where(self.open & (rng.random(A.shape) < p_waste),
+                          np.round(avg[:, None] * rng.uniform(0.01, 0.05, A.shape), 4), 0.0)
+        monday = (self.days.day_of_week == 0)[None, :]
+        counted = avg[:, None] * 7 * rng.normal(0, 0.004, A.shape)
+        issued = -np.round(rng.lognormal(1.5, 0.6, len(A))[:, None] * 7 * rng.uniform(0.8, 1.2, A.shape))
+        self.J = np.where(self.open & monday, np.round(np.where(self.supply[:, None], issued, counted), 4), 0.0)
+        shop_codes = pd.factorize(self.pairs["shop_id"])[0]
+        every = rng.integers(2, 4, shop_codes.max() + 1)[shop_codes]
+        offset = rng.integers(0, 3, shop_codes.max() + 1)[shop_codes]
+        d = np.arange(len(self.days))[None, :]
+        since_open = d - self.open_day[:, None]
+        self.delivery = self.open & ((since_open == 0) | ((since_open + offset[:, None]) % every[:, None] == 0))
+        out = A + self.W - self.J
+        window = np.zeros_like(out)
+        for k in range(4):  # the most that leaves between two deliveries (at most 3 days apart)
+            window[:, k:] += out[:, : out.shape[1] - k]
+        self.S = np.round(np.maximum(window.max(axis=1) * 1.3, avg * 3) + 1, 0)
+        self.R = np.zeros_like(out)
+        self.E = np.zeros_like(out)
+        prev = np.zeros(len(self.pairs))
+        for j in range(out.shape[1]):  # one vector step per day: receipts depend on yesterday
+            r = np.where(self.delivery[:, j], np.maximum(self.S - prev, 0), 0.0)
+            self.R[:, j] = np.round(r, 4)
+            prev = np.round(prev + self.R[:, j] - out[:, j], 4)
+            self.E[:, j] = prev
+
+    def _perishable(self) -> np.ndarray:
+        g = self.world.goods.set_index("goods_code")
+        life = self.pairs["goods_code"].map(g["shelf_life_days"]) if "shelf_life_days" in g else None
+        if life is None:
+            return np.zeros(len(self.pairs), bool)
+        return life.fillna(365).to_numpy() <= 10
+
+
+def _pieces(L: Ledger, cells: tuple[np.ndarray, np.ndarray], target: int, rng) -> np.ndarray:
+    """Sale-consumption rows per cell: one per cell with usage, the rest spread ∝ items sold."""
+    pi, di = cells
+    use = L.A[pi, di] > 0
+    base = int(use.sum() + (L.R[pi, di] > 0).sum() + (L.W[pi, di] > 0).sum() + (L.J[pi, di] != 0).sum())
+    extra = max(target - base, 0)
+    w = np.where(use, L.sold[pi, di], 0.0)
+    share = extra * w / max(w.sum(), 1e-9)
+    m = np.floor(share) + (rng.random(len(share)) < share - np.floor(share))
+    return np.where(use, 1 + m, 0).astype("int64")
+
+
+def _weekday_rows(L: Ledger, wd: int, target: int, zones: pd.Series, rng) -> pd.DataFrame:
+    """All change rows dated on weekday wd (0 = Monday), in (pair, time) order."""
+    di_all = np.flatnonzero(L.days.day_of_week == wd)
+    pi, di = np.nonzero(L.open[:, di_all])
+    di = di_all[di]
+    m = _pieces(L, (pi, di), target, rng)
+    r = (L.R[pi, di] > 0).astype("int64")
+    w = (L.W[pi, di] > 0).astype("int64")
+    j = (L.J[pi, di] != 0).astype("int64")
+    n_cell = r + m + w + j
+    keep = n_cell > 0
+    pi, di, m, r, w, j, n_cell = (a[keep] for a in (pi, di, m, r, w, j, n_cell))
+    cell = np.repeat(np.arange(len(pi)), n_cell)
+    start = np.cumsum(n_cell) - n_cell
+    k = np.arange(len(cell)) - start[cell]
+    kind = np.where(k < r[cell], 2, np.where(k < (r + m)[cell], 1, np.where(k < (r + m + w)[cell], 3, 4))).astype("int16")
+    # sale pieces: random shares of the day's consumption at increasing times through the day
+    sale = kind == 1
+    e = rng.exponential(1.0, len(cell))
+    e_sale = np.where(sale, e, 0.0)
+    tot = np.bincount(cell, weights=e_sale, minlength=len(pi))
+    csum = np.cumsum(e_sale)
+    within = csum - (csum[start] - e_sale[start])[cell]
+    frac = within / np.maximum(tot[cell], 1e-12)
+    A = L.A[pi, di]
+    change = np.where(sale, -np.round(A[cell] * e_sale / np.maximum(tot[cell], 1e-12), 4), 0.0)
+    last_sale = sale & (k == (r + m - 1)[cell])
+    sale_sum = np.bincount(cell, weights=change, minlength=len(pi))
+    change = np.where(last_sale, np.round(change - (A[cell] + sale_sum[cell]), 4), change)
+    change = np.where(kind == 2, L.R[pi, di][cell], change)
+    change = np.where(kind == 3, -L.W[pi, di][cell], change)
+    change = np.where(kind == 4, L.J[pi, di][cell], change)
+    local = np.select([kind == 2, kind == 1, kind == 3], [5.5 * 3600 + rng.uniform(0, 3600, len(cell)),
+                      6.5 * 3600 + frac * 14 * 3600, 21.25 * 3600], 21.75 * 3600)
+    prev_end = np.where(di > 0, L.E[pi, np.maximum(di - 1, 0)], 0.0)
+    cs = np.cumsum(change)
+    after = np.round(prev_end[cell] + cs - (cs[start] - change[start])[cell], 4)
+    shop = L.pairs["shop_id"].to_numpy()[pi]
+    day = L.days.values[di]
+    offset = _utc_offset(shop, day, zones)
+    ts = (day[cell].astype("datetime64[s]").astype("int64") + local.astype("int64") - offset[cell])
+    ct = pd.Series(ts.astype("datetime64[s]"))
+    tag = pd.Series(day).dt.strftime("%Y%m%d").to_numpy()
+    rec, adj = np.flatnonzero(kind == 2), np.flatnonzero(kind == 4)
+    refs = np.r_[("DN" + pd.Series(shop[cell[rec]]).astype(str) + "-" + tag[cell[rec]]).to_numpy(),
+                 ("ST" + pd.Series(shop[cell[adj]]).astype(str) + "-" + tag[cell[adj]]).to_numpy()]
+    ref_i = np.full(len(cell), -1, "int64")
+    ref_i[np.r_[rec, adj]] = np.arange(len(refs))
+    return pd.DataFrame({
+        "tenant": const(TENANT, len(cell)), "shop_id": shop[cell], "goods_code": text(L.pairs["goods_code"], pi[cell]),
+        "business_date": day[cell], "change_type": kind, "change_qty": change,
+        "before_qty": np.round(after - change, 4), "after_qty": after, "ref_no": text(refs, ref_i),
+        "create_time": ct, "update_time": ct})
+
+
+def _utc_offset(shop: np.ndarray, day: np.ndarray, zones: pd.Series) -> np.ndarray:
+    """Seconds local − UTC at noon of each store-local day."""
+    z = pd.Series(shop).map(zones).fillna("UTC").to_numpy()
+    out = np.zeros(len(shop), "int64")
+    noon = pd.Series(day) + pd.Timedelta(hours=12)
+    for zone in np.unique(z):
+        mask = z == zone
+        loc = noon[mask].dt.tz_localize(zone)
+        out[mask] = (loc.dt.tz_localize(None) - loc.dt.tz_convert("UTC").dt.tz_localize(None)).dt.total_seconds().to_numpy()
+    return out
+
+
+def positions(world: World, L: Ledger, rng) -> pd.DataFrame:
+    """t_shop_goods_stock: the closing position of every pair today plus earlier daily
+    snapshots, n(150K) rows (older snapshots thinned at random when there are more)."""
+    pi, di = np.nonzero(L.open)
+    target = world.n(N_POSITIONS)
+    last = di == len(L.days) - 1
+    rest = np.flatnonzero(~last)
+    n_rest = max(target - int(last.sum()), 0)
+    keep = np.sort(np.r_[np.flatnonzero(last), rng.choice(rest, min(n_rest, len(rest)), replace=False)])
+    pi, di = pi[keep], di[keep]
+    avg = L.A.sum(axis=1) / np.maximum(L.open.sum(axis=1), 1)
+    g = world.goods.drop_duplicates("goods_code").set_index("goods_code")
+    code = L.pairs["goods_code"].to_numpy()[pi]
+    day = L.days.values[di]
+    ct = pd.Series(day + np.timedelta64(26, "h"))  # after close, New York night in UTC
+    return with_ids(pd.DataFrame({
+        "tenant": TENANT, "shop_id": L.pairs["shop_id"].to_numpy()[pi], "goods_code": code,
+        "goods_name": pd.Series(code).map(g["goods_name"]).to_numpy() if "goods_name" in g else None,
+        "stock_qty": L.E[pi, di], "safety_qty": np.round(avg[pi] * 2, 4),
+        "unit": pd.Series(code).map(g["unit"]).to_numpy() if "unit" in g else None,
+        "stock_date": day, "create_time": ct, "update_time": ct}))
 
 
 def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
-    return iter(())
+    rng = world.rng("stock")
+    L = Ledger(world, theoretical_usage(world), rng)
+    L.consumption()
+    L.flows()
+    pi, di = np.nonzero(L.open)
+    world.frames["stock_daily"] = pd.DataFrame({
+        "shop_id": L.pairs["shop_id"].to_numpy()[pi], "goods_code": L.pairs["goods_code"].to_numpy()[pi],
+        "business_date": L.days.values[di], "sold_qty": L.sold[pi, di], "theoretical": L.T[pi, di],
+        "consumption": L.A[pi, di]})
+    world.frames["stock_levels"] = pd.DataFrame({
+        "shop_id": L.pairs["shop_id"], "goods_code": L.pairs["goods_code"], "order_up_to": L.S,
+        "on_hand": L.E[:, -1]})
+    yield DB, "t_shop_goods_stock", positions(world, L, rng)
+    zones = world.shops.set_index("id")["time_zone"]
+    target = world.n(N_CHANGES_PER_TABLE)
+    for wd, name in enumerate(WEEKDAYS):
+        rows = _weekday_rows(L, wd, target, zones, rng)
+        for lo in range(0, max(len(rows), 1), CHUNK):
+            chunk = rows.iloc[lo:lo + CHUNK].copy()
+            yield DB, f"t_shop_goods_stock_change_{name}", with_ids(chunk, lo + 1)

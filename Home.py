@@ -1,0 +1,79 @@
+"""Lucky's entrypoint: `streamlit run Home.py`.
+
+Builds the navigation from the tool registry, grouped by department, listing only tools whose page
+file exists and that the viewer's role may open (other pages stay reachable by URL and explain
+the denial). The landing page is the Data Landscape. On a first run with nothing configured, the
+embedded demo is built here with a progress bar.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from lucky import config, sources, tools
+from lucky.tools.base import DEPARTMENTS
+from lucky.ui import errors, frame
+
+ROOT = Path(__file__).resolve().parent
+LANDING = "landscape"
+
+st.set_page_config(page_title="Lucky · Luckin Coffee USA", page_icon=":material/local_cafe:",
+                   layout="wide", initial_sidebar_state="expanded")
+
+
+def ensure_demo() -> None:
+    """Build the embedded demo on first use, showing progress; a no-op once it exists."""
+    if not sources.is_demo() or config.demo_path().exists():
+        return
+    try:
+        from lucky.demo.build import ensure_demo as build_demo
+    except ImportError as exc:
+        st.error(f"No data source is configured and the demo builder is unavailable ({exc}). "
+                 "Set `LUCKY_DATABASE_URL` or `[connections.<database>]` in secrets.")
+        st.stop()
+    bar = st.progress(0.0, text="First run: building the embedded demo data…")
+
+    def progress(step: str, fraction: float) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"Building the demo data: {step}")
+
+    try:
+        build_demo(progress)
+    except Exception as exc:  # noqa: BLE001 - shown in the panel, not as a traceback
+        errors.show(exc, "the demo build")
+        st.stop()
+    bar.empty()
+    sources.dispose_all()
+    frame.clear_caches()
+
+
+def pages_for(role: str | None) -> dict[str, list[st.Page]]:
+    """Department -> pages; pages the role may not open stay routable but hidden."""
+    viewer = tools.Viewer(role=role or "admin")
+    groups: dict[str, list[st.Page]] = {}
+    for tool in tools.registry().values():
+        path = ROOT / "pages" / f"{tool.slug}.py"
+        if not path.exists():
+            continue
+        visible = role is not None and tool.allows(viewer)
+        page = st.Page(path, title=tool.title, icon=tool.icon, url_path=tool.slug,
+                       visibility="visible" if visible else "hidden")
+        groups.setdefault(tool.department, []).append(page)
+        if tool.slug == LANDING:  # also served at "/" (a default page's own URL is always "")
+            groups[tool.department].append(st.Page(path, title=tool.title, icon=tool.icon,
+                                                   url_path="home", default=True,
+                                                   visibility="hidden"))
+    order = {d: i for i, d in enumerate(DEPARTMENTS)}
+    return dict(sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order))))
+
+
+ensure_demo()
+try:
+    nav = pages_for(frame.current_role())
+except Exception as exc:  # noqa: BLE001 - a broken tool module must not blank the app
+    errors.show(exc, "the tool registry")
+    st.stop()
+if not nav:
+    st.warning("No tool pages are installed yet.")
+    st.stop()
+st.navigation(nav, position="sidebar", expanded=True).run()

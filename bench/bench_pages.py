@@ -1,0 +1,110 @@
+"""Page render times, cold (empty cache) and warm, on the embedded demo.
+
+    python bench/bench_pages.py [--scale 1] [--demo PATH] [--page landscape ...] [--repeat 3]
+
+Each page runs in Streamlit's AppTest: "cold" clears st.cache_data first (the process and its
+engines stay up, as in a running server after the TTL expires), "warm" reruns it at once. The
+median over --repeat rounds is reported and written to bench/out/pages_scale<scale>.json.
+Targets (issue 3): Data Landscape cold <= 3 s, warm <= 0.5 s.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+TARGETS = {"landscape": (3.0, 0.5)}
+
+
+def demo_file(scale: float, given: str | None) -> Path:
+    """The demo to measure: --demo, or data/demo.duckdb at scale 1, or data/demo_s<scale>.duckdb."""
+    from lucky import config
+
+    if given:
+        return Path(given)
+    if scale == 1:
+        return config.demo_path()
+    return config.data_dir() / f"demo_s{scale:g}.duckdb"
+
+
+def ensure(path: Path, scale: float) -> None:
+    if path.exists():
+        return
+    from lucky.demo.build import build
+
+    print(f"building the scale-{scale:g} demo at {path} (once)…", file=sys.stderr)
+    build(str(path), scale=scale, progress=lambda step, f: print(f"  {f:4.0%} {step}", file=sys.stderr))
+
+
+def time_page(page: Path, role: str) -> tuple[float, float, list[str]]:
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    at = AppTest.from_file(str(page), default_timeout=600)
+    at.session_state["role"] = role
+    started = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - started
+    started = time.perf_counter()
+    at.run()
+    warm = time.perf_counter() - started
+    problems = [str(e.value)[:200] for e in at.exception]
+    return cold, warm, problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--demo", help="DuckDB demo file (built if missing)")
+    parser.add_argument("--page", action="append", default=[], help="slug(s); default every page")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--role", default="admin")
+    args = parser.parse_args(argv)
+
+    path = demo_file(args.scale, args.demo)
+    ensure(path, args.scale)
+    os.environ.pop("LUCKY_DATABASE_URL", None)
+    os.environ["LUCKY_DEMO_PATH"] = str(path)       # the embedded demo, as the app uses it
+    from lucky import sources, tools
+
+    sources.dispose_all()
+    tools.registry()                                 # imports are not part of a page's time
+    pages = sorted((ROOT / "pages").glob("*.py"))
+    if args.page:
+        pages = [p for p in pages if p.stem in args.page]
+    time_page(pages[0], args.role)                   # first connection and lazy imports
+
+    results, failed = [], False
+    print(f"{'page':22s} {'cold s':>8s} {'warm s':>8s}  target")
+    for page in pages:
+        rounds = [time_page(page, args.role) for _ in range(args.repeat)]
+        cold = statistics.median(r[0] for r in rounds)
+        warm = statistics.median(r[1] for r in rounds)
+        problems = rounds[-1][2]
+        target = TARGETS.get(page.stem)
+        ok = target is None or (cold <= target[0] and warm <= target[1])
+        failed |= not ok or bool(problems)
+        verdict = "" if target is None else f"≤{target[0]:g}/≤{target[1]:g} {'ok' if ok else 'MISSED'}"
+        print(f"{page.stem:22s} {cold:8.2f} {warm:8.2f}  {verdict}{'  EXCEPTION' if problems else ''}")
+        results.append({"page": page.stem, "cold_s": round(cold, 3), "warm_s": round(warm, 3),
+                        "rounds": [[round(c, 3), round(w, 3)] for c, w, _ in rounds],
+                        "target": target, "ok": ok, "exceptions": problems})
+    out = ROOT / "bench" / "out"
+    out.mkdir(parents=True, exist_ok=True)
+    record = {"scale": args.scale, "demo": str(path), "role": args.role, "repeat": args.repeat,
+              "cpus": os.cpu_count(), "load_avg": os.getloadavg(), "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+              "pages": results}
+    (out / f"pages_scale{args.scale:g}.json").write_text(json.dumps(record, indent=1))
+    print(f"written to {out / f'pages_scale{args.scale:g}.json'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,116 @@
+"""One anomaly scan: shops -> daily metric inputs -> detection -> verdicts -> incidents.
+
+The scan reads `HISTORY_DAYS` of history before the first day it reports, so every reported day
+has its baseline; days outside the data, and stores too young for a baseline, become plain
+statements in `notes` instead of errors or guesses.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from lucky.errors import StateError
+from lucky.models import anomaly
+from lucky.models.baselines import DEFAULT
+from lucky.queries import metrics, shops as shop_queries
+
+HISTORY_DAYS = 7 * DEFAULT.weekday_weeks + DEFAULT.level_days + 7
+
+
+@dataclass
+class Scan:
+    anomalies: pd.DataFrame
+    incidents: pd.DataFrame
+    notes: list[tuple[str, str]] = field(default_factory=list)   # (level, text)
+    start: date | None = None
+    end: date | None = None
+    shops: pd.DataFrame | None = None
+    inputs: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def _empty(notes, shops=None) -> Scan:
+    cols = anomaly.COLUMNS + ["shop_name", "status", "by", "at"]
+    return Scan(pd.DataFrame(columns=cols), anomaly.incidents(None), notes, shops=shops)
+
+
+def _sensitivity(notes: list) -> dict:
+    from lucky.anomaly import feedback
+    try:
+        return feedback.sensitivity()
+    except StateError as exc:
+        notes.append(("warning", f"Verdicts could not be read, so no learned sensitivity applies: {exc}"))
+        return {}
+
+
+def _attach(found: pd.DataFrame, notes: list) -> pd.DataFrame:
+    from lucky.anomaly import feedback
+    try:
+        return feedback.attach(found)
+    except StateError as exc:
+        notes.append(("warning", f"Acknowledgements could not be read: {exc}"))
+        return found.assign(status="open", by=None, at=None)
+
+
+def young_store_notes(span: pd.DataFrame, names: pd.Series, end: pd.Timestamp) -> list[tuple[str, str]]:
+    """Stores without enough history on `end` to be judged, named with their first day."""
+    notes = []
+    need = DEFAULT.min_history
+    for row in span.itertuples():
+        age = (end - row.first_day).days
+        if 0 <= age < need:
+            notes.append(("info", f"{names.get(row.shop_id, row.shop_id)} has traded for {age + 1} day(s) "
+                                  f"(since {row.first_day:%Y-%m-%d}): too new for a baseline, so it is not judged "
+                                  f"until {row.first_day + pd.Timedelta(days=need):%Y-%m-%d}."))
+    return notes
+
+
+def select_shops(stores: tuple[int, ...] = (), currency: str | None = None) -> pd.DataFrame:
+    """The stores to scan: real trading stores of `currency`, or with None every store of any
+    currency (test and internal stores included; per-store counts and ratios need no
+    conversion, and problems there are real problems of the systems)."""
+    shops = shop_queries.shops() if currency is None else shop_queries.trading_shops(currency)
+    if stores:
+        shops = shops[shops["shop_id"].isin(stores)]
+    return shops.reset_index(drop=True)
+
+
+def run(start: date | None = None, end: date | None = None, stores: tuple[int, ...] = (),
+        currency: str | None = None) -> Scan:
+    """Scan local days start..end (default: the whole history) of the stores with orders."""
+    notes: list[tuple[str, str]] = []
+    shops = select_shops(stores, currency)
+    if shops.empty:
+        return _empty([("warning", "No stores match the filter.")])
+    span = metrics.order_span(shops)
+    if span.empty:
+        return _empty([("warning", "These stores have no orders at all: nothing to scan.")], shops)
+    shops = shops[shops["shop_id"].isin(span["shop_id"])].reset_index(drop=True)
+    first, last = span["first_day"].min(), span["last_day"].max()
+    lo = pd.Timestamp(start) if start else first
+    hi = pd.Timestamp(end) if end else last
+    if hi < first:
+        return _empty([("warning", f"The data starts on {first:%Y-%m-%d}; there is nothing to scan "
+                                   f"on or before {hi:%Y-%m-%d}.")], shops)
+    if lo > last:
+        return _empty([("warning", f"The data ends on {last:%Y-%m-%d}; there is nothing to scan "
+                                   f"on or after {lo:%Y-%m-%d}.")], shops)
+    if lo < first:
+        notes.append(("info", f"The data starts on {first:%Y-%m-%d}; days before it are not scanned."))
+        lo = first
+    if hi > last:
+        notes.append(("info", f"The data ends on {last:%Y-%m-%d}; days after it are not scanned."))
+        hi = last
+    names = shops.set_index("shop_id")["shop_name"]
+    notes += young_store_notes(span, names, hi)
+    inputs = metrics.daily_inputs(shops, max(first, lo - pd.Timedelta(days=HISTORY_DAYS)), hi)
+    found = anomaly.detect(inputs, hi, _sensitivity(notes))
+    found = found[(pd.to_datetime(found["date"]) >= lo) & (pd.to_datetime(found["date"]) <= hi)]
+    found.insert(1, "shop_name", found["shop_id"].map(names).fillna("all stores").astype(str))
+    found = _attach(found.reset_index(drop=True), notes)
+    active = found[found["status"] != "dismissed"] if "status" in found else found
+    inc = anomaly.incidents(active)
+    if not inc.empty:
+        inc.insert(1, "shop_name", inc["shop_id"].map(names).fillna("all stores").astype(str))
+    return Scan(found, inc, notes, lo.date(), hi.date(), shops, inputs)

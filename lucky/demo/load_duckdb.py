@@ -1,0 +1,133 @@
+"""Load the demo into a DuckDB file: one schema per source database, built beside the target.
+
+The build writes `.<name>.building-<pid>` in the target's folder and renames it over the target
+only when everything loaded, so a reader never sees half a demo and a failed build leaves the
+old file untouched. Frames go in as Arrow tables (`INSERT ... BY NAME SELECT * FROM chunk`),
+never row by row. No indexes or key constraints are created (DuckDB scans with zone maps; an
+ART index per key would double load time and memory); instead `finish()` checks the keys the
+MySQL DDL declares unique, so a DuckDB build refuses the duplicates MariaDB would.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+from duckdb_engine import Dialect
+from sqlalchemy import Table
+
+from lucky.demo.loaders import META_SCHEMA, LoadError, Loader, meta_row, meta_table
+from lucky.errors import InputError
+
+_DIALECT = Dialect()
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_sql(table: Table, schema: str | None = None) -> str:
+    """CREATE TABLE for DuckDB from the SQLAlchemy table: same types, NOT NULL, no serial/keys."""
+    cols = ",\n  ".join(
+        f"{_q(c.name)} {c.type.compile(dialect=_DIALECT)}{'' if c.nullable else ' NOT NULL'}"
+        for c in table.columns)
+    return f"CREATE TABLE {_q(schema or table.schema)}.{_q(table.name)} (\n  {cols}\n)"
+
+
+def unique_keys(table: Table) -> list[tuple[str, ...]]:
+    """The primary key and the unique indexes of `table`, as column-name tuples."""
+    keys = [tuple(c.name for c in table.primary_key.columns)] if table.primary_key.columns else []
+    keys += [tuple(c.name for c in ix.columns) for ix in table.indexes if ix.unique]
+    return keys
+
+
+class DuckDBLoader(Loader):
+    kind = "duckdb"
+
+    def __init__(self, path: str):
+        super().__init__(path)
+        self.path = Path(path).resolve()
+        self.temp = self.path.with_name(f".{self.path.name}.building-{os.getpid()}")
+        self.con: duckdb.DuckDBPyConnection | None = None
+
+    def holds_data(self) -> bool:
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return False
+        if self.path.is_dir():
+            raise InputError(f"{self.path} is a folder, not a DuckDB file")
+        try:
+            con = duckdb.connect(str(self.path), read_only=True)
+        except duckdb.ConnectionException:
+            return True  # open in this process with another configuration: it is a live database
+        except duckdb.Error as exc:
+            raise InputError(f"{self.path} exists and is not a DuckDB database ({exc}); "
+                             "refusing to overwrite it: choose another --target") from None
+        try:
+            tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() "
+                                 "WHERE schema_name LIKE 'luckyus_%'").fetchall()
+            return any(con.execute(f"SELECT 1 FROM {_q(s)}.{_q(t)} LIMIT 1").fetchone()
+                       for s, t in tables)
+        finally:
+            con.close()
+
+    def begin(self, tables: list[Table]) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._remove_temp()
+        self.con = duckdb.connect(str(self.temp))
+        self.con.execute("BEGIN TRANSACTION")   # one commit at the end: no log flush per chunk
+        for schema in sorted({t.schema for t in tables}):
+            self.con.execute(f"CREATE SCHEMA {_q(schema)}")
+        for table in tables:
+            self.con.execute(create_sql(table))
+
+    def load(self, table: Table, frame: pd.DataFrame) -> None:
+        if frame.empty:
+            return
+        chunk = pa.Table.from_pandas(frame, preserve_index=False)
+        self.con.register("chunk", chunk)
+        try:
+            self.con.execute(f"INSERT INTO {_q(table.schema)}.{_q(table.name)} BY NAME "
+                             "SELECT * FROM chunk")
+        finally:
+            self.con.unregister("chunk")
+
+    def finish(self, tables: list[Table]) -> None:
+        for table in tables:
+            for key in unique_keys(table):
+                cols = ", ".join(_q(c) for c in key)
+                dup = self.con.execute(
+                    f"SELECT {cols}, COUNT(*) FROM {_q(table.schema)}.{_q(table.name)} "
+                    f"GROUP BY {cols} HAVING COUNT(*) > 1 LIMIT 1").fetchone()
+                if dup:
+                    raise LoadError(f"{table.fullname}: duplicate key {dict(zip(key, dup))} "
+                                    f"({dup[-1]} rows); ({', '.join(key)}) must be unique")
+
+    def commit(self, meta: dict) -> None:
+        self.con.execute(f"CREATE SCHEMA {_q(META_SCHEMA)}")
+        self.con.execute(create_sql(meta_table))
+        row = pd.DataFrame([meta_row(meta)])
+        self.con.register("meta_row", row)
+        self.con.execute(f"INSERT INTO {_q(META_SCHEMA)}.{_q(meta_table.name)} BY NAME "
+                         "SELECT * FROM meta_row")
+        self.con.execute("COMMIT")
+        self.con.execute("CHECKPOINT")
+        self.con.close()
+        self.con = None
+        Path(f"{self.path}.wal").unlink(missing_ok=True)  # an old file's log must not replay on ours
+        os.replace(self.temp, self.path)
+        Path(f"{self.temp}.wal").unlink(missing_ok=True)
+
+    def abort(self) -> None:
+        self.close()
+        self._remove_temp()
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
+
+    def _remove_temp(self) -> None:
+        for p in (self.temp, Path(f"{self.temp}.wal")):
+            p.unlink(missing_ok=True)

@@ -1,0 +1,80 @@
+"""Tool 24, AI-Powered Anomaly Detection: the company-wide anomaly feed.
+
+Tables: `anomalies` (shop_id, date (store-local), metric, severity, score, explanation, then
+context: shop_name, dimension, value, expected, system, sensitivity, status, by, at) and
+`incidents` (anomalies on one store-day grouped, with a root-cause suggestion and steps).
+`score` is a robust z-score in the metric's harmful direction; see `lucky.models.anomaly` for
+the severity rules and `lucky.anomaly.feedback` for how dismissals lower sensitivity.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from lucky.anomaly import scan
+from lucky.models.anomaly import SEVERITY_RANK
+from lucky.tools.base import Filters, Kpi, Output, Tool
+
+ORDER = ["shop_id", "date", "metric", "severity", "score", "explanation", "shop_name", "dimension",
+         "value", "expected", "system", "sensitivity", "status", "by", "at"]
+
+
+def _chart(anoms: pd.DataFrame):
+    flagged = anoms[anoms["severity"] != "Info"]
+    if flagged.empty:
+        return None
+    per_day = flagged.groupby(["date", "severity"]).size().reset_index(name="anomalies")
+    per_day["date"] = pd.to_datetime(per_day["date"])
+    return alt.Chart(per_day).mark_bar().encode(
+        x=alt.X("date:T", title="store-local day"), y=alt.Y("anomalies:Q", title="anomalies"),
+        color=alt.Color("severity:N", scale=alt.Scale(domain=["Critical", "Warning"], range=["#c0392b", "#e67e22"])),
+        tooltip=["date:T", "severity:N", "anomalies:Q"]).properties(height=180)
+
+
+def run(filters: Filters, min_severity: str = "Info", include_dismissed: bool = True,
+        all_currencies: bool = True) -> Output:
+    """Scan the filtered stores and days; `min_severity` hides weaker anomalies.
+
+    The feed covers stores of every currency (test stores included) unless `all_currencies`
+    is False, when only the filters' currency's real stores are scanned."""
+    result = scan.run(filters.start, filters.end, filters.stores,
+                      None if all_currencies else filters.currency)
+    out = Output()
+    for level, text in result.notes:
+        out.note(level, text)
+    anoms = result.anomalies
+    anoms = anoms[anoms["severity"].map(SEVERITY_RANK) <= SEVERITY_RANK.get(min_severity, 2)]
+    if not include_dismissed and "status" in anoms:
+        anoms = anoms[anoms["status"] != "dismissed"]
+    anoms = anoms[[c for c in ORDER if c in anoms.columns]].reset_index(drop=True)
+    out.tables["anomalies"] = anoms
+    out.tables["incidents"] = result.incidents
+    counts = anoms["severity"].value_counts()
+    days = (pd.Timestamp(result.end) - pd.Timestamp(result.start)).days + 1 if result.start else 0
+    out.kpis = [
+        Kpi("Critical", int(counts.get("Critical", 0)), help="robust score >= 8 and a material change"),
+        Kpi("Warning", int(counts.get("Warning", 0)), help="robust score >= 5 and a material change"),
+        Kpi("Info", int(counts.get("Info", 0)), help="weaker or secondary signals (context)"),
+        Kpi("Incidents", len(result.incidents), help="store-days with a Warning or Critical anomaly"),
+        Kpi("Warnings+ per day", round((counts.get("Critical", 0) + counts.get("Warning", 0)) / days, 2) if days else None,
+            help="target: fewer than 5 a day across the chain"),
+    ]
+    if result.start is not None:
+        out.note("info", f"Scanned {result.start} to {result.end} (store-local days) across "
+                         f"{len(result.shops)} stores.")
+        if anoms.empty:
+            out.note("success", "No anomalies in this range.")
+    chart = _chart(anoms)
+    if chart is not None:
+        out.charts["anomalies per day"] = chart
+    return out
+
+
+TOOL = Tool(
+    slug="anomalies", number=24, title="AI-Powered Anomaly Detection", department="Company-wide",
+    roles=frozenset({"finance", "operations", "supply_chain", "it", "product", "marketing", "store_manager"}),
+    sources=("luckyus_sales_order", "luckyus_sales_payment", "luckyus_opproduction", "luckyus_iot_platform",
+             "luckyus_scm_shopstock", "luckyus_scm_commodity", "luckyus_sales_crm", "luckyus_opshop"),
+    run=run, icon=":material/crisis_alert:",
+    description="Statistical anomalies per store-day with severity, root cause and acknowledge/dismiss.",
+)

@@ -1,0 +1,100 @@
+"""Tool 8, Payment Channel Cost Optimizer: what each Stripe channel costs per dollar, how that
+moves month by month, and what steering a share of volume to a cheaper channel would save."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from lucky import sources
+from lucky.models import fees
+from lucky.models.timezones import midnight_hours, to_local
+from lucky.queries import finance, payments, shops as shop_q
+from lucky.tools.base import Filters, Kpi, Output, Tool
+
+#: the report's example: "shift 10% of Apple Pay (53) to debit (3)"
+DEFAULT_FROM, DEFAULT_TO, DEFAULT_SHARE = 53, 3, 0.10
+
+
+def _localized(df: pd.DataFrame, names: list[str], filters: Filters) -> pd.DataFrame:
+    if df.empty:
+        return df.assign(business_date=pd.Series(dtype="datetime64[ns]"))
+    utc = pd.to_datetime(df["utc_day"]) + pd.to_timedelta(df["part"].astype(int), unit="h")
+    local = to_local(utc, df["zone_ix"].astype(int).map(dict(enumerate(names))))
+    out = df.assign(business_date=local.dt.normalize().fillna(utc.dt.normalize()))
+    return finance.in_days(out, filters.start, filters.end)
+
+
+def user_channels() -> pd.DataFrame:
+    """Saved payment methods per channel (t_user_channel): the preference customers already have."""
+    return sources.read("luckyus_sales_payment", """
+        SELECT channel_id, COUNT(*) AS saved_methods, COUNT(DISTINCT user_no) AS users,
+               SUM(CASE WHEN is_default = 1 THEN 1 ELSE 0 END) AS defaults
+        FROM luckyus_sales_payment.t_user_channel GROUP BY channel_id""")
+
+
+def run(filters: Filters, from_channel: int | None = None, to_channel: int | None = None,
+        share: float = DEFAULT_SHARE, **_options) -> Output:
+    out = Output()
+    cur = filters.currency
+    shops = shop_q.shops()
+    known = shops.dropna(subset=["time_zone"])
+    names = sorted(known["time_zone"].unique())
+    groups = [tuple(int(s) for s in known.loc[known["time_zone"] == z, "shop_id"]) for z in names]
+    edges = midnight_hours(names, filters.start, filters.end)
+    tr = _localized(payments.channel_parts(filters.start, filters.end, filters.stores, groups, edges), names, filters)
+    fp = _localized(payments.fee_parts(filters.start, filters.end, filters.stores, groups, edges), names, filters)
+    tr, fp = tr[tr["currency_code"] == cur], fp[fp["currency_code"] == cur]
+    if tr.empty and fp.empty:
+        out.note("info", f"No {cur} charges in this date range and store selection.")
+        return out
+
+    table = fees.channel_table(tr, fp)
+    saved = user_channels()
+    table = table.merge(saved, on="channel_id", how="left")
+    fp = fp.assign(month=fp["business_date"].dt.to_period("M").dt.to_timestamp())
+    monthly = fees.period_rates(fp, "month")
+    days = max(1.0, float((tr["business_date"].max() - tr["business_date"].min()).days + 1))
+
+    channels = set(table["channel_id"])
+    src = from_channel if from_channel is not None else (DEFAULT_FROM if DEFAULT_FROM in channels
+                                                         else int(table.sort_values("revenue").iloc[-1]["channel_id"]))
+    dst = to_channel if to_channel is not None else (DEFAULT_TO if DEFAULT_TO in channels
+                                                     else int(table.sort_values("effective_rate").iloc[0]["channel_id"]))
+    try:
+        scenario = fees.what_if(table, int(src), int(dst), float(share), days)
+        out.note("info", f"What-if: {scenario.arithmetic()}.")
+        out.tables["what-if"] = pd.DataFrame([{
+            "from_channel": scenario.from_channel, "to_channel": scenario.to_channel, "share": scenario.share,
+            "window_days": scenario.days, "window_volume": scenario.volume, "yearly_volume": scenario.yearly_volume,
+            "moved_per_year": scenario.moved, "from_rate": scenario.rate_from, "to_rate": scenario.rate_to,
+            "yearly_saving": scenario.saving}])
+        saving = scenario.saving
+    except (KeyError, ValueError) as exc:
+        out.note("warning", f"What-if not computed: {str(exc).strip(chr(39))}.")
+        saving = None
+
+    total_fees, base = float(table["total_fees"].sum()), float(table["fee_base"].sum())
+    out.kpis = [
+        Kpi("Channels", len(table)),
+        Kpi("Transactions", int(table["transactions"].sum())),
+        Kpi("Revenue", float(table["revenue"].sum()), "$"),
+        Kpi("Processing fees", total_fees, "$"),
+        Kpi("Effective rate", round(total_fees / base * 100, 3) if base else None, "%"),
+        Kpi("Fees per year (run rate)", total_fees * fees.DAYS_PER_YEAR / days, "$"),
+        Kpi("What-if saving per year", saving, "$"),
+    ]
+    out.charts["monthly-fee-rate"] = alt.Chart(monthly.assign(channel=monthly["channel_id"].astype(str))).mark_line(point=True).encode(
+        x=alt.X("yearmonth(month):T", title="Month"), y=alt.Y("effective_rate:Q", title="Effective rate", axis=alt.Axis(format="%")),
+        color="channel:N", tooltip=["channel:N", "yearmonth(month):T", alt.Tooltip("effective_rate:Q", format=".3%")])
+    out.tables["channels"] = table
+    out.tables["monthly"] = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m"))
+    return out
+
+
+TOOL = Tool(
+    slug="payment-costs", number=8, title="Payment Channel Cost Optimizer", department="Finance",
+    roles=frozenset({"finance"}), sources=("luckyus_sales_payment", "luckyus_opshop"),
+    run=run, icon=":material/credit_card:",
+    description="Effective Stripe rate and cost rank per channel_id, monthly fee trend, and a "
+                "what-if for steering volume between channels.",
+)

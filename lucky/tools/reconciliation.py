@@ -1,0 +1,198 @@
+"""Tool 7, Daily Revenue Reconciliation: orders vs payments vs accounting per store-local business
+day, the record-level breaks accounting acts on, and processing fees per channel.
+
+Orders, payments and accounting live on three servers. Day totals are aggregated at each source.
+Records are compared per order_no bucket and only the buckets that disagree are read row by row
+(see `lucky.queries.finance`), so the full history reconciles without shipping every row.
+"""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from lucky.models import fees, reconcile
+from lucky.models.tenancy import store_currency
+from lucky.models.timezones import localize, midnight_hours, to_local
+from lucky.queries import accounting, finance, payments, shops as shop_q
+from lucky.tools.base import Filters, Kpi, Output, Tool
+
+#: order_no buckets: start with 16^3, split the disagreeing ones a hex digit at a time until they
+#: hold few enough rows to read one by one
+FIRST_WIDTH, MAX_WIDTH, DRILL_ROWS = 3, 6, 4_000
+
+
+def _zones(shops: pd.DataFrame) -> tuple[list[str], list[tuple[int, ...]]]:
+    known = shops.dropna(subset=["time_zone"])
+    names = sorted(known["time_zone"].unique())
+    return names, [tuple(int(s) for s in known.loc[known["time_zone"] == z, "shop_id"]) for z in names]
+
+
+def _day_frames(filters: Filters, shops: pd.DataFrame, edges: list[int]) -> tuple[pd.DataFrame, ...]:
+    orders = finance.local_days(finance.completed_parts(filters.start, filters.end, filters.stores, edges,
+                                                        finance.CHARGED), shops)
+    trades = finance.local_days(payments.trade_parts(filters.start, filters.end, filters.stores, edges), shops)
+    orders = finance.in_days(orders, filters.start, filters.end)
+    trades = finance.in_days(trades, filters.start, filters.end)
+    bills = accounting.bill_days(filters.start, filters.end, filters.stores)
+    return orders, trades, bills
+
+
+def _records(filters: Filters, shops: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, set[str], dict]:
+    """Orders and charges of the buckets where the two systems disagree, plus every order_no known."""
+    start, end = filters.start, filters.end
+    k, prefixes, buckets = FIRST_WIDTH, None, 0
+    while True:
+        ob = finance.order_buckets(start, end, k, prefixes)
+        tb = payments.trade_buckets(start, end, k, prefixes)
+        both = ob.merge(tb, on="bucket", how="outer", suffixes=("_o", "_t")).fillna(0)
+        buckets += len(both)
+        differ = (both["n_o"] != both["n_t"]) | (both["cents_o"] != both["cents_t"])
+        bad = both.loc[differ, "bucket"].astype(str).tolist()
+        rows_behind = both.loc[differ, ["n_o", "n_t"]].to_numpy().sum()
+        if k >= MAX_WIDTH or rows_behind <= DRILL_ROWS:
+            break
+        k, prefixes = k + 1, bad
+    orders = finance.orders_in_buckets(start, end, k, bad)
+    trades = payments.trades_in_buckets(start, end, k, bad)
+    unpaid = sorted(set(orders["order_no"]) - set(trades["order_no"].dropna()))
+    late = payments.trades_by_order(unpaid)                       # charged outside the window
+    trades = pd.concat([trades, late], ignore_index=True).drop_duplicates("trade_no")
+    unknown = sorted(set(trades["order_no"].dropna()) - set(orders["order_no"]))
+    elsewhere = finance.orders_by_no(unknown)                     # exist, but outside the window or not completed
+    known = set(orders["order_no"]) | set(elsewhere["order_no"])
+    stats = {"buckets": buckets, "drilled": len(bad), "width": k, "orders_read": len(orders), "trades_read": len(trades)}
+    orders = localize(orders[orders["status"] == finance.COMPLETED], shops, "create_time")
+    trades = localize(trades, shops, "create_time")
+    return orders, trades, known, stats
+
+
+def _fees(filters: Filters, shops: pd.DataFrame, edges: list[int]) -> pd.DataFrame:
+    names, groups = _zones(shops)
+    fp = payments.fee_parts(filters.start, filters.end, filters.stores, groups, edges)
+    if fp.empty:
+        return fp.assign(business_date=pd.Series(dtype="datetime64[ns]"))
+    utc = pd.to_datetime(fp["utc_day"]) + pd.to_timedelta(fp["part"].astype(int), unit="h")
+    zone = fp["zone_ix"].astype(int).map(dict(enumerate(names)))
+    local = to_local(utc, zone)
+    fp["business_date"] = local.dt.normalize().fillna(utc.dt.normalize())   # no shop: UTC day
+    return finance.in_days(fp, filters.start, filters.end)
+
+
+def run(filters: Filters, **_options) -> Output:
+    out = Output()
+    cur = filters.currency
+    shops = shop_q.shops()
+    names = shops.set_index("shop_id")["shop_name"]
+    bad_zone = shops[~shops["time_zone"].map(lambda z: isinstance(z, str) and bool(z))]
+    edges = midnight_hours(shops["time_zone"].dropna().unique(), filters.start, filters.end)
+
+    orders_p, trades_p, bills = _day_frames(filters, shops, edges)
+    o_rec, t_rec, known, stats = _records(filters, shops)
+    if orders_p["business_date"].isna().any() or o_rec["business_date"].isna().any():
+        out.note("warning", "Orders of stores without a usable time zone have no business day and are "
+                            f"left out of the daily view (shops {', '.join(map(str, bad_zone['shop_id']))}).")
+
+    # ---- currency: each reconciled on its own, never summed together
+    conflicts = reconcile.currency_conflicts(o_rec, t_rec)
+    trade_cur = payments.currency_groups()
+    expected = trade_cur["shop_id"].map(store_currency(shops))
+    foreign = trade_cur[trade_cur["currency_code"] != expected]
+    if len(foreign):
+        out.note("warning", f"{int(foreign['trades'].sum()):,} charges are in a currency their store does not use "
+                            f"({', '.join(f'shop {s}: {c}' for s, c in zip(foreign['shop_id'], foreign['currency_code']))}); "
+                            "they are reconciled under their own currency only.")
+    other = sorted(set(map(str, orders_p["currency_code"].dropna())) - {cur})
+    if other:
+        out.note("info", f"{', '.join(other)} is reconciled separately: switch the currency filter to see it. "
+                         "It is never added to the " + cur + " totals.")
+    orders_p, trades_p = orders_p[orders_p["currency_code"] == cur], trades_p[trades_p["currency_code"] == cur]
+    bills = bills[bills["currency_code"] == cur]
+
+    # ---- day view and accounting go-live
+    order_days = orders_p.groupby(["shop_id", "business_date", "currency_code"])["pay_money"].sum() \
+        .rename("orders_total").reset_index()
+    live_from = reconcile.go_live(order_days, bills)
+    live_to = bills["business_date"].max() if len(bills) else None
+    open_orders = orders_p[orders_p["status"] != finance.COMPLETED]
+    orders_p = orders_p[orders_p["status"] == finance.COMPLETED]
+    days = reconcile.daily(orders_p, trades_p, bills, live_from, live_to, open_orders)
+    days.insert(1, "shop_name", days["shop_id"].map(names))
+
+    # ---- record level
+    exc = reconcile.match(o_rec, t_rec, known)
+    exc = pd.concat([exc, reconcile.missing_bills(order_days, bills, live_from, live_to)], ignore_index=True)
+    exc = finance.in_days(exc, filters.start, filters.end)
+    if filters.stores:
+        exc = exc[exc["shop_id"].isin(filters.stores)]
+    exc_other = exc[exc["currency_code"] != cur]
+    exc = exc[exc["currency_code"] == cur].copy()
+    exc.insert(4, "shop_name", exc["shop_id"].map(names))
+    exc = exc.sort_values(["kind", "business_date", "shop_id"], kind="stable").reset_index(drop=True)
+    if len(exc_other):
+        out.note("info", f"{len(exc_other)} exceptions in {', '.join(sorted(map(str, exc_other['currency_code'].dropna().unique())))} "
+                         "are listed under that currency.")
+
+    # ---- fees
+    fp = _fees(filters, shops, edges)
+    fp = fp[fp["currency_code"] == cur]
+    fp["month"] = fp["business_date"].dt.to_period("M").dt.to_timestamp()
+    fee_daily = fees.period_rates(fp, "business_date") if len(fp) else pd.DataFrame()
+    fee_monthly = fees.period_rates(fp, "month") if len(fp) else pd.DataFrame()
+    monthly_all = fees.period_rates(fp.assign(channel_id=0), "month") if len(fp) else pd.DataFrame()
+
+    # ---- messages and KPIs
+    if days.empty:
+        out.note("info", f"No completed {cur} orders or charges in this date range and store selection.")
+    if live_from is None:
+        out.note("warning", "No accounting income bills in this range: the accounting column is not judged "
+                            "(the integration is not live for these days).")
+    else:
+        out.note("info", f"Accounting integration live from {live_from:%Y-%m-%d} (first day with income bills for "
+                         f"most trading stores) to {live_to:%Y-%m-%d} (last booked day); days outside are not judged.")
+    rate = reconcile.match_rate(days)
+    by_kind = exc["kind"].value_counts()
+    total_fee = float(fp["total_fee"].sum()) / 100 if len(fp) else 0.0
+    base = float(fp["amount"].sum()) / 100 if len(fp) else 0.0
+    out.kpis = [
+        Kpi("Match rate", None if rate is None else round(rate * 100, 2), "%",
+            help="Store-days where orders, payments and (after go-live) accounting agree within $0.01"),
+        Kpi("Orders total", float(days["orders_total"].sum()) if len(days) else 0.0, "$"),
+        Kpi("Payments total", float(days["payments_total"].sum()) if len(days) else 0.0, "$"),
+        Kpi("Accounting total", float(days["accounting_total"].sum()) if len(days) else 0.0, "$"),
+        Kpi("Exceptions", len(exc), help=", ".join(f"{k}: {v}" for k, v in by_kind.items())),
+        Kpi("Store-days", len(days)),
+        Kpi("Processing fees", total_fee, "$"),
+        Kpi("Effective rate", round(total_fee / base * 100, 3) if base else None, "%"),
+    ]
+    out.note("info", f"Record matching compared {stats['buckets']:,} order_no buckets and read the "
+                     f"{stats['drilled']:,} that disagree ({stats['orders_read']:,} orders, "
+                     f"{stats['trades_read']:,} charges); the others agree on count and cents.")
+    if len(days):
+        out.charts["daily-difference"] = _chart(days)
+    out.tables["exceptions"] = exc
+    out.tables["daily"] = days
+    out.tables["fees-daily"] = fee_daily
+    out.tables["fees-monthly"] = fee_monthly
+    out.tables["effective-rate-monthly"] = monthly_all.drop(columns="channel_id", errors="ignore")
+    if len(conflicts):
+        out.tables["currency-conflicts"] = conflicts
+    return out
+
+
+def _chart(days: pd.DataFrame) -> alt.Chart:
+    d = days.groupby("business_date")[["orders_total", "payments_total", "accounting_total"]].sum().reset_index()
+    long = d.melt("business_date", var_name="system", value_name="dollars")
+    return alt.Chart(long).mark_line().encode(
+        x=alt.X("business_date:T", title="Business day (store-local)"),
+        y=alt.Y("dollars:Q", title="Revenue ($)"), color="system:N",
+        tooltip=["business_date:T", "system:N", alt.Tooltip("dollars:Q", format="$,.2f")])
+
+
+TOOL = Tool(
+    slug="reconciliation", number=7, title="Daily Revenue Reconciliation", department="Finance",
+    roles=frozenset({"finance"}),
+    sources=("luckyus_sales_order", "luckyus_sales_payment", "luckyus_ifiaccounting", "luckyus_opshop"),
+    run=run, icon=":material/balance:",
+    description="Orders vs Stripe payments vs accounting per store-local business day, record-level "
+                "exceptions, and processing fees per channel.",
+)

@@ -1,0 +1,135 @@
+"""Tool 9, Tax Compliance Gap Tracker: audits the sales tax on every completed USD order item
+against NYC's 8.875%, summarises collected vs expected per month and store, prepares the NY
+sales-tax-quarter ledger, and watches `luckyus_fi_tax` for the day the integration goes live."""
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from lucky.models import tax
+from lucky.models.tenancy import store_currency
+from lucky.models.timezones import midnight_hours
+from lucky.queries import finance, shops as shop_q, tax as tax_q
+from lucky.tools.base import Filters, Kpi, Output, Tool
+
+CURRENCY = "USD"
+
+
+def _audited_shops(shops: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Stores that trade in USD (the NYC jurisdiction), narrowed to the store filter."""
+    cur = store_currency(shops)
+    usd = shops[shops["shop_id"].map(cur) == CURRENCY]
+    return usd[usd["shop_id"].isin(filters.stores)] if filters.stores else usd
+
+
+def _keyed(df: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+    out = df.copy()
+    out["month"] = out["business_date"].dt.to_period("M").dt.to_timestamp()
+    quarters = {d: tax.tax_quarter(d)[0] for d in out["business_date"].dropna().unique()}
+    out["quarter_start"] = out["business_date"].map(quarters)
+    out["shop_name"] = out["shop_id"].map(names)
+    out["rate"] = pd.to_numeric(out["tax_rate"] if "tax_rate" in out else out["rate"], errors="coerce").round(5)
+    return out
+
+
+def _fi_tax(out: Output) -> pd.DataFrame:
+    counts = tax_q.fi_tax_counts()
+    counts["row_count"] = counts["row_count"].astype(int)
+    counts["status"] = counts["row_count"].map(lambda n: "populated" if n else "empty")
+    filled = counts[counts["row_count"] > 0]
+    if filled.empty:
+        out.note("warning", f"luckyus_fi_tax is still empty: 0 rows in all {len(counts)} tables. Tax is "
+                            "captured on order items but is not flowing to the tax system; the ledger "
+                            "below is the stop-gap for filing.")
+    else:
+        since = pd.to_datetime(filled["first_row"]).min()
+        out.note("success", f"Integration live: luckyus_fi_tax has {int(filled['row_count'].sum()):,} rows in "
+                            f"{', '.join(filled['table_name'])} (first row {since:%Y-%m-%d %H:%M} UTC). "
+                            "Reconcile it against this audit before the next filing.")
+    return counts
+
+
+def run(filters: Filters, **_options) -> Output:
+    out = Output()
+    fi = _fi_tax(out)
+    if filters.currency != CURRENCY:
+        out.note("info", f"Sales tax is audited for USD stores (NYC {tax.NYC_RATE:.3%}); {filters.currency} "
+                         "stores are test stores with their own rates. Showing the USD audit.")
+    shops = shop_q.shops()
+    audited = _audited_shops(shops, filters)
+    names = shops.set_index("shop_id")["shop_name"]
+    if audited.empty:
+        out.note("info", "No USD store matches the store filter: nothing to audit.")
+        out.tables["fi-tax"] = fi
+        return out
+    ids = tuple(int(s) for s in audited["shop_id"])
+    edges = midnight_hours(audited["time_zone"].dropna().unique(), filters.start, filters.end)
+    parts = finance.in_days(finance.local_days(
+        tax_q.item_parts(filters.start, filters.end, ids, edges), shops), filters.start, filters.end)
+    suspects = tax_q.suspect_items(filters.start, filters.end, ids, tax.NYC_RATE, tax.TOLERANCE)
+    suspects = finance.in_days(finance.localize(suspects, shops, "create_time"), filters.start, filters.end)
+
+    other = parts[parts["currency_code"] != CURRENCY]
+    if len(other):
+        out.note("warning", f"{int(other['items'].sum()):,} items of orders recorded in "
+                            f"{', '.join(sorted(map(str, other['currency_code'].unique())))} at USD stores were left "
+                            "out of the audit: see tenant-audit's currency-mismatch table.")
+    parts = parts[parts["currency_code"] == CURRENCY]
+    suspects = suspects[suspects["currency_code"] == CURRENCY]
+    no_day = suspects["business_date"].isna().sum() + parts["business_date"].isna().sum()
+    if no_day:
+        out.note("warning", "Some stores have no usable time zone, so their items have no business day "
+                            "and are left out; fix t_shop_info.time_zone.")
+        parts, suspects = parts.dropna(subset=["business_date"]), suspects.dropna(subset=["business_date"])
+    if parts.empty:
+        out.note("info", "No completed USD order items in this date range.")
+        out.tables["fi-tax"] = fi
+        return out
+
+    items = tax.classify(suspects) if len(suspects) else suspects.assign(kind=None, difference=0.0)
+    items["shop_name"] = items["shop_id"].map(names)
+    exc_items = _keyed(items[items["kind"].notna()], names)
+    exceptions = tax.exceptions(suspects.assign(shop_name=suspects["shop_id"].map(names)))
+    parts = _keyed(parts, names)
+
+    monthly = tax.summarize(parts, exc_items, ["month", "shop_id", "shop_name"])
+    quarterly = tax.ledger(tax.summarize(parts, exc_items, ["quarter_start", "shop_id", "shop_name", "rate"]))
+    total = tax.summarize(parts.assign(all=1), exc_items.assign(all=1), ["all"]).iloc[0]
+    counts = exceptions["kind"].value_counts()
+
+    out.kpis = [
+        Kpi("Items audited", int(total["items"])),
+        Kpi("Tax collected", float(total["collected"]), "$"),
+        Kpi("Tax expected", float(total["expected"]), "$", help=f"Taxable amount x {tax.NYC_RATE:.3%}, per item, rounded to the cent"),
+        Kpi("Gap (under-collected)", float(total["gap"]), "$"),
+        Kpi("Orders missing tax", int(counts.get("missing_tax", 0))),
+        Kpi("Orders at a wrong rate", int(counts.get("wrong_rate", 0))),
+        Kpi("Orders with an amount error", int(counts.get("amount_error", 0))),
+        Kpi("fi_tax rows", int(fi["row_count"].sum()), help="0 until the tax integration goes live"),
+    ]
+    if exceptions.empty:
+        out.note("success", "Every audited item carries the statutory tax.")
+    out.charts["monthly-gap"] = _chart(monthly)
+    out.tables["exceptions"] = exceptions
+    out.tables["monthly"] = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m"))
+    out.tables["quarterly-ledger"] = quarterly
+    out.tables["fi-tax"] = fi
+    return out
+
+
+def _chart(monthly: pd.DataFrame) -> alt.Chart:
+    m = monthly.groupby("month")[["collected", "expected"]].sum().reset_index()
+    long = m.melt("month", var_name="tax", value_name="dollars")
+    return alt.Chart(long).mark_bar().encode(
+        x=alt.X("yearmonth(month):T", title="Month"), xOffset="tax:N",
+        y=alt.Y("dollars:Q", title="Sales tax ($)"), color="tax:N",
+        tooltip=["yearmonth(month):T", "tax:N", alt.Tooltip("dollars:Q", format="$,.2f")])
+
+
+TOOL = Tool(
+    slug="tax-gap", number=9, title="Tax Compliance Gap Tracker", department="Finance",
+    roles=frozenset({"finance"}), sources=("luckyus_sales_order", "luckyus_opshop", "luckyus_fi_tax"),
+    run=run, icon=":material/receipt_long:",
+    description="NYC sales tax audit of every completed USD order item, the quarterly filing ledger, "
+                "and the fi_tax integration watch.",
+)

@@ -1,0 +1,148 @@
+"""The anomaly engine on synthetic series whose answer is known by construction."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lucky.models import anomaly, baselines
+
+DAYS = pd.date_range("2025-09-01", "2026-01-31", freq="D")
+WEEKDAY = np.array([1.0, 1.05, 1.0, 1.02, 0.95, 0.45, 0.4])   # Mon..Sun
+
+
+def orders_frame(seed: int = 0, shops: int = 5, base: float = 300.0, ramp_shop: int | None = 4) -> pd.DataFrame:
+    """Orders per store-day with weekday seasonality, Poisson noise and one ramping store."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for shop in range(1, shops + 1):
+        for i, d in enumerate(DAYS):
+            level = base * (0.5 + 0.2 * shop)
+            if shop == ramp_shop:
+                if i < 60:
+                    continue                           # opens on day 60
+                level *= min(1.0, 0.3 + 0.7 * (i - 60) / 40)  # ramps up over 40 days
+            placed = rng.poisson(level * WEEKDAY[d.weekday()])
+            refunded = rng.binomial(placed, 0.01)
+            cancelled = rng.binomial(placed, 0.03)
+            orders = placed - refunded - cancelled
+            rows.append((shop, d, placed, orders, orders * rng.normal(4.7, 0.05), cancelled, refunded))
+    df = pd.DataFrame(rows, columns=["shop_id", "date", "placed", "orders", "revenue", "cancelled", "refunded"])
+    return df.astype({c: float for c in ("placed", "orders", "revenue", "cancelled", "refunded")})
+
+
+def warnings(found: pd.DataFrame) -> pd.DataFrame:
+    return found[found["severity"] != "Info"]
+
+
+def test_weekday_pattern_and_ramp_give_no_warnings():
+    found = anomaly.detect({"orders": orders_frame()})
+    assert len(warnings(found)) <= 2, warnings(found)
+
+
+def test_collapse_is_found_on_its_store_day():
+    df = orders_frame()
+    hit = (df["shop_id"] == 2) & (df["date"] == pd.Timestamp("2025-12-10"))
+    df.loc[hit, ["placed", "orders", "revenue"]] = df.loc[hit, ["placed", "orders", "revenue"]] * 0.2
+    found = warnings(anomaly.detect({"orders": df}))
+    row = found[(found["shop_id"] == 2) & (found["date"] == pd.Timestamp("2025-12-10").date())]
+    assert "orders" in set(row["metric"])
+    assert row.loc[row["metric"] == "orders", "severity"].iloc[0] == "Critical"
+    # revenue follows orders: context, not a second alarm
+    assert "revenue" not in set(row["metric"])
+
+
+def test_day_with_no_orders_is_a_collapse_not_an_error():
+    df = orders_frame()
+    df = df[~((df["shop_id"] == 3) & (df["date"] == pd.Timestamp("2026-01-14")))]
+    found = warnings(anomaly.detect({"orders": df}))
+    row = found[(found["shop_id"] == 3) & (found["metric"] == "orders")]
+    assert pd.Timestamp("2026-01-14").date() in set(row["date"])
+    assert "0 orders" in row["explanation"].iloc[0]
+
+
+def test_refund_spike():
+    df = orders_frame()
+    hit = (df["shop_id"] == 1) & (df["date"] == pd.Timestamp("2026-01-20"))
+    df.loc[hit, "refunded"] = (df.loc[hit, "placed"] * 0.12).round()
+    found = warnings(anomaly.detect({"orders": df}))
+    assert ((found["shop_id"] == 1) & (found["metric"] == "refund_rate")
+            & (found["date"] == pd.Timestamp("2026-01-20").date())).any()
+
+
+def test_store_opened_yesterday_is_not_judged():
+    df = orders_frame()
+    new = pd.DataFrame({"shop_id": [9], "date": [DAYS[-1]], "placed": [3], "orders": [3],
+                        "revenue": [12.0], "cancelled": [0], "refunded": [0]})
+    found = anomaly.detect({"orders": pd.concat([df, new])})
+    assert 9 not in set(found["shop_id"].dropna())
+
+
+def test_fee_jump_on_one_channel_chain_wide():
+    rng = np.random.default_rng(1)
+    rows = []
+    for d in DAYS:
+        for shop in (1, 2, 3):
+            for ch, rate in ((1, 0.027), (2, 0.029)):
+                amount = rng.integers(40000, 60000)
+                r = rate + (0.006 if ch == 2 and d >= pd.Timestamp("2026-01-05") else 0)
+                rows.append((shop, d, ch, 120, amount, int(amount * r + 120 * 5)))
+    fees = pd.DataFrame(rows, columns=["shop_id", "date", "channel_id", "trades", "amount_cents", "fee_cents"])
+    found = warnings(anomaly.detect({"fees": fees}))
+    chain = found[found["shop_id"].isna()]
+    assert pd.Timestamp("2026-01-05").date() in set(chain["date"])
+    assert set(chain["dimension"]) == {"channel 2"}
+    assert found["shop_id"].notna().sum() == 0   # per-store echoes are context
+
+
+def test_production_impossible_durations_and_incident_root_cause():
+    rng = np.random.default_rng(2)
+    rows = []
+    for d in DAYS:
+        for shop in (1, 2):
+            n = int(rng.poisson(250))
+            rows.append((shop, d, n, rng.normal(180, 5), rng.normal(420, 15), int(rng.poisson(0.2))))
+    prod = pd.DataFrame(rows, columns=["shop_id", "date", "n", "p50", "p95", "impossible"])
+    hit = (prod["shop_id"] == 2) & (prod["date"] == pd.Timestamp("2025-11-11"))
+    prod.loc[hit, "impossible"] = 25
+    found = anomaly.detect({"production": prod})
+    flagged = warnings(found)
+    assert ((flagged["shop_id"] == 2) & (flagged["metric"] == "production_time")
+            & (flagged["date"] == pd.Timestamp("2025-11-11").date())).any()
+    inc = anomaly.incidents(found)
+    assert "impossible" in inc.iloc[0]["root_cause"] or "production" in inc.iloc[0]["root_cause"]
+
+
+def test_root_cause_chain_device_production_orders():
+    cause, steps = anomaly.root_cause({"cups_per_hour", "production_time", "orders"})
+    assert cause.startswith("a machine slowing down -> production time up -> orders down")
+    assert "maintenance" in steps
+
+
+def test_dismissal_sensitivity_raises_the_bar():
+    df = orders_frame()
+    hit = (df["shop_id"] == 2) & (df["date"] == pd.Timestamp("2025-12-10"))
+    df.loc[hit, ["placed", "orders", "revenue"]] = df.loc[hit, ["placed", "orders", "revenue"]] * 0.3
+    base = anomaly.detect({"orders": df})
+    row = base[(base["shop_id"] == 2) & (base["metric"] == "orders") & (base["date"] == pd.Timestamp("2025-12-10").date())]
+    score = row["score"].iloc[0]
+    assert row["severity"].iloc[0] != "Info"
+    damped = anomaly.detect({"orders": df}, sensitivity={(2, "orders"): score / anomaly.SPECS["orders"].warn + 0.1})
+    row = damped[(damped["shop_id"] == 2) & (damped["metric"] == "orders") & (damped["date"] == pd.Timestamp("2025-12-10").date())]
+    assert row["severity"].iloc[0] == "Info"
+
+
+def test_seasonal_baseline_hand_worked():
+    # a flat weekly pattern: expected equals the value once 8 weeks exist
+    s = pd.Series(np.tile([10.0, 10, 10, 10, 10, 4, 4], 10), index=pd.date_range("2025-01-06", periods=70))
+    b = baselines.seasonal(s).series()
+    assert b["expected"].iloc[-1] == pytest.approx(4.0)
+    assert b["expected"].iloc[-3] == pytest.approx(10.0)
+    assert b["history"].iloc[-1] == 69   # calendar days since the first observation
+
+
+def test_rate_baseline_shrinks_small_stores_to_chain_rate():
+    idx = pd.date_range("2025-01-01", periods=40)
+    b = baselines.rate_baseline(pd.Series(0.0, index=idx), pd.Series(2.0, index=idx), prior_rate=0.05).series()
+    # 56 trials of history with zero events against a prior weight of 200 at 5% (+ half an event)
+    assert b["expected"].iloc[-1] == pytest.approx((0.05 * 200 + 0.5) / (200 + 56 + 1), rel=1e-6)

@@ -1,0 +1,141 @@
+"""The five finance tools on the session demo: tables and KPIs present, bad input answered with a
+message (never an exception), and the pages render without exception."""
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lucky import sources, tools
+from lucky.tools.base import Filters, Viewer
+
+SLUGS = ("tax-gap", "reconciliation", "payment-costs", "tenant-audit", "timezones")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture()
+def edited(demo, tmp_path, monkeypatch):
+    """Copy the session demo, apply SQL edits read-write, and point Lucky at the copy."""
+    def _edit(*statements: str) -> Path:
+        path = tmp_path / "edited.duckdb"
+        shutil.copy(demo["path"], path)
+        con = duckdb.connect(str(path))
+        for sql in statements:
+            con.execute(sql)
+        con.close()
+        monkeypatch.setenv("LUCKY_DATABASE_URL", str(path))
+        sources.dispose_all()
+        return path
+    yield _edit
+    sources.dispose_all()
+
+
+def messages(out) -> str:
+    return " | ".join(m.text for m in out.messages)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_tool_runs_with_tables_and_kpis(demo, slug):
+    out = tools.execute(slug, Filters())
+    assert out.kpis and out.tables
+    expected = {"tax-gap": {"exceptions", "monthly", "quarterly-ledger", "fi-tax"},
+                "reconciliation": {"exceptions", "daily", "fees-daily", "fees-monthly"},
+                "payment-costs": {"channels", "monthly", "what-if"},
+                "tenant-audit": {"checklist", "currency-mismatch", "tenant-distribution", "test-stores"},
+                "timezones": {"markets", "holidays", "report-nyc", "report-cook-islands"}}[slug]
+    assert expected <= set(out.tables)
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_range_with_no_data_is_a_message(demo, slug):
+    out = tools.execute(slug, Filters(start=date(2020, 1, 1), end=date(2020, 1, 31)))
+    assert out.messages
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_store_with_no_orders_is_a_message(demo, slug):
+    out = tools.execute(slug, Filters(stores=(987654,)))
+    assert out.messages
+
+
+def test_tax_daily_figures_are_store_local_days(demo):
+    out = tools.execute("tax-gap", Filters())
+    monthly = out.tables["monthly"]
+    assert (monthly["expected"] >= monthly["collected"] - 1e-9).all() or len(out.tables["exceptions"])
+    ledger = out.tables["quarterly-ledger"]
+    assert set(ledger["period"]) <= {"2025-06..2025-08", "2025-09..2025-11", "2025-12..2026-02"}
+    assert {"due New York State", "due New York City", "due MCTD"} <= set(ledger.columns)
+
+
+def test_fi_tax_watch_empty_then_live(demo, edited):
+    assert "still empty" in messages(tools.execute("tax-gap", Filters()))
+    edited("INSERT INTO luckyus_fi_tax.t_tax_invoice (id, tenant, invoice_no, create_time) "
+           "VALUES (1, 'LKUS', 'INV1', TIMESTAMP '2026-02-15 10:00:00')")
+    out = tools.execute("tax-gap", Filters())
+    assert "Integration live" in messages(out)
+    assert out.tables["fi-tax"].set_index("table_name").loc["t_tax_invoice", "row_count"] == 1
+
+
+def test_nzd_never_in_usd_totals(demo):
+    usd = tools.execute("reconciliation", Filters(currency="USD")).tables["daily"]
+    nzd = tools.execute("reconciliation", Filters(currency="NZD")).tables["daily"]
+    assert set(usd["currency_code"]) == {"USD"} and set(nzd["currency_code"]) <= {"NZD"}
+    assert len(nzd) and not {470, 471} & set(usd["shop_id"])        # the Cook Islands test stores
+    assert {470, 471} <= set(nzd["shop_id"])
+
+
+def test_what_if_shows_its_arithmetic(demo):
+    out = tools.execute("payment-costs", Filters(), from_channel=53, to_channel=3, share=0.2)
+    row = out.tables["what-if"].iloc[0]
+    assert row["yearly_saving"] == pytest.approx(row["moved_per_year"] * (row["from_rate"] - row["to_rate"]))
+    assert row["moved_per_year"] == pytest.approx(0.2 * row["yearly_volume"])
+    assert "What-if:" in messages(out)
+    bad = tools.execute("payment-costs", Filters(), from_channel=53, to_channel=12345)
+    assert "not computed" in messages(bad)
+
+
+def test_unknown_and_null_time_zones_are_reported(demo, edited):
+    edited("UPDATE luckyus_opshop.t_shop_info SET time_zone = NULL WHERE id = 501",
+           "UPDATE luckyus_opshop.t_shop_info SET time_zone = 'Mars/Olympus' WHERE id = 502")
+    for slug in ("timezones", "reconciliation", "tax-gap"):
+        out = tools.execute(slug, Filters())
+        assert "time zone" in messages(out), slug
+    hub = tools.execute("timezones", Filters()).tables["markets"]
+    assert set(hub["time_zone"]) == {"America/New_York", "Pacific/Rarotonga"}
+
+
+def test_trade_in_a_currency_the_store_does_not_use(demo, edited):
+    edited("""UPDATE luckyus_sales_payment.t_trade SET currency_code = 'NZD'
+              WHERE id = (SELECT MIN(id) FROM luckyus_sales_payment.t_trade WHERE shop_id = 503 AND status = 3)""")
+    out = tools.execute("reconciliation", Filters())
+    assert "currency their store does not use" in messages(out)
+
+
+def test_roles_are_enforced(demo):
+    from lucky.access import AccessDenied
+    with pytest.raises(AccessDenied):
+        tools.execute("tax-gap", Filters(), Viewer(role="store_manager", shop_ids=(501,)))
+    out = tools.execute("reconciliation", Filters(), Viewer(role="finance"))
+    assert len(out.tables["daily"])
+
+
+def test_timezone_hub_open_now_and_close(demo):
+    from datetime import datetime
+    out = tools.execute("timezones", Filters(), now=datetime(2026, 2, 13, 15, 0))   # 10:00 in New York
+    hub = out.tables["markets"].set_index("market")
+    assert bool(hub.loc["NYC", "open_now"]) and not bool(hub.loc["Cook Islands", "open_now"])  # 05:00 there
+    assert str(hub.loc["NYC", "today_closes_utc"]) == "2026-02-14 05:00:00"
+    assert "Cook Islands" in hub.index and hub.loc["Cook Islands", "holiday_calendar"].startswith("CK")
+
+
+@pytest.mark.parametrize("slug", SLUGS)
+def test_page_renders_without_exception(demo, slug):
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "pages" / f"{slug}.py"), default_timeout=120)
+    at.run()
+    assert not at.exception
+    assert at.title[0].value
+    assert len(at.dataframe) >= 1

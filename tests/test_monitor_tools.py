@@ -1,0 +1,131 @@
+"""db-health and redis-console end to end: inventory -> collector -> store -> tool, CLI and pages."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import redis
+
+from lucky import config, state, tools
+from lucky.access import AccessDenied
+from lucky.monitor import localfleet
+from lucky.tools.base import Filters, Viewer
+
+ROOT = Path(config.ROOT)
+
+
+@pytest.fixture(scope="module")
+def local_fleet(tmp_path_factory, mariadb_url, postgres_url):
+    if not localfleet.LocalFleet.available():
+        pytest.skip("redis-server is not installed")
+    folder = tmp_path_factory.mktemp("monitor")
+    with localfleet.LocalFleet() as fleet:
+        cache = fleet.start_redis("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lfu")
+        redis.Redis(port=cache.port).mset({f"order:{i}": "x" * 50 for i in range(3000)})
+        hung = fleet.hung_server()
+        path = folder / "fleet.toml"
+        path.write_text(f"""
+[collector]
+timeout = 1.5
+grace = 0.2
+
+[[instances]]
+name = "maria"
+kind = "mysql"
+url = "{mariadb_url}"
+tags = {{ service = "demo", environment = "local" }}
+
+[[instances]]
+name = "pg"
+kind = "postgres"
+url = "{postgres_url}"
+
+[[instances]]
+name = "cache"
+kind = "redis"
+url = "{cache.url}"
+
+[[instances]]
+name = "gone"
+kind = "redis"
+url = "redis://127.0.0.1:{localfleet.free_port()}/0"
+
+[[instances]]
+name = "frozen"
+kind = "mysql"
+url = "mysql+pymysql://root@127.0.0.1:{hung.port}/"
+""")
+        mp = pytest.MonkeyPatch()
+        mp.setenv("LUCKY_INVENTORY", str(path))
+        mp.setenv("LUCKY_STATE_URL", f"sqlite:///{folder / 'state.sqlite'}")
+        state.dispose_all()
+        yield {"path": path, "state": folder / "state.sqlite"}
+        mp.undo()
+        state.dispose_all()
+
+
+def test_db_health_first_run_collects_and_explains_down(local_fleet):
+    out = tools.execute("db-health", Filters(), Viewer(role="it"))
+    df = out.tables["instances"].set_index("name")
+    assert list(df.loc[["maria", "pg", "cache"], "status"]) == ["up"] * 3
+    assert df.loc["gone", "status"] == "down" and df.loc["gone", "reason"].startswith("never reached")
+    assert "refused" in df.loc["gone", "reason"].lower()
+    assert "hung" in df.loc["frozen", "reason"] or "timed out" in df.loc["frozen", "reason"].lower()
+    assert set(df.loc[["gone", "frozen"], "light"]) == {"🔴"}
+    assert any("Collected 5 instances" in m.text for m in out.messages)
+    out.charts["heatmap"].to_dict()
+    detail = tools.execute("db-health", Filters(), instance="pg", collect_now=True)
+    assert {"metrics", "activity", "statements", "tables"} <= set(detail.tables)
+    assert set(detail.tables["metrics"]["metric"]) >= {"connections_pct", "commits_per_s"}
+
+
+def test_access_is_for_it(local_fleet):
+    with pytest.raises(AccessDenied):
+        tools.execute("db-health", Filters(), Viewer(role="marketing"))
+    assert tools.get("redis-console").number == 3 and tools.get("db-health").department == "IT / DevOps"
+
+
+def test_redis_console_scan_and_right_sizing(local_fleet):
+    out = tools.execute("redis-console", Filters(), instance="cache", scan_now=True)
+    grid = out.tables["instances"].set_index("name")
+    assert grid.loc["cache", "right_sizing"] == "over-provisioned"
+    assert grid.loc["gone", "status"] == "down"
+    prefixes = out.tables["prefixes"].set_index("prefix")
+    assert prefixes.loc["order", "est_keys"] == 3000            # small keyspace: walked in full
+    assert any("SCAN sample of 3,000 of 3,000 keys" in m.text for m in out.messages)
+    assert "hot_keys" in out.tables                              # allkeys-lfu: OBJECT FREQ works
+    assert out.tables["keyspace"]["keys_without_ttl"].sum() == 3000
+    for chart in out.charts.values():
+        chart.to_dict()
+
+
+def test_cli_lists_name_kind_status_reason(local_fleet, demo):
+    env = {**os.environ, "LUCKY_INVENTORY": str(local_fleet["path"]),
+           "LUCKY_STATE_URL": f"sqlite:///{local_fleet['state']}"}
+    run = subprocess.run([sys.executable, "-m", "lucky", "run", "db-health", "--table", "instances"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    header, *rows = run.stdout.strip().splitlines()
+    assert header.split(",")[:4] == ["name", "kind", "status", "reason"]
+    assert any(r.startswith("gone,redis,down,") for r in rows)
+    once = subprocess.run([sys.executable, "-m", "lucky", "collect", "--once"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert once.returncode == 0 and "polled 5 instances" in once.stdout and "gone: down" in once.stdout
+
+
+@pytest.mark.parametrize("page", ["db-health", "redis-console"])
+def test_pages_render(local_fleet, demo, page):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(str(ROOT / "pages" / f"{page}.py"), default_timeout=60).run()
+    assert not at.exception, at.exception
+    assert at.dataframe, "the instances table is shown"
+    if page == "db-health":
+        at.selectbox(key="dbh_instance").select("maria").run()
+        assert not at.exception, at.exception
+        assert any("Statements in the last" in m.value for m in at.markdown)
+    else:
+        assert any("SCAN sample" in i.value for i in at.info) or at.selectbox(key="rc_instance").value
