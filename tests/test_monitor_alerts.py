@@ -34,8 +34,7 @@ def state_store(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="module")
 def fleet():
-    if not localfleet.LocalFleet.available():
-        pytest.skip("redis-server is not installed")
+    localfleet.LocalFleet.require()
     with localfleet.LocalFleet() as f:
         yield f
 

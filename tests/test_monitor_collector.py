@@ -20,8 +20,7 @@ TIMEOUT = 2.0
 
 @pytest.fixture(scope="module")
 def fleet(redis_url):
-    if not localfleet.LocalFleet.available():
-        pytest.skip("redis-server is not installed")
+    localfleet.LocalFleet.require()
     with localfleet.LocalFleet() as f:
         yield f
 

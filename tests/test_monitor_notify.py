@@ -110,8 +110,7 @@ def test_broken_channel_is_reported_not_raised(stubs):
 
 
 def test_down_and_back_up_notifies_trigger_and_resolve(stubs, tmp_path, monkeypatch):
-    if not localfleet.LocalFleet.available():
-        pytest.skip("redis-server is not installed")
+    localfleet.LocalFleet.require()
     conf, http, mail = stubs
     monkeypatch.setenv("LUCKY_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
     monkeypatch.setenv("LUCKY_TEST_PD_KEY", "R0UTING")

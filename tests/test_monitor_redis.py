@@ -39,8 +39,7 @@ def _truth(client: redis.Redis) -> dict[str, float]:
 
 @pytest.fixture(scope="module")
 def seeded():
-    if not localfleet.LocalFleet.available():
-        pytest.skip("redis-server is not installed")
+    localfleet.LocalFleet.require()
     with localfleet.LocalFleet() as fleet:
         plain = fleet.start_redis()
         lfu = fleet.start_redis("--maxmemory", "200mb", "--maxmemory-policy", "allkeys-lfu")

@@ -1,9 +1,6 @@
 """db-health and redis-console end to end: inventory -> collector -> store -> tool, CLI and pages."""
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +16,7 @@ ROOT = Path(config.ROOT)
 
 @pytest.fixture(scope="module")
 def local_fleet(tmp_path_factory, mariadb_url, postgres_url):
-    if not localfleet.LocalFleet.available():
-        pytest.skip("redis-server is not installed")
+    localfleet.LocalFleet.require()
     folder = tmp_path_factory.mktemp("monitor")
     with localfleet.LocalFleet() as fleet:
         cache = fleet.start_redis("--maxmemory", "64mb", "--maxmemory-policy", "allkeys-lfu")
@@ -29,7 +25,7 @@ def local_fleet(tmp_path_factory, mariadb_url, postgres_url):
         path = folder / "fleet.toml"
         path.write_text(f"""
 [collector]
-timeout = 1.5
+timeout = 1
 grace = 0.2
 
 [[instances]]
@@ -102,18 +98,16 @@ def test_redis_console_scan_and_right_sizing(local_fleet):
         chart.to_dict()
 
 
-def test_cli_lists_name_kind_status_reason(local_fleet, demo):
-    env = {**os.environ, "LUCKY_INVENTORY": str(local_fleet["path"]),
-           "LUCKY_STATE_URL": f"sqlite:///{local_fleet['state']}"}
-    run = subprocess.run([sys.executable, "-m", "lucky", "run", "db-health", "--table", "instances"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr
-    header, *rows = run.stdout.strip().splitlines()
+def test_cli_lists_name_kind_status_reason(local_fleet, demo, capsys):
+    from lucky.cli import main
+
+    assert main(["run", "db-health", "--table", "instances"]) == 0
+    header, *rows = capsys.readouterr().out.strip().splitlines()
     assert header.split(",")[:4] == ["name", "kind", "status", "reason"]
     assert any(r.startswith("gone,redis,down,") for r in rows)
-    once = subprocess.run([sys.executable, "-m", "lucky", "collect", "--once"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert once.returncode == 0 and "polled 5 instances" in once.stdout and "gone: down" in once.stdout
+    assert main(["collect", "--once"]) == 0
+    printed = capsys.readouterr().out
+    assert "polled 5 instances" in printed and "gone: down" in printed
 
 
 @pytest.mark.parametrize("page", ["db-health", "redis-console"])

@@ -6,6 +6,7 @@ connections and never replies, like a frozen process or a black-holed proxy.
 """
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -103,6 +104,18 @@ class LocalFleet:
     @staticmethod
     def available() -> bool:
         return shutil.which("redis-server") is not None
+
+    @classmethod
+    def require(cls) -> None:
+        """In a test: skip without redis-server, or fail under LUCKY_REQUIRE_SERVICES=1 (CI)."""
+        if cls.available():
+            return
+        import pytest
+
+        reason = "redis-server is not installed (Debian package redis-server)"
+        if os.environ.get("LUCKY_REQUIRE_SERVICES") == "1":
+            pytest.fail(f"{reason} and LUCKY_REQUIRE_SERVICES=1")
+        pytest.skip(reason)
 
     def start_redis(self, *args: str, port: int | None = None) -> RedisServer:
         port = port or free_port()

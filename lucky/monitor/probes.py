@@ -147,7 +147,16 @@ def _mysql_processlist(reading: Reading, cur, perf: bool) -> None:
 
 
 def _mysql_replication(reading: Reading, cur, mariadb: bool) -> None:
-    cur.execute("SHOW REPLICA STATUS" if not mariadb else "SHOW ALL SLAVES STATUS")
+    """Lag of every replication channel (MariaDB multi-source; MySQL 8.0.22+ or older syntax)."""
+    if mariadb:
+        cur.execute("SHOW ALL SLAVES STATUS")
+    else:
+        try:
+            cur.execute("SHOW REPLICA STATUS")
+        except Exception as exc:  # noqa: BLE001 - MySQL before 8.0.22 only knows SLAVE
+            if "syntax" not in str(exc).lower():
+                raise
+            cur.execute("SHOW SLAVE STATUS")
     cols = [d[0] for d in cur.description or []]
     rows = [dict(zip(cols, r)) for r in cur.fetchall()]
     if not rows:

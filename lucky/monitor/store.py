@@ -12,8 +12,8 @@ import math
 from datetime import datetime, timedelta
 
 import pandas as pd
-from sqlalchemy import (Column, DateTime, Float, Index, Integer, String, Table, Text, and_, delete,
-                        func, insert, select)
+from sqlalchemy import (Column, DateTime, Float, Index, Integer, String, Table, Text, delete, func,
+                        insert, select)
 
 from lucky import state
 from lucky.monitor.probes import Reading
@@ -36,6 +36,7 @@ polls = Table(
     Column("notes", Text),          # JSON list: features off (performance_schema, LFU ...)
     Column("config", Text),         # JSON object
     Index("ix_mon_poll_instance_at", "instance", "at"),
+    Index("ix_mon_poll_at", "at"),
 )
 
 metrics = Table(
@@ -45,6 +46,14 @@ metrics = Table(
     Column("metric", String(64), nullable=False),
     Column("value", Float),
     Index("ix_mon_metric_instance_metric_at", "instance", "metric", "at"),
+    Index("ix_mon_metric_at", "at"),                 # retention deletes
+)
+
+latest = Table(
+    "mon_latest", md,
+    Column("instance", String(128), primary_key=True),
+    Column("at", DateTime, nullable=False),
+    Column("metrics", Text, nullable=False),          # JSON: the last successful poll's values
 )
 
 table_sizes = Table(
@@ -154,20 +163,13 @@ def _finite(value: float) -> float | None:
 
 
 def latest_metrics(names: list[str] | None = None) -> dict[str, tuple[datetime, dict[str, float]]]:
-    """instance -> (at, metrics) of its most recent successful poll."""
+    """instance -> (at, metrics) of its most recent successful poll (one small table, not a scan
+    of the history, because the collector needs it every cycle)."""
+    stmt = select(latest)
+    if names is not None:
+        stmt = stmt.where(latest.c.instance.in_(names))
     with engine().connect() as conn:
-        last = (select(metrics.c.instance, func.max(metrics.c.at).label("at"))
-                .group_by(metrics.c.instance))
-        if names is not None:
-            last = last.where(metrics.c.instance.in_(names))
-        last = last.subquery()
-        rows = conn.execute(select(metrics.c.instance, metrics.c.at, metrics.c.metric, metrics.c.value)
-                            .join(last, and_(last.c.instance == metrics.c.instance,
-                                             last.c.at == metrics.c.at))).all()
-    out: dict[str, tuple[datetime, dict[str, float]]] = {}
-    for inst, at, metric, value in rows:
-        out.setdefault(inst, (at, {}))[1][metric] = value
-    return out
+        return {row.instance: (row.at, json.loads(row.metrics)) for row in conn.execute(stmt)}
 
 
 def _previous_set(conn, table: Table, instance: str, column: str) -> set[str] | None:
@@ -238,8 +240,12 @@ def write(readings: list[Reading], at: datetime) -> dict[str, dict[str, float]]:
                 p_at, p_metrics = prev[r.name]
                 values.update(derive(r.kind, p_metrics, r.metrics, (at - p_at).total_seconds()))
             stored[r.name] = values
-            conn.execute(insert(metrics), [{"at": at, "instance": r.name, "metric": k,
-                                            "value": _finite(v)} for k, v in values.items()])
+            rows = [{"at": at, "instance": r.name, "metric": k, "value": _finite(v)}
+                    for k, v in values.items()]
+            conn.execute(insert(metrics), rows)
+            conn.execute(delete(latest).where(latest.c.instance == r.name))
+            conn.execute(insert(latest).values(instance=r.name, at=at, metrics=json.dumps(
+                {row["metric"]: row["value"] for row in rows if row["value"] is not None})))
             new = _discoveries(conn, r, at)
             if new:
                 conn.execute(insert(events), new)

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import altair as alt
 import pandas as pd
 
+from lucky.errors import InputError
 from lucky.monitor import capacity, collector, fleet, store
 from lucky.monitor import inventory as fleet_inventory
 from lucky.tools.base import Filters, Kpi, Output, Tool
@@ -28,20 +29,24 @@ TRENDS = {
 HEATMAP_COLUMNS = 12
 
 
-def heatmap(df: pd.DataFrame) -> alt.Chart:
+def heatmap(df: pd.DataFrame) -> alt.LayerChart:
     """All instances as tiles in a grid, worst first, coloured by health; hover for the reason."""
-    tiles = df.sort_values(["health", "name"], key=lambda s: s.map(fleet.HEALTH_ORDER)
-                           if s.name == "health" else s).reset_index(drop=True)
+    order = df["health"].map(fleet.HEALTH_ORDER)
+    tiles = df.assign(_order=order).sort_values(["_order", "name"]).reset_index(drop=True)
     tiles["col"] = tiles.index % HEATMAP_COLUMNS
     tiles["row"] = tiles.index // HEATMAP_COLUMNS
-    base = alt.Chart(tiles).encode(x=alt.X("col:O", axis=None), y=alt.Y("row:O", axis=None))
+    tiles["short"] = tiles["name"].str.replace("aws-luckyus-", "").str.replace("luckyus-", "").str[:12]
+    tiles = tiles[["name", "short", "kind", "service", "status", "health", "reason", "col", "row"]]
+    rows = int(tiles["row"].max()) + 1 if len(tiles) else 1
+    base = alt.Chart(tiles).encode(
+        x=alt.X("col:O", axis=None, scale=alt.Scale(domain=list(range(HEATMAP_COLUMNS)))),
+        y=alt.Y("row:O", axis=None))
     rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
         color=alt.Color("health:N", scale=HEALTH_COLOURS, legend=alt.Legend(title="Health")),
-        tooltip=["name", "kind", "service", "status", "health", "reason", "last_poll"])
+        tooltip=["name", "kind", "service", "status", "health", "reason"])
     text = base.mark_text(fontSize=9, color="white").encode(text="short:N")
-    tiles["short"] = tiles["name"].str.replace("aws-luckyus-", "").str.replace("luckyus-", "").str[:14]
-    return (rect + text.properties(data=tiles)).properties(height=40 * (tiles["row"].max() + 1),
-                                                           title="Fleet health")
+    # the height includes the title (Streamlit autosizes to fit): leave it room above the tiles
+    return (rect + text).properties(height=max(48 * rows + 60, 200), title="Fleet health (worst first)")
 
 
 def trend_chart(hist: pd.DataFrame, instance: str) -> alt.Chart:
@@ -105,6 +110,8 @@ def run(filters: Filters, inventory: str | None = None, instance: str | None = N
                  Kpi("Down", int((df["status"] == "down").sum())),
                  Kpi("Critical", int(counts.get("critical", 0))),
                  Kpi("Warning", int(counts.get("warning", 0)))]
+    if counts.get("unknown", 0):
+        out.kpis.append(Kpi("Not polled yet", int(counts["unknown"])))
     fleet.summarise(out.note, df[df["status"] == "down"], "error",
                     lambda row: f"{row['name']} is down: {row['reason']}")
     fleet.summarise(out.note, df[df["problems"] != ""], "warning",
@@ -118,7 +125,6 @@ def run(filters: Filters, inventory: str | None = None, instance: str | None = N
     out.tables["capacity_tables"] = capacity.tables(inv, now)
     if instance:
         if instance not in inv.by_name():
-            from lucky.errors import InputError
             raise InputError(f"no instance {instance!r} in {inv.path}")
         _detail(out, inv, instance, now, hours)
     return out

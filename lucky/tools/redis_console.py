@@ -42,6 +42,9 @@ def grid(inv: fleet_inventory.Inventory, now: datetime, days: float) -> pd.DataF
 
 
 def _scan_tables(out: Output, scan: dict, at: object) -> None:
+    if not scan["total_keys"]:
+        out.note("info", f"The keyspace was empty at the last key sample ({at} UTC).")
+        return
     pct = 100 * scan["sampled"] / scan["total_keys"] if scan["total_keys"] else 100.0
     how = "the whole keyspace" if scan["complete"] else (
         "stopped by the time budget" if scan["budget_hit"] else "a bounded sample")

@@ -306,6 +306,8 @@ def _states(world: World, rng: np.random.Generator, cust: pd.DataFrame, user_no:
     shops = cust["shop"].to_numpy()[buyer]
     shop_names = [str(s) for s in np.unique(shops)]
     states.append(("preferred_shop", 2, buyer, shop_names, np.searchsorted(np.unique(shops), shops), last[buyer]))
+    states = [(c, t, u[v >= 0], names, v[v >= 0], w[v >= 0])    # no value (e.g. no items): no row
+              for c, t, u, names, v, w in states]
     tier = np.concatenate([np.full(len(s[2]), s[1]) for s in states])
     key = tier + rng.random(len(tier))
     keep = np.argsort(key)[:target]

@@ -1,16 +1,16 @@
 """Generator step 'experiments': A/B tests (luckyus_isalesdatamarketing).
 
-- t_experiment: twelve experiments in the last months of the data;
+- t_experiment: twelve experiments started October 2025 to January 2026 (some still running);
 - t_user_traffic_distribution (bulk, 2.3M): users bucketed (0-99) into control / treatment when
   they first reach an experiment; buckets 0-49 are control;
 - t_user_hit_experiment_record (bulk, 6.4M): each exposure of an assigned user, in the user's
   group, with `converted` 0/1 on the experiment's metric.
 
-Exactly one experiment has a true lift (treatment converts 10% -> 17% per exposure and gets many
-exposures per user), sized so that a two-proportion z-test finds it at every scale >= 0.01 with
-bulk 0.1; the others convert at the same rate in both arms. The realised draw is kept only if it
-shows what is true of it (the lift at z >= 2.6 per exposure and per user, the nulls within
-|z| < 1.5), so a demo of any seed tells the same story. Truth: `experiments.lift` / `.null`.
+Exactly one experiment has a true lift (10% -> 17% conversion per exposure, on a page users see
+about 8 times during the test), sized so that a two-proportion z-test finds it at every scale
+>= 0.01 with bulk 0.1; the others convert at the same rate in both arms. The realised draw is
+kept only if it shows what is true of it (the lift at z >= 2.6 per exposure and >= 2.3 per user,
+the nulls within |z| < 1.5 on both), so a demo of any seed tells the same story. Truth: `experiments.lift` / `.null`.
 """
 from __future__ import annotations
 
@@ -45,9 +45,9 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     reg = cust["register"].to_numpy()
     n_exp = len(EXPERIMENTS)
     ids = FIRST_ID + np.arange(n_exp)
-    start = int(pd.Timestamp("2025-09-01").timestamp()) + np.sort(
-        (rng.random(n_exp) * 140 * DAY).astype(np.int64))
-    end = start + rng.integers(14, 43, n_exp) * DAY
+    start = int(pd.Timestamp("2025-10-01").timestamp()) + np.sort(
+        (rng.random(n_exp) * 110 * DAY).astype(np.int64))
+    end = start + rng.integers(21, 61, n_exp) * DAY
     stop = np.minimum(end, AS_OF)
     eligible = np.array([(reg < s).sum() for s in stop])
     lift = int(rng.choice(np.argsort(-eligible)[: n_exp // 2]))

@@ -5,8 +5,9 @@
   coupon carries the order_no of a real completed order of the same user and exactly that
   order's `t_order_amount.coupon_deduct`, with a template whose terms give that discount;
 - t_coupon_record_expired (bulk, 37M): the archive of coupons that expired unused;
-- t_market_activity and t_market_activity_partake (514K): campaigns, and who took part (with
-  the order for orders that carry an `activity_deduct`);
+- t_market_activity and t_market_activity_partake (514K): campaigns, and who took part: orders
+  placed during a campaign (order_no, reward = the order's coupon_deduct; `activity_deduct` is
+  0 on every order) and claims without an order;
 - t_user_group_label (bulk, 3.9M): targeting labels, drawn from each user's behaviour.
 """
 from __future__ import annotations
@@ -332,8 +333,9 @@ def _activities(world: World, rng: np.random.Generator, templates: pd.DataFrame)
         "template_id": templates["template_id"].to_numpy()[tmpl],
         "start_time": ts(start), "end_time": ts(end),
         "budget": np.zeros(n),   # set from the rewards once the participations are drawn
-        "status": np.where(end < AS_OF, 2, 1).astype(np.int16),
-        "create_time": ts(start - 7 * DAY), "update_time": ts(np.minimum(end, AS_OF))})
+        "status": np.select([end < AS_OF, start <= AS_OF], [2, 1], 0).astype(np.int16),  # 0 scheduled
+        "create_time": ts(np.minimum(start - 7 * DAY, AS_OF - DAY)),
+        "update_time": ts(np.clip(end, start - 7 * DAY, AS_OF - 60))})
     return _Activities(table, lanes, lane_ids, tmpl)
 
 
