@@ -11,6 +11,7 @@ Recipes: `status` 1 is the recipe in force (use it for consumption), 0 an earlie
 """
 from __future__ import annotations
 
+import functools
 from typing import Iterator
 
 import numpy as np
@@ -175,6 +176,14 @@ def text(b: np.ndarray) -> pd.api.extensions.ExtensionArray:
     return pd.array(arr, dtype="str")
 
 
+def as_bytes(values: pd.Series, width: int) -> np.ndarray:
+    """A string column of fixed-width ASCII codes (order_no, user_no) as numpy bytes, zero-copy."""
+    arr = pa.chunked_array(pa.array(values.array)).combine_chunks() if not hasattr(values.array, "_pa_array") \
+        else values.array._pa_array.combine_chunks()
+    fixed = arr.cast(pa.binary()).cast(pa.binary(width))
+    return np.frombuffer(fixed.buffers()[1], dtype=f"S{width}")[fixed.offset:fixed.offset + len(fixed)]
+
+
 def labels(values, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
     """values[codes] as a pandas string array, taken in Arrow (for repeated names and codes)."""
     dictionary = pa.array([None if v is None else str(v) for v in values], pa.string())
@@ -252,10 +261,8 @@ def _products(rng: np.random.Generator) -> pd.DataFrame:
     from lucky.demo.gen.orders import ITEMS_COMPLETED, ITEM_REVENUE
     rest_items = ITEMS_COMPLETED - top_items
     rest_revenue = ITEM_REVENUE - sum(t[3] for t in TOP15)
-    w = np.sort(rng.pareto(1.6, len(MENU)) + 0.3)[::-1]
-    w = np.minimum(w, 10000 / rest_items * w.sum() / 1.0)  # below the 15th product
-    shares = w / w.sum()
-    counts = shares * rest_items
+    w = np.sort(rng.pareto(1.6, len(MENU)) + 0.3)[::-1]     # a long tail of popularity
+    counts = w / w.sum() * rest_items
     cap = TOP15[-1][2] * 0.9
     while counts.max() > cap:  # keep every other product under the top-15's last
         over = counts > cap
@@ -346,8 +353,8 @@ def _goods(rng: np.random.Generator) -> pd.DataFrame:
     status = np.ones(n, dtype="int16")
     status[len(CORE_GOODS) + len(food_names):] = rng.choice([1, 0], m, p=[0.45, 0.55])
     created = pd.Timestamp("2024-09-01") + pd.to_timedelta(rng.integers(0, 300, n), "D")
-    supplier = np.array([f"SUP{1 + (hash_ % 24):03d}" for hash_ in range(n)])
-    supplier[:n_core] = [f"SUP{1 + i % 12:03d}" for i in range(n_core)]
+    supplier = np.array([f"SUP{1 + i % 24:03d}" for i in range(n)])
+    supplier[:n_core] = [f"SUP{1 + i % 12:03d}" for i in range(n_core)]   # core goods: 12 main suppliers
     return table_frame(COMMODITY, "t_mdm_goods", dict(
         id=np.arange(1, n + 1), tenant=TENANT, goods_code=[f"G{100001 + i}" for i in range(n)],
         goods_name=names, category_name=cats, unit=units, unit_cost=np.round(cost, 4),
@@ -358,8 +365,7 @@ def _goods(rng: np.random.Generator) -> pd.DataFrame:
 def _recipe_lines(name: str, cat: str, food: bool) -> list[tuple[str, float]]:
     """(core goods name, quantity per Regular cup) for one product."""
     if food:
-        base = next((f"{f} (frozen, case of 24)" for f in [name]), None)
-        return [(base, 1.0), ("Food Bag", 1.0)]
+        return [(f"{name} (frozen, case of 24)", 1.0), ("Food Bag", 1.0)]
     iced = any(w in name for w in ("Iced", "Cold", "Refresher", "Exfreezo"))
     lines = [("Cold Cup 16oz" if iced else "Hot Cup 12oz", 1.0), ("Cold Lid" if iced else "Hot Lid", 1.0)]
     lines.append(("Paper Straw", 1.0) if iced else ("Cup Sleeve", 1.0))
@@ -456,6 +462,11 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
 
 def store_targets() -> pd.DataFrame:
     """Completed-order targets per trading shop at scale 1: id, opened, orders, revenue."""
+    return _store_targets().copy()
+
+
+@functools.lru_cache(maxsize=1)
+def _store_targets() -> pd.DataFrame:
     rows = [(s[0], s[4], s[5], s[6]) for s in STORES + INTERNAL[:1] + COOK[:2]]
     df = pd.DataFrame(rows, columns=["shop_id", "opened", "orders", "revenue"])
     df["opened"] = pd.to_datetime(df["opened"])

@@ -5,10 +5,12 @@ of the Cook Islands test stores, the top-15 products (§2.3, item rows over comp
 order-channel mix, Feb 2026 daily volumes and a morning-rush intraday shape in local time.
 
 Store-days come from `store_day_plan` (shared with the users step so that users register before
-they order): each store ramps up after its opening, weekends run at ~45% of weekdays and the chain
-grows slowly. Users are drawn per store with heavy-tailed activity weights; churning regulars
-stop ordering weeks before the as-of date. Tax is NYC 8.875% exclusive on each item's pay_money,
-rounded half up to the cent; order pay_money = sum(items) + sum(tax), computed in integer cents.
+they order): each store ramps up after its opening, the launch hype of summer 2025 decays towards
+the winter level, weekends run at ~43% of weekdays. Every completed order belongs to a user: the
+user's first order (fixed by the users step), a regular's weekly habit (until the end or the
+planted churn), or an occasional repeat drawn by activity among users who already ordered, capped
+so early users keep a plausible rate. Tax is NYC 8.875% exclusive on each item's pay_money, half
+up to the cent; order pay_money = sum(items) + sum(tax), computed in integer cents.
 
 Planted here (truth): tax.missing_tax, tax.wrong_rate, tenant.currency_mismatch,
 tenant.unknown_tenant (order rows), anomalies `orders` (store-day collapse) and `refund_rate`
@@ -37,6 +39,7 @@ NZD_PRICE = 0.956              # test-store prices relative to the menu average 
 CANCEL_RATE, REFUND_RATE, UNCOLLECTED_RATE = 0.020, 0.010, 0.0165
 SPIKE_REFUND = 0.33            # refunded per completed order on a refund-spike store-day (25%)
 GROUP_ORDERS = 0.0006          # office group orders of 6+ items (the big in-person payments)
+CHURN_MIN_ORDERS, CHURN_MIN_TENURE, CHURN_MAX_GAP, CHURN_QUIET_DAYS = 12, 60, 4.5, 42
 HYPE, HYPE_DAYS = 2.6, 150.0   # launch hype: volume per store decays towards the winter level
 COLLAPSE = 0.15                # share of the usual volume left on an order-collapse store-day
 # order channel (report §7.1): 1 Android, 2 iOS, 3 delivery, 8/9/10 other
@@ -88,6 +91,8 @@ def store_day_plan(world: World) -> pd.DataFrame:
     mature = real[(real["local_date"] - real.groupby("shop_id")["local_date"].transform("min")).dt.days >= 14]
     busy = mature[mature["shop_id"].isin(store_targets().nlargest(2, "orders")["shop_id"])
                   & (mature["local_date"].dt.day_of_week < 5)]   # weekdays at the busiest stores
+    share = busy["w"] / busy.groupby("shop_id")["w"].transform("sum") * busy["target"]
+    busy = busy[share >= share.median()]                          # ... on their busier half of days
     k = defect_count(world)
     pick = rng.choice(busy.index.to_numpy(), 2 * k, replace=False)
     plan.loc[pick[:k], "collapse"] = True
@@ -171,7 +176,9 @@ def _expand_days(rng: np.random.Generator, plan: pd.DataFrame, first: pd.DataFra
     days = pd.concat(parts, ignore_index=True)
     done = days["repeat"] + days["first"]
     days["cancelled"] = rng.poisson(done * CANCEL_RATE)
-    days["refunded"] = rng.poisson(np.where(days["spike"], done * SPIKE_REFUND, done * REFUND_RATE))
+    days["refunded"] = rng.poisson(done * REFUND_RATE)
+    spike = days["spike"].to_numpy()   # at least three refunds, so a spike shows at any scale
+    days.loc[spike, "refunded"] = np.maximum(3, np.round(done[spike] * SPIKE_REFUND)).astype(np.int64)
     days["uncollected"] = rng.poisson(done * UNCOLLECTED_RATE)
     return days
 
@@ -211,7 +218,8 @@ def _repeat_users(rng: np.random.Generator, users: pd.DataFrame, shop: np.ndarra
     return out
 
 
-def _orders(world: World, rng: np.random.Generator) -> pd.DataFrame:
+def _orders(world: World, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One row per order (shop_id, create_time UTC, local_date, status, user index), and the plan."""
     plan = store_day_plan(world)
     shops = world.shops.set_index("id")
     users = world.users
@@ -253,7 +261,7 @@ def _orders(world: World, rng: np.random.Generator) -> pd.DataFrame:
     last = df.index[(df["local_date"] == np.datetime64(END)) & (df["status"] == 90)]
     live = rng.choice(last, min(len(last), world.n(60, 2)), replace=False) if len(last) else []
     df.loc[live, "status"] = rng.choice([10, 20], len(live)).astype("int16")
-    return df.sort_values(["create_time", "shop_id"], kind="stable").reset_index(drop=True)
+    return df.sort_values(["create_time", "shop_id"], kind="stable").reset_index(drop=True), plan
 
 
 def _regular_orders(world: World, rng: np.random.Generator, users: pd.DataFrame, plan: pd.DataFrame,
@@ -304,7 +312,6 @@ def _items(world: World, rng: np.random.Generator, orders: pd.DataFrame) -> pd.D
     nzd, staff = cur == "NZD", internal
     store = ~nzd & ~staff
     # store-level price factor so the stores' items carry the stores' revenue (see module notes)
-    s_orders = tgt.loc[~tgt["internal"] & (tgt["currency"] == "USD"), "orders"]
     s_rev = tgt.loc[~tgt["internal"] & (tgt["currency"] == "USD"), "revenue"]
     n_store_items = ITEMS_COMPLETED - tgt.loc[tgt["internal"] | (tgt["currency"] == "NZD"), "orders"].sum()
     k_store = (s_rev.sum() / (1 + NYC_TAX)) / n_store_items / e_item
@@ -361,9 +368,10 @@ def _items(world: World, rng: np.random.Generator, orders: pd.DataFrame) -> pd.D
                              mode=mode, tax_c=tax_c, nzd=icur == "NZD")), menu, sk
 
 
-def _plant_tax(world: World, rng: np.random.Generator, orders: pd.DataFrame, it: pd.DataFrame,
+def _plant_tax(world: World, rng: np.random.Generator, it: pd.DataFrame,
                eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Missing tax (tax 0 on every item) and wrong rates (8% or 4%) on a few completed orders."""
+    """Missing tax (tax 0 on every item) and wrong rates (8%, 4.5% or 4%) on a few completed
+    orders; pay_money is computed from the items afterwards, so totals and trades agree."""
     k = defect_count(world)
     pick = rng.choice(eligible, 2 * k, replace=False)
     missing, wrong = pick[:k], pick[k:]
@@ -381,7 +389,7 @@ def _plant_tax(world: World, rng: np.random.Generator, orders: pd.DataFrame, it:
 def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     rng = world.rng("orders")
     shops = world.shops.set_index("id")
-    od = _orders(world, rng)
+    od, plan = _orders(world, rng)
     it, menu, sk = _items(world, rng, od)
     pidx, srow = it["pidx"].to_numpy(), it["srow"].to_numpy()
     n = len(od)
@@ -394,10 +402,10 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     k = defect_count(world)
     eligible = np.flatnonzero(done & real)
     eligible = rng.permutation(eligible)
-    missing, wrong = _plant_tax(world, rng, od, it, eligible[: 4 * k])
-    mismatch = eligible[4 * k: 5 * k]
+    missing, wrong = _plant_tax(world, rng, it, eligible[: 2 * k])
+    mismatch = eligible[2 * k: 3 * k]
     cur[mismatch] = 1
-    world.frames["_reserved_orders"] = eligible[: 5 * k]
+    world.frames["_reserved_orders"] = eligible[: 3 * k]   # payments plants on other orders
     # order amounts from items, in cents
     g_pay = np.bincount(it["order"], weights=it["pay_c"], minlength=n).astype(np.int64)
     g_tax = np.bincount(it["order"], weights=it["tax_c"], minlength=n).astype(np.int64)
@@ -448,14 +456,13 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     a = np.flatnonzero(usd_paid)
     amount = table_frame(DB, "t_order_amount", dict(
         id=np.arange(1, len(a) + 1, dtype=np.int64), tenant=TENANT, order_no=order_no[a],
-        total_money=g_total[a] / 100, coupon_deduct=(g_total[a] - g_pay[a]) / 100, activity_deduct=0.0,
+        total_money=(g_total[a] + g_tax[a]) / 100, coupon_deduct=(g_total[a] - g_pay[a]) / 100, activity_deduct=0.0,
         delivery_fee=0.0, tax_amount=g_tax[a] / 100, gst_amount=0.0, vat_amount=0.0, pay_money=pay_c[a] / 100,
         currency_code=labels(("USD", "NZD"), cur[a]), create_time=ct[a], update_time=pay_time[a]))
     # truth
     world.truth["tax"]["missing_tax"] = sorted(order_no[missing].astype(str).tolist())
     world.truth["tax"]["wrong_rate"] = sorted(order_no[wrong].astype(str).tolist())
     world.truth["tenant"]["currency_mismatch"] = sorted(order_no[mismatch].astype(str).tolist())
-    plan = store_day_plan(world)
     for flag, metric in (("collapse", "orders"), ("spike", "refund_rate")):
         for sid, d in plan.loc[plan[flag], ["shop_id", "local_date"]].itertuples(index=False):
             world.truth["anomalies"].append({"shop_id": int(sid), "date": pd.Timestamp(d).strftime("%Y-%m-%d"),
@@ -497,13 +504,20 @@ def _unknown_tenant_orders(world: World, rng: np.random.Generator, orders: pd.Da
 
 
 def _record_churn(world: World, orders: pd.DataFrame) -> None:
-    """Churned users (truth): planted churners that were regulars before they stopped."""
+    """Churned users (truth): planted churners that were regulars before they stopped.
+
+    A regular has at least CHURN_MIN_ORDERS completed orders over at least CHURN_MIN_TENURE days
+    (first to last) at an average gap of at most CHURN_MAX_GAP days; a churned regular's last
+    completed order is CHURN_QUIET_DAYS or more before the as-of date. Only planted users match.
+    """
     users = world.users
     churners = users.loc[~users["churn_time"].isna(), ["user_no", "churn_time"]]
     done = orders[(orders["status"] == 90) & orders["user_no"].isin(churners["user_no"])]
     n_before = done.groupby("user_no").size()
-    span = done.groupby("user_no")["create_time"].agg(lambda x: (x.max() - x.min()).days)
+    t = done.groupby("user_no")["create_time"]
+    span = (t.max() - t.min()).dt.days
     n = churners["user_no"].map(n_before).fillna(0)
-    gap = churners["user_no"].map(span).fillna(1e9) / (n - 1).clip(lower=1)
-    ok = churners["user_no"][(n >= 8) & (gap <= 7)]
+    tenure = churners["user_no"].map(span).fillna(0)
+    ok = churners["user_no"][(n >= CHURN_MIN_ORDERS) & (tenure >= CHURN_MIN_TENURE)
+                             & (tenure / (n - 1).clip(lower=1) <= CHURN_MAX_GAP)]
     world.truth["churn"]["churned"] = sorted(ok.tolist())

@@ -23,7 +23,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from lucky.demo.gen.catalog import alnum, digits, labels, table_frame
+from lucky.demo.gen.catalog import NZD_ORDERS, NZD_REVENUE, alnum, as_bytes, digits, labels, table_frame
 from lucky.demo.gen.orders import defect_count, local_dates, order_numbers
 from lucky.demo.world import TENANT, World
 
@@ -126,7 +126,6 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     n = len(orders)
     status = orders["status"].to_numpy()
     shop = orders["shop_id"].to_numpy()
-    shop_cur = shops.loc[shop, "currency_code"].to_numpy()
     real = (shops.loc[shop, "test_flag"].to_numpy() == 0) & (shops.loc[shop, "internal"].to_numpy() == 0)
     pay_c = np.round(orders["pay_money"].to_numpy(dtype=float) * 100).astype(np.int64)
     k = defect_count(world)
@@ -135,7 +134,7 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     pick = rng.choice(eligible, 3 * k, replace=False)
     missing, mismatch, duplicate = pick[:k], pick[k:2 * k], pick[2 * k:]
     # trade rows: (order index, status, amount, kind) assembled as arrays
-    paid = np.isin(status, [90, 50, 20, 10]) & (status != 10)
+    paid = np.isin(status, [90, 50, 20])   # completed, uncollected, in production: charged
     success_orders = np.flatnonzero(paid & ~np.isin(np.arange(n), missing))
     refunded = np.flatnonzero(status == 70)
     cancelled = np.flatnonzero(status == 0)
@@ -159,8 +158,9 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     order_cur = (orders["currency_code"] == "NZD").to_numpy().astype(np.int64)   # 0 USD, 1 NZD
     cur = order_cur[o_idx]
     t_shop = shop[o_idx]
-    on_bytes = np.asarray(orders["order_no"].to_numpy(), dtype="S18")
-    user_no = np.asarray(orders["user_no"].to_numpy(), dtype="S10")[o_idx]
+    on_bytes = as_bytes(orders["order_no"], 18)
+    user_bytes = as_bytes(orders["user_no"], 10)
+    user_no = user_bytes[o_idx]
     order_no = on_bytes[o_idx]
     base_t = np.where(status[o_idx] == 0, orders["create_time"].to_numpy()[o_idx],
                       orders["pay_time"].to_numpy()[o_idx])
@@ -176,7 +176,7 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     amount = np.concatenate([amount, o_amount])
     cur = np.concatenate([cur, order_cur[orphan_src]])
     t_shop = np.concatenate([t_shop, shop[orphan_src]])
-    user_no = np.concatenate([user_no, np.asarray(orders["user_no"].to_numpy()[rng.choice(eligible, k)], dtype="S10")])
+    user_no = np.concatenate([user_no, user_bytes[rng.choice(eligible, k)]])
     order_no = np.concatenate([order_no, o_no])
     t = np.concatenate([t, o_t])
     m = len(amount)
@@ -185,14 +185,13 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     test = np.isin(t_shop, shops.index[shops["test_flag"] == 1])
     channel[test] = NZD_CHANNEL
     ok = np.isin(t_status, [1, 2, 3]) & ~test
-    nzd_orders = world.n(21245)
-    nzd_rev = 74628.0 * world.scale
-    targets = {c: (cnt, rev) for c, (cnt, rev) in TOOL8.items()}
+    targets = dict(TOOL8)
     c1, r1 = targets[NZD_CHANNEL]
-    targets[NZD_CHANNEL] = (c1 - nzd_orders / world.scale, r1 - nzd_rev / world.scale)
+    targets[NZD_CHANNEL] = (c1 - NZD_ORDERS, r1 - NZD_REVENUE)   # the test stores' part is NZD
     channel[ok] = assign_channels(rng, amount[ok], targets)
     rest = ~ok & ~test
-    channel[rest] = rng.choice(list(TOOL8), int(rest.sum()), p=np.array([v[0] for v in TOOL8.values()]) / sum(v[0] for v in TOOL8.values()))
+    mix = np.array([c for c, _ in TOOL8.values()], dtype=float)
+    channel[rest] = rng.choice(list(TOOL8), int(rest.sum()), p=mix / mix.sum())   # declined and refunded
     # fees
     pct_fee, fixed_fee = fees(amount, channel)
     zones = shops.loc[t_shop, "time_zone"].to_numpy()

@@ -29,6 +29,7 @@ USERS, PROFILES, PAY_USERS, CARDS = 275_000, 193_000, 10_000, 157_000
 USERS_PER_ORDER = 0.41          # ordering users per completed order at a real store
 REGULAR_SHARE = 0.015         # regulars order 1.75-3.25 times a week, steadily
 REGULAR_RATE = (1.75, 3.25)
+STAFF_ORDERS = 100             # orders per tester / staff account over the history
 FIRST = ("James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
          "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas", "Sarah",
          "Chris", "Karen", "Daniel", "Lisa", "Matthew", "Nancy", "Anthony", "Betty", "Mark", "Sandra",
@@ -54,13 +55,11 @@ def _first_orders(world: World, rng: np.random.Generator, plan: pd.DataFrame) ->
     parts = []
     for sid, g in plan.groupby("shop_id", sort=True):
         target = int(g["target"].iloc[0])
-        if g["currency"].iloc[0] == "NZD":
-            n = world.n(150, 2)
-        elif g["internal"].iloc[0]:
-            n = world.n(120, 2)
+        if g["currency"].iloc[0] == "NZD" or g["internal"].iloc[0]:
+            n = max(1, int(round(target / STAFF_ORDERS)))   # testers and staff: a few busy accounts
         else:
             n = int(round(target * USERS_PER_ORDER))
-        w = (g["expected"] * g["launch"]).to_numpy()
+        w = (g["expected"] * g["launch"] * ~g["collapse"]).to_numpy()   # nobody's first visit on a collapsed day
         if w.sum() <= 0 or n == 0:
             continue
         day = g["local_date"].to_numpy()[rng.choice(len(g), n, p=w / w.sum())]
@@ -107,17 +106,29 @@ def _users(world: World, rng: np.random.Generator) -> pd.DataFrame:
     reg = np.concatenate([first["first_order_time"].to_numpy() - delay, never_t])
     home = np.concatenate([first["home_shop_id"].to_numpy(), real["shop_id"].to_numpy()[pick]])
     ft = np.concatenate([first["first_order_time"].to_numpy(), np.full(n_never, np.datetime64("NaT"), "datetime64[ns]")])
-    zone = np.concatenate([first["zone"].to_numpy(), np.full(n_never, "America/New_York", dtype=object)])
-    regular = rng.random(n) < REGULAR_SHARE
-    activity = np.where(regular, rng.uniform(*REGULAR_RATE, n), rng.lognormal(0, 0.7, n))
+    zones = np.array(sorted(set(first["zone"]) | {"America/New_York"}), dtype=object)
+    zone = np.concatenate([np.searchsorted(zones, first["zone"].to_numpy().astype(str)),
+                           np.full(n_never, int(np.searchsorted(zones, "America/New_York")))])
+    staff = np.isin(home, real["shop_id"].unique(), invert=True)   # test-store testers, office staff
+    staff[n_order:] = False
+    regular = (rng.random(n) < REGULAR_SHARE) & ~staff
+    activity = np.where(regular, rng.uniform(*REGULAR_RATE, n), np.clip(rng.lognormal(0, 0.6, n), 0.15, 3.0))
+    activity[staff] = 1.0        # testers and staff order alike, every week until the end
     activity[n_order:] = 0.0
     order = np.argsort(reg, kind="stable")
     reg, home, ft, zone, activity, regular = (a[order] for a in (reg, home, ft, zone, activity, regular))
     # churn: regulars with at least four months of history stop 6-11 weeks before the as-of date
     end = np.datetime64(pd.Timestamp(END) + pd.Timedelta(hours=29))
-    cand = np.flatnonzero(regular & (ft < end - np.timedelta64(150, "D")) & np.isin(home, real["shop_id"].unique()))
+    early = (ft < end - np.timedelta64(150, "D")) & np.isin(home, real["shop_id"].unique())
+    k = defect_count(world) + 10   # those still regular when they stop are the truth
+    short = min(k - int((regular & early).sum()), int(0.03 * early.sum()))
+    if short > 0:   # small scales: enough early regulars to plant churn among
+        extra = rng.choice(np.flatnonzero(early & ~regular), min(short, int((early & ~regular).sum())), replace=False)
+        regular[extra] = True
+        activity[extra] = rng.uniform(*REGULAR_RATE, len(extra))
+    cand = np.flatnonzero(regular & early)
     churn = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
-    k = min(len(cand), 2 * defect_count(world))   # those still regular before they stop are the truth
+    k = min(len(cand), k)
     chosen = rng.choice(cand, k, replace=False)
     churn[chosen] = end - rng.integers(45 * 86400, 75 * 86400, k).astype("timedelta64[s]")
     ids = np.arange(1, n + 1, dtype=np.int64)
@@ -127,7 +138,7 @@ def _users(world: World, rng: np.random.Generator) -> pd.DataFrame:
     status = np.where(rng.random(n) < 0.012, 0, 1).astype("int16")
     df = table_frame(CRM, "t_user", dict(
         id=ids, tenant=TENANT, user_no=user_no, phone=phone, email=email, origin=origin.astype("int16"),
-        time_zone=labels(*np.unique(zone.astype(str), return_inverse=True)), status=status, register_time=reg, create_time=reg,
+        time_zone=labels(zones, zone), status=status, register_time=reg, create_time=reg,
         update_time=reg + rng.integers(0, 90 * 86400, n).astype("timedelta64[s]")))
     df["home_shop_id"] = home
     df["activity"] = activity
@@ -144,19 +155,20 @@ def _profiles(world: World, rng: np.random.Generator, users: pd.DataFrame) -> pd
     pick = np.concatenate([ordering, others])[:n] if len(ordering) < n else rng.choice(ordering, n, replace=False)
     pick = np.sort(pick)
     u = users.iloc[pick]
-    age = rng.choice(["18-24", "25-34", "35-44", "45-54", "55+"], n, p=[0.22, 0.38, 0.22, 0.11, 0.07])
-    lo = {"18-24": 18, "25-34": 25, "35-44": 35, "45-54": 45, "55+": 55}
-    years = pd.Series(age).map(lo).to_numpy() + rng.integers(0, 7, n)
-    birthday = (pd.Timestamp("2026-01-01") - pd.to_timedelta(years * 365 + rng.integers(0, 365, n), "D")).date
+    ages, low = ("18-24", "25-34", "35-44", "45-54", "55+", None), np.array([18, 25, 35, 45, 55])
+    age = rng.choice(5, n, p=[0.22, 0.38, 0.22, 0.11, 0.07])
+    years = low[age] + rng.integers(0, 7, n)
+    birthday = np.datetime64("2026-01-01") - (years * 365 + rng.integers(0, 365, n)).astype("timedelta64[D]")
     has_birthday = rng.random(n) < 0.6
-    zips = np.array(["10001", "10003", "10010", "10011", "10013", "10016", "10018", "10019", "10022",
-                     "10038", "11201", "11211", "07302", "10025", "11101"])
+    zips = ("10001", "10003", "10010", "10011", "10013", "10016", "10018", "10019", "10022",
+            "10038", "11201", "11211", "07302", "10025", "11101")
     return table_frame(CRM, "t_user_profile", dict(
         id=np.arange(1, n + 1, dtype=np.int64), tenant=TENANT, user_no=u["user_no"],
         gender=rng.choice([0, 1, 2], n, p=[0.35, 0.33, 0.32]).astype("int16"),
-        birthday=np.where(has_birthday, birthday, None), age_range=np.where(has_birthday, age, None),
+        birthday=np.where(has_birthday, birthday, np.datetime64("NaT")),
+        age_range=labels(ages, np.where(has_birthday, age, 5)),
         preferred_shop_id=labels(*np.unique(u["home_shop_id"].to_numpy(), return_inverse=True)),
-        zip_code=zips[rng.integers(0, len(zips), n)], create_time=u["register_time"].to_numpy(),
+        zip_code=labels(zips, rng.integers(0, len(zips), n)), create_time=u["register_time"].to_numpy(),
         update_time=u["update_time"].to_numpy()))
 
 
