@@ -199,13 +199,13 @@ def _repeat_users(rng: np.random.Generator, users: pd.DataFrame, shop: np.ndarra
         m = np.flatnonzero(shop == sid)
         for w_vec, sel in ((weight[cand], np.ones(len(m), bool)),):
             cum = np.cumsum(w_vec)
-            avail = np.searchsorted(ft, t[m], side="left")
-            avail = np.maximum(avail, 1)
+            raw = np.searchsorted(ft, t[m], side="left")
+            avail = np.maximum(raw, 1)
             r = rng.random(len(m)) * cum[avail - 1]
             pick = np.minimum(np.searchsorted(cum, r, side="right"), avail - 1)
-            out[m[sel]] = cand[pick]
+            out[m[sel]] = np.where(raw > 0, cand[pick], -1)  # nobody had registered yet: no order
         # churned users: re-draw their orders after the churn time among users who stay
-        late = churn_at[out[m]] <= t[m]
+        late = (out[m] >= 0) & (churn_at[np.maximum(out[m], 0)] <= t[m])
         if late.any():
             w2 = np.where(np.isnat(churn_at[cand]), weight[cand], 0.0)
             cum2 = np.cumsum(w2)
