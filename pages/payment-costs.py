@@ -5,6 +5,7 @@ load costs one (cached) tool run; the arithmetic comes back from the tool, never
 """
 import streamlit as st
 
+from lucky.tools.payment_costs import DEFAULT_FROM, DEFAULT_SHARE, DEFAULT_TO
 from lucky.ui import frame, render
 
 SLUG = "payment-costs"
@@ -14,25 +15,28 @@ filters, viewer = frame.setup_page(SLUG)
 st.title("Payment Channel Cost Optimizer")
 st.caption("What each Stripe channel costs per dollar (sum of total_fee / sum of amount), how it moves "
            "month by month, and what steering volume to a cheaper channel would save per year.")
-options = {"from_channel": st.session_state.get(K_FROM), "to_channel": st.session_state.get(K_TO),
-           "share": st.session_state.get(K_SHARE, 10) / 100}
-out = frame.run_cached(SLUG, filters, viewer, **{k: v for k, v in options.items() if v is not None})
+state = st.session_state
+state.setdefault(K_FROM, DEFAULT_FROM)
+state.setdefault(K_TO, DEFAULT_TO)
+state.setdefault(K_SHARE, int(DEFAULT_SHARE * 100))
+out = frame.run_cached(SLUG, filters, viewer, from_channel=int(state[K_FROM]), to_channel=int(state[K_TO]),
+                       share=state[K_SHARE] / 100)
 if out is not None:
     render.kpis(out.kpis)
     render.messages(out)
     channels = out.tables.get("channels")
     if channels is not None and len(channels):
         ids = [int(c) for c in channels["channel_id"]]
-        what = out.tables.get("what-if")
+        for key in (K_FROM, K_TO):
+            if state[key] not in ids:
+                state[key] = ids[0]
         st.subheader("What-if: steer volume between channels")
         a, b, c = st.columns(3)
-        default_from = int(what["from_channel"].iloc[0]) if what is not None and len(what) else ids[0]
-        default_to = int(what["to_channel"].iloc[0]) if what is not None and len(what) else ids[-1]
-        a.selectbox("Move volume from channel", ids, index=ids.index(default_from) if default_from in ids else 0, key=K_FROM)
-        b.selectbox("to channel", ids, index=ids.index(default_to) if default_to in ids else 0, key=K_TO)
-        c.slider("Share of its volume (%)", 0, 100, 10, step=5, key=K_SHARE)
-        if what is not None:
-            render.table(what, "what-if", filters, SLUG)
+        a.selectbox("Move volume from channel", ids, key=K_FROM)
+        b.selectbox("to channel", ids, key=K_TO)
+        c.slider("Share of its volume (%)", 0, 100, step=5, key=K_SHARE)
+        if "what-if" in out.tables:
+            render.table(out.tables["what-if"], "what-if", filters, SLUG)
     for name, chart in out.charts.items():
         st.subheader(render.title_of(name))
         render.chart(chart, name)

@@ -82,7 +82,7 @@ def test_summarize_and_ledger_split_by_jurisdiction():
     assert s.iloc[0]["collected"] == 12.43 and s.iloc[0]["expected"] == 12.79 and s.iloc[0]["gap"] == 0.36
     led = tax.ledger(s)
     assert led.iloc[0]["period"] == "2025-12..2026-02" and led.iloc[0]["filing_due"] == date(2026, 3, 20)
-    parts = led.iloc[0][[f"due {k}" for k in tax.COMPONENTS]]
+    parts = led.iloc[0][[tax.component_column(k) for k in tax.COMPONENTS]]
     assert parts.tolist() == [5.76, 6.49, 0.54]    # 12.79 x 4/8.875, 4.5/8.875, 0.375/8.875
 
 
@@ -223,3 +223,16 @@ def test_markets_clocks_and_holidays():
     assert date(2026, 8, 4) in set(ck["date"])                       # Constitution Day
     empty, note = markets.holiday_calendar("Mars/Olympus", [2026])
     assert empty.empty and "unknown" in note
+
+
+def test_holiday_fallback_when_the_library_lacks_a_country(monkeypatch):
+    real = markets.holidays.country_holidays
+
+    def without_ck(country, subdiv=None, years=None):
+        if country == "CK":
+            raise NotImplementedError(country)
+        return real(country, subdiv=subdiv, years=years)
+    monkeypatch.setattr(markets.holidays, "country_holidays", without_ck)
+    cal, note = markets.holiday_calendar("Pacific/Rarotonga", [2026])
+    assert "using NZ" in note and set(cal["calendar"]) == {"NZ"}
+    assert date(2026, 2, 6) in set(cal["date"])                       # Waitangi Day

@@ -7,7 +7,6 @@ import shutil
 
 import duckdb
 import pandas as pd
-import pytest
 
 from lucky import sources, tools
 from lucky.tools.base import Filters

@@ -50,12 +50,13 @@ def channel_table(trades: pd.DataFrame, fees: pd.DataFrame) -> pd.DataFrame:
 
 def period_rates(fees: pd.DataFrame, period: str = "month") -> pd.DataFrame:
     """Effective rate per channel and period (`month` or `business_date`): fees: channel_id,
-    period column, amount, total_fee (cents)."""
+    period column, fee_rows, amount, total_fee (cents) -> charges, fee_base, total_fees ($), rate."""
     g = fees.groupby(["channel_id", period])[["amount", "total_fee", "fee_rows"]].sum().reset_index()
+    g["charges"] = g["fee_rows"].astype(int)
     g["fee_base"] = g["amount"] / 100
     g["total_fees"] = g["total_fee"] / 100
     g["effective_rate"] = rate(g["total_fees"], g["fee_base"])
-    return g[["channel_id", period, "fee_rows", "fee_base", "total_fees", "effective_rate"]]
+    return g[["channel_id", period, "charges", "fee_base", "total_fees", "effective_rate"]]
 
 
 @dataclass(frozen=True)

@@ -99,6 +99,17 @@ def utc_offset_hours(zone: str, at_utc: datetime) -> float:
     return off.total_seconds() / 3600 if off is not None else 0.0
 
 
+def _calendar(country: str, subdiv: str | None, years: list[int]):
+    """The library's calendar, or None when it does not know the country (an unknown subdivision
+    falls back to the national calendar). Asking for one country avoids loading all of them."""
+    try:
+        return holidays.country_holidays(country, subdiv=subdiv, years=years)
+    except NotImplementedError:
+        if subdiv:
+            return _calendar(country, None, years)
+        return None
+
+
 def holiday_calendar(zone: str | None, years: list[int]) -> tuple[pd.DataFrame, str]:
     """Public holidays of the market on `zone`, from the `holidays` library.
 
@@ -111,17 +122,15 @@ def holiday_calendar(zone: str | None, years: list[int]) -> tuple[pd.DataFrame, 
     country, subdiv = HOLIDAY_REGION.get(zone, (zone_country(zone), None))
     if not country:
         return empty, f"no calendar: {zone} maps to no country"
-    supported = holidays.list_supported_countries()
     note = f"{country}{'-' + subdiv if subdiv else ''} public holidays (holidays {holidays.__version__})"
-    if country not in supported:
+    cal = _calendar(country, subdiv, years)
+    if cal is None:
         fallback = FALLBACK_COUNTRY.get(country)
-        if not fallback or fallback not in supported:
+        cal = _calendar(fallback, None, years) if fallback else None
+        if cal is None:
             return empty, f"no calendar: the holidays library does not cover {country}"
         note = f"{country} is not in the holidays library; using {fallback} public holidays instead"
         country, subdiv = fallback, None
-    if subdiv and subdiv not in supported.get(country, []):
-        subdiv = None
-    cal = holidays.country_holidays(country, subdiv=subdiv, years=years)
     rows = [{"date": d, "holiday": name, "calendar": f"{country}{'-' + subdiv if subdiv else ''}"}
             for d, name in sorted(cal.items())]
     return (pd.DataFrame(rows) if rows else empty), note

@@ -146,6 +146,11 @@ def summarize(agg: pd.DataFrame, exc: pd.DataFrame, keys: list[str]) -> pd.DataF
     return out[cols]
 
 
+def component_column(name: str) -> str:
+    """`tax_due_new_york_state`: the ledger column of one jurisdiction's share of the tax due."""
+    return "tax_due_" + name.lower().replace(" ", "_")
+
+
 def ledger(by_quarter: pd.DataFrame) -> pd.DataFrame:
     """Filing-preparation ledger: per quarter, store and recorded rate, the taxable sales, the tax
     collected, the tax due at the statutory rate split into its jurisdictions, and the gap.
@@ -156,7 +161,7 @@ def ledger(by_quarter: pd.DataFrame) -> pd.DataFrame:
     out["period"] = out["quarter_start"].map(quarter_label).astype(object)
     out["filing_due"] = out["quarter_start"].map(filing_due).astype(object)
     for name, part in COMPONENTS.items():
-        out[f"due {name}"] = (out["expected"] * part / NYC_RATE).round(2)
+        out[component_column(name)] = (out["expected"] * part / NYC_RATE).round(2)
     lead = ["period", "quarter_start", "filing_due", "shop_id", "shop_name", "rate"]
     rest = [c for c in out.columns if c not in lead]
     return out[lead + rest].sort_values(["quarter_start", "shop_id", "rate"]).reset_index(drop=True)

@@ -32,3 +32,11 @@ def bill_days(start: date | None, end: date | None, stores: tuple[int, ...] = ()
         GROUP BY shop_id, business_date, currency_code""", {**params, **s_params})
     df["business_date"] = pd.to_datetime(df["business_date"])
     return df
+
+
+def reconcile_rules() -> pd.DataFrame:
+    """The reconciliation rules configured in `luckyus_iunifiedreconcile` (what should match what,
+    and the tolerance), shown beside the results so accounting sees the rules they signed off."""
+    return sources.read("luckyus_iunifiedreconcile", """
+        SELECT rule_code, rule_name, source_system, target_system, tolerance_amount, status
+        FROM luckyus_iunifiedreconcile.t_reconcile_rule ORDER BY id""")

@@ -4,9 +4,9 @@ Two portable aggregation tricks keep full-history reads small enough for an inte
 - **day parts**: rows are grouped by UTC date and the part of the UTC day between consecutive
   local-midnight hours of the zones in play (`timezones.midnight_hours`), so every group falls in
   one store-local business day, with 3-4 groups per day instead of 24 hours;
-- **order_no buckets**: orders and trades are compared per bucket `SUBSTR(MD5(order_no), 1, k)`
-  (MD5 and SUBSTR exist in MySQL, PostgreSQL and DuckDB); only buckets whose counts or cents
-  differ are read record by record. Two databases on two servers are thereby reconciled without
+- **order_no buckets**: orders and trades are compared per bucket `RIGHT(order_no, k)` (count and
+  cents), the buckets that differ are split one character further, and only the final disagreeing
+  buckets are read record by record. Two databases on two servers are thereby reconciled without
   shipping every row.
 """
 from __future__ import annotations
@@ -50,12 +50,14 @@ def day_part(column: str, edges: list[int]) -> str:
 
 
 def bucket(column: str, k: int) -> str:
-    """SQL for the order_no bucket: the first k hex digits of MD5 (k from `bucket_width`)."""
-    return f"SUBSTR(MD5(COALESCE({column}, '')), 1, {int(k)})"
+    """SQL for the order_no bucket: its last k characters (RIGHT is portable and cheap; Luckin's
+    order numbers end in a running sequence, so buckets come out even; any format stays correct,
+    only the bucket sizes change)."""
+    return f"RIGHT(COALESCE({column}, ''), {int(k)})"
 
 
 def within(column: str, k: int, prefixes: list[str] | None) -> tuple[str, dict]:
-    """` AND bucket(column, k) IN :prefixes` to refine only the buckets that disagreed."""
+    """` AND bucket(column, k) IN :prefixes`: refine only inside the buckets that disagreed."""
     if prefixes is None:
         return "", {}
     return f" AND {bucket(column, k)} IN :prefixes", {"prefixes": list(prefixes) or ["-"]}
@@ -98,8 +100,8 @@ def completed_parts(start: date | None, end: date | None, stores: tuple[int, ...
 
 
 def order_buckets(start: date | None, end: date | None, k: int, prefixes: list[str] | None = None) -> pd.DataFrame:
-    """Charged orders (completed or paid and in production) per order_no bucket of k hex digits,
-    optionally only inside the (k-1)-digit `prefixes`: bucket, n, cents."""
+    """Charged orders (completed or paid and in production) per order_no bucket of k characters,
+    optionally only inside the (k-1)-character buckets `prefixes`: bucket, n, cents."""
     where, params = window(start, end)
     w_sql, w_params = within("order_no", k - 1, prefixes)
     df = sources.read(DB, f"""

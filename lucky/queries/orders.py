@@ -28,14 +28,14 @@ def _window(start: date | None, end: date | None) -> tuple[str, dict]:
 def hourly(start: date | None = None, end: date | None = None, stores: tuple[int, ...] = (),
            statuses: tuple[int, ...] = (COMPLETED,)) -> pd.DataFrame:
     """Orders per shop, currency, status and UTC hour: shop_id, currency_code, status,
-    utc_date, utc_hour, orders, pay_money. Filter to local days with the time-zone model."""
+    utc_time, orders, pay_money. Filter to local days with the time-zone model."""
     where, params = _window(start, end)
     params["statuses"] = list(statuses)
     if stores:
         where += " AND shop_id IN :stores"
         params["stores"] = list(stores)
     df = sources.read(DB, f"""
-        SELECT shop_id, currency_code, status, CAST(create_time AS DATE) AS utc_date,
+        SELECT shop_id, currency_code, status, CAST(create_time AS DATE) AS utc_day,
                EXTRACT(HOUR FROM create_time) AS utc_hour,
                COUNT(*) AS orders, SUM(pay_money) AS pay_money
         FROM luckyus_sales_order.t_order
@@ -44,9 +44,9 @@ def hourly(start: date | None = None, end: date | None = None, stores: tuple[int
         params)
     if df.empty:
         return df
-    df["utc_time"] = pd.to_datetime(df["utc_date"]) + pd.to_timedelta(df["utc_hour"].astype(int), unit="h")
+    df["utc_time"] = pd.to_datetime(df["utc_day"]) + pd.to_timedelta(df["utc_hour"].astype(int), unit="h")
     df["orders"] = df["orders"].astype(int)
-    return df.drop(columns=["utc_date", "utc_hour"])
+    return df.drop(columns=["utc_day", "utc_hour"])
 
 
 def per_store(currency: str | None = None) -> pd.DataFrame:

@@ -19,16 +19,31 @@ _OK = "status IN (1, 2, 3)"
 TRADE_COLS = "trade_no, order_no, shop_id, channel_id, amount, status, currency_code, create_time"
 
 
-def zone_case(column: str, groups: list[tuple[int, ...]]) -> tuple[str, dict]:
-    """`CASE WHEN column IN :z0 THEN 0 ... ELSE -1 END`: the index of each shop's time-zone group,
-    so a query can group by zone instead of by shop."""
+def zone_case(column: str, groups: list[tuple[int, ...]], unknown: tuple[int, ...] = ()) -> tuple[str, dict]:
+    """`CASE WHEN column IN :z1 THEN 1 ... WHEN column IN :zu THEN -1 ELSE 0 END`: the index of
+    each shop's time-zone group, so a query groups by zone instead of by shop. The biggest group
+    is the ELSE branch (index 0 after sorting by size), so IN lists stay short; `unknown` shops
+    (no usable zone) get -1. Shops absent from t_shop_info fall in the biggest group."""
     if not groups:
         return "-1", {}
     cases, params = [], {}
-    for i, ids in enumerate(groups):
+    for i, ids in enumerate(groups[1:], start=1):
         cases.append(f"WHEN {column} IN :z{i} THEN {i}")
         params[f"z{i}"] = list(ids) or [-1]
-    return f"CASE {' '.join(cases)} ELSE -1 END", params
+    if unknown:
+        cases.append(f"WHEN {column} IN :zu THEN -1")
+        params["zu"] = list(unknown)
+    return (f"CASE {' '.join(cases)} ELSE 0 END" if cases else "0"), params
+
+
+def zone_groups(shops: pd.DataFrame) -> tuple[list[str], list[tuple[int, ...]], tuple[int, ...]]:
+    """(zone names, shop ids per zone, shops without a usable zone), biggest zone first."""
+    from lucky.models.timezones import known_zone
+    ok = shops["time_zone"].map(known_zone)
+    good = shops[ok]
+    sizes = good.groupby("time_zone")["shop_id"].apply(lambda s: tuple(int(x) for x in s))
+    order = sorted(sizes.index, key=lambda z: -len(sizes[z]))
+    return order, [sizes[z] for z in order], tuple(int(s) for s in shops.loc[~ok, "shop_id"])
 
 
 def trade_parts(start: date | None, end: date | None, stores: tuple[int, ...], edges: list[int]) -> pd.DataFrame:
@@ -79,11 +94,11 @@ def trades_by_order(order_nos: list[str]) -> pd.DataFrame:
 
 
 def channel_parts(start: date | None, end: date | None, stores: tuple[int, ...],
-                  zones: list[tuple[int, ...]], edges: list[int]) -> pd.DataFrame:
+                  zones: list[tuple[int, ...]], edges: list[int], unknown: tuple[int, ...] = ()) -> pd.DataFrame:
     """Successful charges per zone group, channel, currency, UTC date and day part."""
     where, params = window(start, end)
     s_sql, s_params = store_clause(stores)
-    zsql, zparams = zone_case("shop_id", zones)
+    zsql, zparams = zone_case("shop_id", zones, unknown)
     return sources.read(DB, f"""
         SELECT {zsql} AS zone_ix, channel_id, currency_code, CAST(create_time AS DATE) AS utc_day,
                {day_part('create_time', edges)} AS part, COUNT(*) AS transactions, SUM(amount) AS amount
@@ -93,12 +108,12 @@ def channel_parts(start: date | None, end: date | None, stores: tuple[int, ...],
 
 
 def fee_parts(start: date | None, end: date | None, stores: tuple[int, ...],
-              zones: list[tuple[int, ...]], edges: list[int]) -> pd.DataFrame:
+              zones: list[tuple[int, ...]], edges: list[int], unknown: tuple[int, ...] = ()) -> pd.DataFrame:
     """t_channel_fee per zone group (via the charge's shop), channel, currency, UTC date, day part:
     fee_rows, amount, transaction_fee, merchant_service_fee, total_fee (cents)."""
     where, params = window(start, end, "f.create_time")
     s_sql, s_params = store_clause(stores, "t.shop_id")
-    zsql, zparams = zone_case("t.shop_id", zones)
+    zsql, zparams = zone_case("t.shop_id", zones, unknown)
     return sources.read(DB, f"""
         SELECT {zsql} AS zone_ix, f.channel_id, f.currency_code,
                CAST(f.create_time AS DATE) AS utc_day, {day_part('f.create_time', edges)} AS part,
@@ -110,11 +125,45 @@ def fee_parts(start: date | None, end: date | None, stores: tuple[int, ...],
         GROUP BY 1, 2, 3, 4, 5""", {**params, **s_params, **zparams})
 
 
-def currency_groups() -> pd.DataFrame:
-    """Charges per shop and exact currency value (MD5 keeps `usd` apart from `USD` on MySQL)."""
-    return sources.read(DB, """
-        SELECT shop_id, MIN(currency_code) AS currency_code, MD5(currency_code) AS h,
+def fee_parts_unjoined(start: date | None, end: date | None, edges: list[int]) -> pd.DataFrame:
+    """t_channel_fee per channel, currency, UTC date and day part without the join to t_trade:
+    for when every store of a currency shares one time zone and no store filter is set."""
+    where, params = window(start, end)
+    return sources.read(DB, f"""
+        SELECT channel_id, currency_code, CAST(create_time AS DATE) AS utc_day,
+               {day_part('create_time', edges)} AS part, COUNT(*) AS fee_rows, SUM(amount) AS amount,
+               SUM(transaction_fee) AS transaction_fee, SUM(merchant_service_fee) AS merchant_service_fee,
+               SUM(total_fee) AS total_fee
+        FROM luckyus_sales_payment.t_channel_fee
+        WHERE 1 = 1{where}
+        GROUP BY 1, 2, 3, 4""", params)
+
+
+def fees(start: date | None, end: date | None, stores: tuple[int, ...], shops: pd.DataFrame,
+         edges: list[int]) -> tuple[pd.DataFrame, list[str]]:
+    """Fee parts with a `zone_ix` into the returned zone names. Joins t_trade for each fee's store
+    only when needed: a store filter, or a currency whose stores span several time zones."""
+    from lucky.models.tenancy import store_currency
+    names, groups, unknown = zone_groups(shops)
+    cur = store_currency(shops)
+    zone_of = shops.set_index("shop_id")["time_zone"]
+    per_currency = {c: set(zone_of[cur[cur == c].index].dropna()) for c in set(cur.dropna())}
+    if stores or unknown or any(len(z) != 1 for z in per_currency.values()):
+        return fee_parts(start, end, stores, groups, edges, unknown), names
+    df = fee_parts_unjoined(start, end, edges)
+    index = {c: names.index(next(iter(z))) for c, z in per_currency.items() if next(iter(z)) in names}
+    df.insert(0, "zone_ix", df["currency_code"].map(index).fillna(-1).astype(int))
+    return df, names
+
+
+def currency_groups(exact: bool = True) -> pd.DataFrame:
+    """Successful charges per shop and currency: shop_id, currency_code, h, trades, amount.
+    exact: group by MD5 of the value, which keeps `usd` apart from `USD` on MySQL (the audit);
+    otherwise a plain, cheaper GROUP BY (h is NULL) that is enough for reconciliation's warning."""
+    key = "MD5(currency_code)" if exact else "currency_code"
+    return sources.read(DB, f"""
+        SELECT shop_id, MIN(currency_code) AS currency_code, {'MD5(currency_code)' if exact else 'NULL'} AS h,
                COUNT(*) AS trades, SUM(amount) AS amount
         FROM luckyus_sales_payment.t_trade
         WHERE status IN (1, 2, 3)
-        GROUP BY shop_id, MD5(currency_code)""")
+        GROUP BY shop_id, {key}""")

@@ -96,10 +96,19 @@ def order_currency_groups() -> pd.DataFrame:
         GROUP BY shop_id, MD5(currency_code)""")
 
 
-def orders_with_currency(shop_id: int, h: str | None) -> pd.DataFrame:
-    """The orders of one shop whose currency is exactly the value hashing to h (NULL when None)."""
-    cond = "currency_code IS NULL" if h is None else "MD5(currency_code) = :h"
-    params = {"shop": int(shop_id)} if h is None else {"shop": int(shop_id), "h": h}
+def orders_with_currency(pairs: list[tuple[int, str | None]]) -> pd.DataFrame:
+    """Orders whose (shop, exact currency) is one of `pairs` (hash None = NULL currency), in one scan."""
+    cols = ["order_no", "shop_id", "shop_name", "currency_code", "status", "pay_money", "create_time"]
+    if not pairs:
+        return pd.DataFrame(columns=cols)
+    conds, params = [], {}
+    for i, (shop, h) in enumerate(pairs):
+        params[f"s{i}"] = int(shop)
+        if h is None:
+            conds.append(f"(shop_id = :s{i} AND currency_code IS NULL)")
+        else:
+            conds.append(f"(shop_id = :s{i} AND MD5(currency_code) = :h{i})")
+            params[f"h{i}"] = h
     return sources.read("luckyus_sales_order", f"""
-        SELECT order_no, shop_id, shop_name, currency_code, status, pay_money, create_time
-        FROM luckyus_sales_order.t_order WHERE shop_id = :shop AND {cond}""", params)
+        SELECT {', '.join(cols)} FROM luckyus_sales_order.t_order
+        WHERE shop_id IN :shops AND ({' OR '.join(conds)})""", {**params, "shops": sorted({p[0] for p in pairs})})

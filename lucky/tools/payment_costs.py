@@ -37,12 +37,13 @@ def run(filters: Filters, from_channel: int | None = None, to_channel: int | Non
     out = Output()
     cur = filters.currency
     shops = shop_q.shops()
-    known = shops.dropna(subset=["time_zone"])
-    names = sorted(known["time_zone"].unique())
-    groups = [tuple(int(s) for s in known.loc[known["time_zone"] == z, "shop_id"]) for z in names]
+    names, groups, unknown = payments.zone_groups(shops)
     edges = midnight_hours(names, filters.start, filters.end)
-    tr = _localized(payments.channel_parts(filters.start, filters.end, filters.stores, groups, edges), names, filters)
-    fp = _localized(payments.fee_parts(filters.start, filters.end, filters.stores, groups, edges), names, filters)
+    tr = _localized(payments.channel_parts(filters.start, filters.end, filters.stores, groups, edges, unknown), names, filters)
+    fee_rows, fee_zones = payments.fees(filters.start, filters.end, filters.stores, shops, edges)
+    fp = _localized(fee_rows, fee_zones, filters)
+    if unknown and (tr["zone_ix"] == -1).any():
+        out.note("warning", "Charges of stores without a usable time zone are placed on their UTC day.")
     tr, fp = tr[tr["currency_code"] == cur], fp[fp["currency_code"] == cur]
     if tr.empty and fp.empty:
         out.note("info", f"No {cur} charges in this date range and store selection.")
@@ -65,8 +66,8 @@ def run(filters: Filters, from_channel: int | None = None, to_channel: int | Non
         out.note("info", f"What-if: {scenario.arithmetic()}.")
         out.tables["what-if"] = pd.DataFrame([{
             "from_channel": scenario.from_channel, "to_channel": scenario.to_channel, "share": scenario.share,
-            "window_days": scenario.days, "window_volume": scenario.volume, "yearly_volume": scenario.yearly_volume,
-            "moved_per_year": scenario.moved, "from_rate": scenario.rate_from, "to_rate": scenario.rate_to,
+            "window_days": scenario.days, "window_amount": scenario.volume, "yearly_amount": scenario.yearly_volume,
+            "moved_amount_per_year": scenario.moved, "from_rate": scenario.rate_from, "to_rate": scenario.rate_to,
             "yearly_saving": scenario.saving}])
         saving = scenario.saving
     except (KeyError, ValueError) as exc:

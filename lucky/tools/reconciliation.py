@@ -10,21 +10,16 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from lucky.errors import SourceError
 from lucky.models import fees, reconcile
 from lucky.models.tenancy import store_currency
 from lucky.models.timezones import localize, midnight_hours, to_local
 from lucky.queries import accounting, finance, payments, shops as shop_q
 from lucky.tools.base import Filters, Kpi, Output, Tool
 
-#: order_no buckets: start with 16^3, split the disagreeing ones a hex digit at a time until they
-#: hold few enough rows to read one by one
-FIRST_WIDTH, MAX_WIDTH, DRILL_ROWS = 3, 6, 4_000
-
-
-def _zones(shops: pd.DataFrame) -> tuple[list[str], list[tuple[int, ...]]]:
-    known = shops.dropna(subset=["time_zone"])
-    names = sorted(known["time_zone"].unique())
-    return names, [tuple(int(s) for s in known.loc[known["time_zone"] == z, "shop_id"]) for z in names]
+#: order_no buckets: start with the last 3 characters, split the disagreeing ones a character at a
+#: time until they hold few enough rows to read one by one
+FIRST_WIDTH, MAX_WIDTH, DRILL_ROWS = 3, 8, 12_000
 
 
 def _day_frames(filters: Filters, shops: pd.DataFrame, edges: list[int]) -> tuple[pd.DataFrame, ...]:
@@ -67,8 +62,7 @@ def _records(filters: Filters, shops: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
 
 
 def _fees(filters: Filters, shops: pd.DataFrame, edges: list[int]) -> pd.DataFrame:
-    names, groups = _zones(shops)
-    fp = payments.fee_parts(filters.start, filters.end, filters.stores, groups, edges)
+    fp, names = payments.fees(filters.start, filters.end, filters.stores, shops, edges)
     if fp.empty:
         return fp.assign(business_date=pd.Series(dtype="datetime64[ns]"))
     utc = pd.to_datetime(fp["utc_day"]) + pd.to_timedelta(fp["part"].astype(int), unit="h")
@@ -94,7 +88,7 @@ def run(filters: Filters, **_options) -> Output:
 
     # ---- currency: each reconciled on its own, never summed together
     conflicts = reconcile.currency_conflicts(o_rec, t_rec)
-    trade_cur = payments.currency_groups()
+    trade_cur = payments.currency_groups(exact=False)
     expected = trade_cur["shop_id"].map(store_currency(shops))
     foreign = trade_cur[trade_cur["currency_code"] != expected]
     if len(foreign):
@@ -169,29 +163,46 @@ def run(filters: Filters, **_options) -> Output:
                      f"{stats['trades_read']:,} charges); the others agree on count and cents.")
     if len(days):
         out.charts["daily-difference"] = _chart(days)
-    out.tables["exceptions"] = exc
-    out.tables["daily"] = days
-    out.tables["fees-daily"] = fee_daily
-    out.tables["fees-monthly"] = fee_monthly
-    out.tables["effective-rate-monthly"] = monthly_all.drop(columns="channel_id", errors="ignore")
+    out.tables["exceptions"] = _dates(exc, "business_date")
+    out.tables["daily"] = _dates(days, "business_date")
+    out.tables["fees-daily"] = _dates(fee_daily, "business_date")
+    out.tables["fees-monthly"] = fee_monthly.assign(month=fee_monthly["month"].dt.strftime("%Y-%m")) if len(fee_monthly) else fee_monthly
+    out.tables["effective-rate-monthly"] = (monthly_all.drop(columns="channel_id").assign(
+        month=monthly_all["month"].dt.strftime("%Y-%m")) if len(monthly_all) else monthly_all)
     if len(conflicts):
         out.tables["currency-conflicts"] = conflicts
+    try:
+        out.tables["rules"] = accounting.reconcile_rules()
+    except SourceError as exc:
+        out.note("warning", f"Reconciliation rules unavailable ({exc}); the checks above use a $0.01 tolerance.")
     return out
 
 
+def _dates(df: pd.DataFrame, col: str) -> pd.DataFrame:
+    """Business days as dates (not midnight timestamps) for the screen and the CSV export."""
+    if col in df and len(df):
+        df = df.assign(**{col: pd.to_datetime(df[col]).dt.date})
+    return df
+
+
 def _chart(days: pd.DataFrame) -> alt.Chart:
-    d = days.groupby("business_date")[["orders_total", "payments_total", "accounting_total"]].sum().reset_index()
-    long = d.melt("business_date", var_name="system", value_name="dollars")
-    return alt.Chart(long).mark_line().encode(
+    """Per business day, payments and accounting minus orders (0 = in balance; accounting only
+    where it is judged)."""
+    d = days.groupby("business_date")[["payments_diff", "accounting_diff"]].sum(min_count=1).reset_index()
+    long = d.melt("business_date", var_name="difference", value_name="dollars").dropna()
+    long["difference"] = long["difference"].map({"payments_diff": "payments - orders",
+                                                 "accounting_diff": "accounting - orders"})
+    return alt.Chart(long).mark_bar(opacity=0.8).encode(
         x=alt.X("business_date:T", title="Business day (store-local)"),
-        y=alt.Y("dollars:Q", title="Revenue ($)"), color="system:N",
-        tooltip=["business_date:T", "system:N", alt.Tooltip("dollars:Q", format="$,.2f")])
+        y=alt.Y("dollars:Q", title="Difference ($)"), color=alt.Color("difference:N", title=""),
+        tooltip=["business_date:T", "difference:N", alt.Tooltip("dollars:Q", format="$,.2f")])
 
 
 TOOL = Tool(
     slug="reconciliation", number=7, title="Daily Revenue Reconciliation", department="Finance",
     roles=frozenset({"finance"}),
-    sources=("luckyus_sales_order", "luckyus_sales_payment", "luckyus_ifiaccounting", "luckyus_opshop"),
+    sources=("luckyus_sales_order", "luckyus_sales_payment", "luckyus_ifiaccounting", "luckyus_opshop",
+             "luckyus_iunifiedreconcile"),
     run=run, icon=":material/balance:",
     description="Orders vs Stripe payments vs accounting per store-local business day, record-level "
                 "exceptions, and processing fees per channel.",

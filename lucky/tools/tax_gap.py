@@ -13,6 +13,9 @@ from lucky.queries import finance, shops as shop_q, tax as tax_q
 from lucky.tools.base import Filters, Kpi, Output, Tool
 
 CURRENCY = "USD"
+#: display names that say what the number is (and get the money format)
+SHOWN = {"taxable": "taxable_sales", "collected": "tax_collected", "expected": "tax_expected",
+         "recorded": "tax_recorded", "difference": "tax_difference", "rate": "tax_rate"}
 
 
 def _audited_shops(shops: pd.DataFrame, filters: Filters) -> pd.DataFrame:
@@ -110,9 +113,10 @@ def run(filters: Filters, **_options) -> Output:
     if exceptions.empty:
         out.note("success", "Every audited item carries the statutory tax.")
     out.charts["monthly-gap"] = _chart(monthly)
-    out.tables["exceptions"] = exceptions
-    out.tables["monthly"] = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m"))
-    out.tables["quarterly-ledger"] = quarterly
+    out.tables["exceptions"] = exceptions.assign(
+        business_date=pd.to_datetime(exceptions["business_date"]).dt.date).rename(columns=SHOWN)
+    out.tables["monthly"] = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m")).rename(columns=SHOWN)
+    out.tables["quarterly-ledger"] = quarterly.rename(columns=SHOWN)
     out.tables["fi-tax"] = fi
     return out
 

@@ -54,13 +54,20 @@ def run(filters: Filters, now: datetime | None = None, **_options) -> Output:
     hours = market_q.latest_hours(tuple(int(s) for s in shops["shop_id"]))
     years = sorted({d.year for d in pd.to_datetime(daily["business_date"])} | {now_utc.year}) if len(daily) else [now_utc.year]
 
-    rows, holiday_frames = [], []
+    rows, holiday_frames, reports = [], [], {}
     for m in mk.itertuples():
         zone = m.time_zone
         if not known_zone(zone):
             continue
-        d = daily[daily["time_zone"] == zone]
-        currencies = sorted(map(str, d["currency_code"].dropna().unique()))
+        d_all = daily[daily["time_zone"] == zone]
+        own = set(m.currencies.split(", ")) if m.currencies else set(d_all["currency_code"].dropna())
+        d = d_all[d_all["currency_code"].isin(own)]
+        foreign = d_all[~d_all["currency_code"].isin(own)]
+        if len(foreign):
+            out.note("warning", f"{m.market}: {int(foreign['orders'].sum())} orders in "
+                                f"{', '.join(sorted(map(str, foreign['currency_code'].unique())))}, which its stores do not "
+                                "use, are kept out of its KPIs (listed per day in its report; see tenant-audit).")
+        currencies = sorted(own)
         local = markets.local_now(now_utc, zone)
         open_n, hours_note = _open_now(hours, m.shop_ids, zone, now_utc)
         last_day = d["business_date"].max() if len(d) else None
@@ -82,14 +89,15 @@ def run(filters: Filters, now: datetime | None = None, **_options) -> Output:
             "next_holiday": f"{upcoming.iloc[0]['date']} {upcoming.iloc[0]['holiday']}" if len(upcoming) else "",
             "holiday_calendar": cal_note,
         })
-        report = d.groupby(["business_date", "currency_code"])[["orders", "pay_money"]].sum().reset_index()
+        report = d_all.groupby(["business_date", "currency_code"])[["orders", "pay_money"]].sum().reset_index()
         report["aov"] = report["pay_money"] / report["orders"].where(report["orders"] > 0)
-        report["stores_trading"] = d.groupby(["business_date", "currency_code"])["shop_id"].nunique().values
+        report["stores_trading"] = d_all.groupby(["business_date", "currency_code"])["shop_id"].nunique().values
         hol = dict(zip(cal["date"], cal["holiday"])) if len(cal) else {}
         report["weekday"] = report["business_date"].dt.day_name()
         report["holiday"] = report["business_date"].dt.date.map(hol).fillna("")
         report["day_closes_utc"] = report["business_date"].map(lambda x, z=zone: markets.day_close_utc(x.date(), z))
-        out.tables[f"report-{_slug(m.market)}"] = report.rename(columns={"pay_money": "revenue"})
+        report["business_date"] = report["business_date"].dt.date
+        reports[f"report-{_slug(m.market)}"] = report.rename(columns={"pay_money": "revenue"})
         if "CK" == m.country and "instead" in cal_note:
             out.note("info", cal_note)
 
@@ -102,7 +110,9 @@ def run(filters: Filters, now: datetime | None = None, **_options) -> Output:
     out.kpis = [Kpi("Markets", len(side)), Kpi("Open now", int(side["open_now"].sum()),
                     help=f"at {now_utc:%Y-%m-%d %H:%M} UTC")]
     for r in side.itertuples():
-        out.kpis.append(Kpi(f"{r.market} orders", r.orders, help=f"{r.currency_code}; latest business day {r.latest_business_day}"))
+        unit = "$" if r.currency_code == "USD" else f"{str(r.currency_code)[:2]}$" if len(str(r.currency_code)) == 3 else ""
+        out.kpis.append(Kpi(f"{r.market} orders", r.orders, help=f"latest business day {r.latest_business_day}"))
+        out.kpis.append(Kpi(f"{r.market} revenue", r.revenue, unit, help=f"in {r.currency_code}, never added across markets"))
     gap = side["utc_offset_hours"].max() - side["utc_offset_hours"].min()
     if len(side) > 1:
         out.note("info", f"The markets are {gap:g} hours apart right now: a business day in "
@@ -110,6 +120,7 @@ def run(filters: Filters, now: datetime | None = None, **_options) -> Output:
                          f"{side.iloc[side['utc_offset_hours'].argmax()]['market']}'s. Revenue is shown in each "
                          "market's own currency and never added across markets.")
     out.tables["markets"] = side
+    out.tables.update(reports)
     out.tables["holidays"] = (pd.concat(holiday_frames, ignore_index=True)[["market", "time_zone", "date", "holiday", "calendar"]]
                               if holiday_frames else pd.DataFrame(columns=["market", "time_zone", "date", "holiday", "calendar"]))
     out.tables["stores"] = shops[["shop_id", "shop_name", "time_zone", "currency_code", "test_flag", "internal", "status"]].assign(
