@@ -38,6 +38,7 @@ def main() -> None:
     for step in CORE:
         for _ in importlib.import_module(f"lucky.demo.gen.{step}").generate(world):
             pass
+    print(f"core steps done: peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3:.0f} MB")
     rows: dict[str, int] = {}
     keep: dict[str, pd.DataFrame] = {}
     total = cpu_total = 0.0
@@ -49,7 +50,8 @@ def main() -> None:
                 keep[name] = frame
         dt, cpu = time.perf_counter() - t0, time.process_time() - c0
         total, cpu_total = total + dt, cpu_total + cpu
-        print(f"time {step:14s} {dt:6.2f} s wall {cpu:6.2f} s cpu")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e3
+        print(f"time {step:14s} {dt:6.2f} s wall {cpu:6.2f} s cpu   peak RSS so far {peak:6.0f} MB")
     print(f"time {'ops total':14s} {total:6.2f} s wall {cpu_total:6.2f} s cpu   "
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB  load {os.getloadavg()[0]:.1f}")
     print(f"\n{'table':36s} {'target':>10s} {'got':>10s} {'diff':>7s}")

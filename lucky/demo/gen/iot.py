@@ -31,6 +31,7 @@ COFFEE_TYPES = ("Coffee Soul 12", "Coffee Art Plus", "Coffee Club", "Coffee Soul
                 "Coffee Prime", "Barista", "Vito", "Coffee Factory")
 PERIPHERAL_TYPES = ("Milk Cooler", "Twin Milk Fridge", "Flavour Point", "Cup Warmer",
                     "Hot Water Unit", "Best Foam Module")
+ALL_TYPES = np.asarray(COFFEE_TYPES + PERIPHERAL_TYPES, object)
 DAY = 86400.0
 ERRORS = (("E101", "grinder blocked"), ("E204", "milk temperature out of range"),
           ("E310", "water pressure low"), ("E412", "brewing unit jammed"), ("E518", "steam valve leak"))
@@ -46,9 +47,8 @@ def _trading(world: World) -> pd.DataFrame:
     return g.sort_values("shop_id").reset_index(drop=True)
 
 
-def _coffee_types_used(world: World) -> int:
-    """How many coffee machine types make cups: enough that the formulas fill N_FORMULAS."""
-    return int(np.clip(N_FORMULAS // max(len(drink_spus(world)), 1), 1, len(COFFEE_TYPES)))
+#: The coffee models the stores make cups on (the rest stand in the training lab).
+TYPES_IN_STORES = 3
 
 
 def devices(world: World, rng: np.random.Generator) -> pd.DataFrame:
@@ -61,7 +61,7 @@ def devices(world: World, rng: np.random.Generator) -> pd.DataFrame:
     w = np.sqrt(tr["n"].to_numpy(float))
     per_shop = 4 + np.floor((n_total - n_lab - 4 * len(tr)) * w / w.sum()).astype(int)
     per_shop[np.argmax(w)] += n_total - n_lab - per_shop.sum()
-    k_used = _coffee_types_used(world)
+    k_used = TYPES_IN_STORES
     shop_ids = np.repeat(tr["shop_id"].to_numpy(), per_shop)
     rank = np.concatenate([np.arange(k) for k in per_shop])
     n_coffee = np.repeat(np.maximum(2, np.round(per_shop * 0.45)).astype(int), per_shop)
@@ -73,13 +73,14 @@ def devices(world: World, rng: np.random.Generator) -> pd.DataFrame:
     first = np.repeat(tr["first_s"].to_numpy(), per_shop)
     install = first - rng.uniform(2, 10, len(first)) * DAY
     late = (rank > 0) & (rng.random(len(first)) < 0.12)  # replacements and extra capacity
-    install = np.where(late, install + rng.uniform(0, 1, len(first)) * np.maximum(END_S - 30 * DAY - install, 0), install)
+    room = np.maximum(END_S - 30 * DAY - install, 0)
+    install = np.where(late, install + rng.uniform(0, 1, len(first)) * room, install)
     h = pd.DataFrame({"shop_id": shop_ids, "makes_cups": makes, "machine_type": mtype,
                       "install_s": install, "rank": rank})
     if n_lab:
         lab_ids = rng.choice(lab["id"].to_numpy(), n_lab)
         lab_h = pd.DataFrame({"shop_id": lab_ids, "makes_cups": False,
-                              "machine_type": rng.choice(np.asarray(COFFEE_TYPES + PERIPHERAL_TYPES, object), n_lab),
+                              "machine_type": np.resize(rng.permutation(ALL_TYPES), n_lab),
                               "install_s": END_S - rng.uniform(60, 220, n_lab) * DAY, "rank": 99})
         h = pd.concat([h, lab_h], ignore_index=True)
     h["device_no"] = [f"SCH{int(x):07d}" for x in rng.choice(np.arange(1_000_000, 9_999_999), len(h), replace=False)]
@@ -140,8 +141,8 @@ def events(world: World, h: pd.DataFrame, rng) -> pd.DataFrame:
     interval = rng.uniform(28, 56, len(h)) * DAY
     k = np.floor(life / interval).astype(int)
     m_dev = np.repeat(dev, k)
-    m_t = h["install_s"].to_numpy()[m_dev] + (np.concatenate([np.arange(1, x + 1) for x in k]) if k.sum() else np.array([]))\
-        * interval[m_dev] + rng.uniform(-2, 2, k.sum()) * DAY
+    nth = np.arange(k.sum()) - np.repeat(np.cumsum(k) - k, k) + 1
+    m_t = h["install_s"].to_numpy()[m_dev] + nth * interval[m_dev] + rng.uniform(-2, 2, k.sum()) * DAY
     n_err = rng.poisson(life / DAY * 0.015)
     e_dev = np.repeat(dev, n_err)
     e_t = h["install_s"].to_numpy()[e_dev] + rng.random(len(e_dev)) * life[e_dev]
@@ -169,18 +170,22 @@ def events(world: World, h: pd.DataFrame, rng) -> pd.DataFrame:
 
 
 def formulas(world: World, h: pd.DataFrame, rng) -> pd.DataFrame:
-    """t_coffee_formula: one active formula per drink × coffee type in use, then older versions."""
-    drinks = sorted(drink_spus(world))
-    used = sorted(set(h.loc[h["makes_cups"], "machine_type"]))
+    """t_coffee_formula, N_FORMULAS rows: every drink sold gets a formula on the main model; the
+    best sellers also on the other store models; older versions (status 0) fill up the rest."""
+    it = world.items
+    sold = it[it["spu_code"].isin(list(drink_spus(world)))].groupby("spu_code")["quantity"].sum()
+    drinks = sold.sort_values(ascending=False, kind="stable").index.to_numpy()
+    used = list(COFFEE_TYPES[:TYPES_IN_STORES])
     steps = recipe_steps(world)
     r = production.active_recipes(world)
     spu_steps = r.assign(k=r["sku_code"].map(steps) if "sku_code" in r else 3).groupby("spu_code")["k"].max()
-    grid = pd.MultiIndex.from_product([drinks, used], names=["spu_code", "machine_type"]).to_frame(index=False)
-    grid = grid.sample(frac=1, random_state=int(rng.integers(1 << 31))).reset_index(drop=True)
-    grid["status"] = 1
-    if len(grid) > N_FORMULAS:
-        grid = grid.iloc[:N_FORMULAS]
-    elif len(grid) < N_FORMULAS and len(grid):
+    grid = pd.DataFrame({"spu_code": np.tile(drinks, len(used)),
+                         "machine_type": np.repeat(np.asarray(used, object), len(drinks)),
+                         "rank": np.tile(np.arange(len(drinks)), len(used)),
+                         "main": np.repeat(np.arange(len(used)) == 0, len(drinks))})
+    grid = grid.sort_values(["main", "rank"], ascending=[False, True], kind="stable").reset_index(drop=True)
+    grid = grid.iloc[:N_FORMULAS].drop(columns=["rank", "main"]).assign(status=1)
+    if 0 < len(grid) < N_FORMULAS:
         old = grid.sample(N_FORMULAS - len(grid), replace=True, random_state=int(rng.integers(1 << 31)))
         grid = pd.concat([grid, old.assign(status=0)], ignore_index=True)
     grid["step_count"] = grid["spu_code"].map(spu_steps).fillna(3).astype(int).to_numpy()
@@ -208,7 +213,8 @@ def cups(world: World, p: pd.DataFrame, h: pd.DataFrame, formula: pd.DataFrame, 
     ok = p["device"].to_numpy()[prod] >= 0
     prod = prod[ok]
     spu = items["spu_code"].to_numpy()[keep][ok]
-    qty = items["quantity"].fillna(1).to_numpy(dtype="int64")[keep][ok] if "quantity" in items else np.ones(len(prod), "int64")
+    qty = (items["quantity"].fillna(1).to_numpy(dtype="int64")[keep][ok] if "quantity" in items
+           else np.ones(len(prod), "int64"))
     idx = np.repeat(np.arange(len(prod)), qty)
     prod, spu = prod[idx], spu[idx]
     target = world.n(N_CUPS)

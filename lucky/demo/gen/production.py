@@ -70,11 +70,13 @@ def order_nos(world: World, pos: np.ndarray) -> pd.Series:
 
 
 def with_ids(frame: pd.DataFrame, start: int = 1) -> pd.DataFrame:
+    """`frame` with its table's `id` column first, numbered from `start`."""
     frame.insert(0, "id", np.arange(start, start + len(frame), dtype="int64"))
     return frame
 
 
 def shop_zones(world: World) -> pd.Series:
+    """time_zone by shop id."""
     return world.shops.set_index("id")["time_zone"]
 
 
@@ -116,12 +118,11 @@ def _order_features(world: World) -> pd.DataFrame:
     steps = recipe_steps(world)
     st = it["sku_code"].map(steps).fillna(it["spu_code"].map(steps)).fillna(3).to_numpy()
     n = len(orders)
-    f = pd.DataFrame({
+    return pd.DataFrame({
         "cups": np.bincount(pos, weights=qty * drinks, minlength=n),
         "units": np.bincount(pos, weights=qty, minlength=n),
         "steps": pd.Series(st).groupby(pos).max().reindex(range(n)).fillna(0).to_numpy(),
     })
-    return f
 
 
 def _select(world: World, rng: np.random.Generator) -> np.ndarray:
@@ -154,17 +155,18 @@ def _assign_devices(world: World, shop_id: np.ndarray, t: np.ndarray, rng) -> np
     dev = np.where(cnt > 0, start + (rng.random(len(t)) * np.maximum(cnt, 1)).astype("int64"), -1)
     health = world.frames["device_health"]
     onset, floor_, off, inst = (health[c].to_numpy() for c in ("onset_s", "floor", "off_s", "install_s"))
-    for _ in range(8):
-        ok = dev >= 0
-        d = np.where(ok, dev, 0)
+    pending = dev >= 0
+    for _ in range(8):  # an order handed on is offered to another machine, which may pass too
+        d = np.where(pending, dev, 0)
         on = np.minimum(onset[d], END_S)
         avail = np.clip(1 - (1 - floor_[d]) * (t - on) / np.maximum(END_S - on, 1), floor_[d], 1)
         avail = np.where(t < on, 1.0, avail)
         avail = np.where((t >= off[d]) | (t < inst[d]), 0.0, avail)
-        bad = ok & (rng.random(len(t)) > avail)
+        bad = pending & (rng.random(len(t)) > avail)
         if not bad.any():
             break
         dev[bad] = start[bad] + (rng.random(bad.sum()) * cnt[bad]).astype("int64")
+        pending = bad
     ok = dev >= 0
     d = np.where(ok, dev, 0)
     still = ok & ((t >= off[d]) | (t < inst[d]))
@@ -172,9 +174,7 @@ def _assign_devices(world: World, shop_id: np.ndarray, t: np.ndarray, rng) -> np
     return dev
 
 
-
-
-def _durations(world: World, feat: pd.DataFrame, local_hour: np.ndarray, slow: np.ndarray, rng) -> np.ndarray:
+def _durations(feat: pd.DataFrame, local_hour: np.ndarray, slow: np.ndarray, rng) -> np.ndarray:
     """Unscaled accept→done seconds: lognormal around a base set by rush hour, steps, cups."""
     rush = np.select([(local_hour >= 7) & (local_hour < 10), local_hour == 10,
                       (local_hour >= 12) & (local_hour < 14)], [1.35, 1.15, 1.12], 1.0)
@@ -185,8 +185,8 @@ def _durations(world: World, feat: pd.DataFrame, local_hour: np.ndarray, slow: n
     base = 150 * rush * complexity * size * slow
     dur = base * np.exp(rng.normal(-0.1, 0.45, len(base)))
     stray = rng.random(len(base))
-    dur = np.where(stray < 0.002, dur + rng.uniform(500, 1500, len(base)), dur)
-    dur = np.where(stray < 0.0001, dur + rng.uniform(1500, 3000, len(base)), dur)
+    dur = np.where(stray < 0.002, dur + rng.uniform(300, 900, len(base)), dur)  # forgotten tickets
+    dur = np.where(stray < 0.0001, dur + rng.uniform(900, 1800, len(base)), dur)
     return np.maximum(dur, 25)
 
 
@@ -248,7 +248,7 @@ def schedule(world: World) -> pd.DataFrame:
     onset = np.minimum(onset, END_S)
     frac = np.clip((create - onset) / np.maximum(END_S - onset, 1), 0, 1)
     slow = 1 + (slow_dev - 1) * frac
-    dur = _durations(world, feat, local_hour, slow, rng)
+    dur = _durations(feat, local_hour, slow, rng)
     status = po["status"].to_numpy()
     accept = create + rng.exponential(12, len(po)) + 2
     p = pd.DataFrame({"order_pos": pick, "shop_id": shop,
@@ -349,7 +349,8 @@ def receipts(world: World, p: pd.DataFrame, rng) -> pd.DataFrame:
     create = to_dt(t)
     return with_ids(pd.DataFrame({
         "tenant": const(TENANT, n), "order_no": order_nos(world, p["order_pos"].to_numpy()[pr]),
-        "shop_id": p["shop_id"].to_numpy()[pr], "receipt_type": kind, "print_status": printed, "create_time": create, "update_time": create}))
+        "shop_id": p["shop_id"].to_numpy()[pr], "receipt_type": kind, "print_status": printed,
+        "create_time": create, "update_time": create}))
 
 
 def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
@@ -360,3 +361,4 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     yield DB, "t_production", _production_table(world, p)
     yield DB, "t_commodity", commodities(world, p, rng)
     yield DB, "t_print_receipt", receipts(world, p, rng)
+    del world.frames["productions"]  # the schedule is written out; later steps do not need it

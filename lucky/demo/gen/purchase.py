@@ -36,7 +36,8 @@ def suppliers(world: World, rng) -> pd.DataFrame:
     ct = pd.Series([pd.Timestamp(START) - pd.Timedelta(days=int(d)) for d in rng.integers(20, 90, len(codes))])
     return with_ids(pd.DataFrame({
         "tenant": TENANT, "supplier_code": codes,
-        "supplier_name": [NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f" {i // len(NAMES) + 1}") for i in range(len(codes))],
+        "supplier_name": [NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f" {i // len(NAMES) + 1}")
+                          for i in range(len(codes))],
         "category_name": pd.Series(codes).map(cat).to_numpy() if len(cat) else None,
         "payment_terms_days": rng.choice([15, 30, 45], len(codes)), "status": 1,
         "create_time": ct, "update_time": ct}))
@@ -85,7 +86,8 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     lines["quantity"] = np.ceil(daily * 14 * rng.uniform(0.8, 1.3, len(lines)))
     when, step = _price_index(len(sup), rng)
     si = pd.Index(sup["supplier_code"]).get_indexer(lines["supplier_code"])
-    d = (pd.to_datetime(lines["po_no"].map(po.set_index("po_no")["order_date"])) - pd.Timestamp(START)).dt.days.to_numpy()
+    ordered = pd.to_datetime(lines["po_no"].map(po.set_index("po_no")["order_date"]))
+    d = (ordered - pd.Timestamp(START)).dt.days.to_numpy()
     factor = np.prod(np.where(d[:, None] >= when[si], step[si], 1.0), axis=1)
     lines["unit_price"] = np.round(lines["goods_code"].map(g["unit_cost"]).astype(float).fillna(0.01) * factor, 4)
     lines["amount"] = np.round(lines["quantity"] * lines["unit_price"], 2)
@@ -99,9 +101,12 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     late_prone = rng.choice(len(sup), min(2, len(sup)), replace=False)
     p_late = np.where(np.isin(s_idx, late_prone), 0.4, 0.08)[spo]
     delay = np.where(rng.random(len(spo)) < p_late, rng.integers(1, 6, len(spo)), -rng.integers(0, 2, len(spo)))
-    expected = po["expected_date"].to_numpy()[spo] + (k * 3).astype("timedelta64[D]")
-    arrive = expected + delay.astype("timedelta64[D]")
-    ship_date = arrive - rng.integers(1, 3, len(spo)).astype("timedelta64[D]")
+    # planned arrivals spread up to the PO's expected date; lateness comes from the delay only
+    step = np.ceil(lead[spo] * (k + 1) / per_po[spo]).astype("int64")
+    expected = po["order_date"].to_numpy()[spo] + step.astype("timedelta64[D]")
+    ordered = po["order_date"].to_numpy()[spo]
+    arrive = np.maximum(expected + delay.astype("timedelta64[D]"), ordered + np.timedelta64(1, "D"))
+    ship_date = np.maximum(arrive - rng.integers(1, 3, len(spo)).astype("timedelta64[D]"), ordered)
     po_qty = lines.groupby("po_no")["quantity"].sum().reindex(po["po_no"]).fillna(0).to_numpy()
     w = rng.uniform(0.5, 1.5, len(spo))
     share = w / np.bincount(spo, weights=w)[spo]

@@ -28,6 +28,7 @@ from lucky.models.timezones import to_local
 DB = "luckyus_ireplenishment"
 N_DEMAND, N_ORDER_PRED = 2_500_000, 124_000
 OUTLOOK = 7
+CHUNK = 500_000
 HOURS = np.arange(6, 22)
 
 
@@ -72,14 +73,19 @@ def _forecast(A: np.ndarray, open_day: np.ndarray, H: int, rng, bias: np.ndarray
     return tuple(np.concatenate(x) for x in (pairs, runs, leads, preds))
 
 
-def _trim(n_target: int, lead: np.ndarray, target_day: np.ndarray, n_days: int, rng) -> np.ndarray:
-    """Rows to keep: drop random long-lead rows first, then the oldest target days; the runs
-    of the last day for the next OUTLOOK days always stay."""
+def _trim(n_target: int, lead: np.ndarray, target_day: np.ndarray, n_days: int) -> np.ndarray:
+    """Rows to keep, n_target of them: the last run's OUTLOOK days always; then every run for as
+    many leads as fit whole; then the next lead for the newest target days (a horizon that was
+    extended later); past that, lead 1 for the newest days."""
     n = len(lead)
+    outlook = (target_day >= n_days) & (lead <= OUTLOOK)
+    n_target = max(n_target, int(outlook.sum()))  # tiny scales: the outlook wins over the count
     if n <= n_target:
         return np.arange(n)
-    outlook = (target_day >= n_days) & (lead <= OUTLOOK)
-    score = np.where(outlook, 1e12, np.where(lead > OUTLOOK, rng.random(n) * 1e-3, 1.0 + target_day))
+    big = 1e9
+    h_whole = n_target // max(int((lead == 1).sum()), 1)
+    rest = big - lead * (n_days + 100) + target_day
+    score = np.where(outlook, 4 * big, np.where(lead <= h_whole, 2 * big + target_day, rest))
     return np.sort(np.argpartition(-score, n_target - 1)[:n_target])
 
 
@@ -88,7 +94,8 @@ def demand(world: World, rng) -> pd.DataFrame:
     sold = sd.groupby(["shop_id", "goods_code"])["consumption"].transform("sum") > 0
     sd = sd[sold]  # supplies issued by stocktake have no sales to forecast
     days = pd.date_range(START, END, freq="D")
-    pairs = sd[["shop_id", "goods_code"]].drop_duplicates().sort_values(["shop_id", "goods_code"]).reset_index(drop=True)
+    pairs = sd[["shop_id", "goods_code"]].drop_duplicates().sort_values(["shop_id", "goods_code"])
+    pairs = pairs.reset_index(drop=True)
     pi = pd.MultiIndex.from_frame(pairs).get_indexer(pd.MultiIndex.from_frame(sd[["shop_id", "goods_code"]]))
     di = days.get_indexer(pd.to_datetime(sd["business_date"]))
     runs_total = len(sd)
@@ -104,7 +111,7 @@ def demand(world: World, rng) -> pd.DataFrame:
     bias[pick] = np.where(rng.random(n_b) < 0.5, rng.uniform(1.25, 1.45, n_b), rng.uniform(0.6, 0.75, n_b))
     world.truth["forecast"]["biased"] = sorted([int(s), str(g)] for s, g in pairs.iloc[pick].itertuples(index=False))
     p, r, lead, pred = _forecast(A, open_day, H, rng, bias)
-    keep = _trim(world.n(N_DEMAND), lead, r + lead, len(days), rng)
+    keep = _trim(world.n(N_DEMAND), lead, r + lead, len(days))
     p, r, lead, pred = p[keep], r[keep], lead[keep], pred[keep]
     all_days = pd.date_range(START, periods=len(days) + H, freq="D").values
     run_day = all_days[r]
@@ -145,7 +152,7 @@ def order_predictions(world: World, rng) -> pd.DataFrame:
     A[:, :n_d] = cube.transpose(0, 2, 1).reshape(n_s * n_h, n_d)
     A[:, :n_d][np.repeat(np.arange(n_d)[None, :] < open_day[:, None], n_h, axis=0)] = np.nan
     p, r, lead, pred = _forecast(A, np.repeat(open_day, n_h), H, rng, np.ones(n_s * n_h))
-    keep = _trim(world.n(N_ORDER_PRED), lead, r + lead, n_d, rng)
+    keep = _trim(world.n(N_ORDER_PRED), lead, r + lead, n_d)
     p, r, lead, pred = p[keep], r[keep], lead[keep], pred[keep]
     all_days = pd.date_range(START, periods=n_d + H, freq="D").values
     cnt = np.maximum(np.round(pred), 0).astype("int64")
@@ -163,5 +170,7 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     if "stock_daily" not in world.frames:
         raise RuntimeError("step 'replenishment' needs the consumption of step 'stock'")
     rng = world.rng("replenishment")
-    yield DB, "wh_goods_daily_demand_pred", demand(world, rng)
+    pred = demand(world, rng)
+    for lo in range(0, max(len(pred), 1), CHUNK):  # smaller pieces for the loader's copies
+        yield DB, "wh_goods_daily_demand_pred", pred.iloc[lo:lo + CHUNK].reset_index(drop=True)
     yield DB, "t_order_predict_alg_v2", order_predictions(world, rng)

@@ -28,7 +28,7 @@ from lucky.demo.schema import WEEKDAYS
 from lucky.demo.world import END, START, TENANT, World
 
 DB = "luckyus_scm_shopstock"
-N_POSITIONS, N_CHANGES_PER_TABLE = 150_000, 1_050_000
+N_POSITIONS, N_CHANGES_PER_TABLE = 150_000, 1_010_000  # "1M+ each" (report §2.1)
 N_SHRINK_DAYS = 6
 SUPPLY_CATEGORIES = ("Cleaning", "Packaging", "Equipment Parts", "Consumable")
 CHUNK = 400_000
@@ -42,32 +42,52 @@ def _days() -> pd.DatetimeIndex:
 def theoretical_usage(world: World) -> pd.DataFrame:
     """Σ completed items sold × recipe quantity per shop, goods and store-local day.
 
-    Items join their recipe by sku_code; items whose sku has no recipe use their spu's recipe
-    (the first sku of the spu that has one). Returns shop_id, goods_code, local_date, sold, usage.
+    Items join their recipe (t_formula_spu in force) by sku_code; items whose sku has no recipe
+    use the recipe of their spu's first sku that has one. Integer codes throughout (no string
+    joins on 600K rows). Returns shop_id, goods_code, local_date, sold (items), usage.
     """
     o, it = world.orders, world.items
     pos = pd.Index(o["id"]).get_indexer(it["order_id"])
-    ok = pos >= 0
-    done = np.zeros(len(it), bool)
-    done[ok] = o["status"].to_numpy()[pos[ok]] == 90
-    it = it[done]
+    done = (pos >= 0) & (o["status"].to_numpy()[np.maximum(pos, 0)] == 90)
     pos = pos[done]
-    qty = it["quantity"].fillna(1).to_numpy(dtype="float64") if "quantity" in it else np.ones(len(it))
-    sold = pd.DataFrame({"shop_id": o["shop_id"].to_numpy()[pos], "local_date": o["local_date"].to_numpy()[pos],
-                         "sku_code": it["sku_code"].to_numpy(), "spu_code": it["spu_code"].to_numpy(), "qty": qty})
-    sold = sold.groupby(["shop_id", "local_date", "sku_code", "spu_code"], as_index=False, sort=False)["qty"].sum()
+    qty = it["quantity"].fillna(1).to_numpy(dtype="float64")[done] if "quantity" in it else np.ones(len(pos))
     r = active_recipes(world)
-    by_sku = r[r["sku_code"].notna()][["sku_code", "goods_code", "quantity"]] if "sku_code" in r else r.iloc[:0]
-    has = sold["sku_code"].isin(by_sku["sku_code"].unique())
-    first_sku = by_sku.drop_duplicates("sku_code").merge(r[["sku_code", "spu_code"]].drop_duplicates("sku_code"))
-    spu_recipe = r[r["sku_code"].isin(first_sku.drop_duplicates("spu_code")["sku_code"].unique())] if len(first_sku) else r
-    spu_recipe = spu_recipe[["spu_code", "goods_code", "quantity"]]
-    a = sold[has].merge(by_sku, on="sku_code")
-    b = sold[~has].merge(spu_recipe, on="spu_code")
-    u = pd.concat([a, b], ignore_index=True)
-    u["usage"] = u["qty"] * u["quantity"].astype(float)
-    return u.groupby(["shop_id", "goods_code", "local_date"], as_index=False).agg(
-        sold=("qty", "sum"), usage=("usage", "sum"))
+    r = r[r["sku_code"].notna()]
+    skus = pd.Index(r["sku_code"].unique())
+    k = skus.get_indexer(it["sku_code"])[done]
+    spu_first = pd.Series(np.arange(len(skus)), index=r.drop_duplicates("sku_code")["spu_code"].to_numpy())
+    spu_first = spu_first[~spu_first.index.duplicated()]
+    fallback = spu_first.reindex(it["spu_code"]).fillna(-1).to_numpy(dtype="int64")[done]
+    k = np.where(k >= 0, k, fallback)
+    keep = k >= 0
+    shop_codes, shops = pd.factorize(o["shop_id"].to_numpy()[pos[keep]])
+    days = pd.DatetimeIndex(pd.to_datetime(o["local_date"].to_numpy()[pos[keep]]))
+    day0 = days.min()
+    day_i = ((days - day0).days).to_numpy()
+    n_d, n_k = int(day_i.max()) + 1, len(skus)
+    key = (shop_codes.astype("int64") * n_d + day_i) * n_k + k[keep]
+    uniq, inv = np.unique(key, return_inverse=True)
+    sold = np.bincount(inv, weights=qty[keep])
+    u_sku = uniq % n_k
+    u_day = (uniq // n_k) % n_d
+    u_shop = uniq // (n_k * n_d)
+    # recipes as CSR: rows of each sku contiguous
+    r_k = skus.get_indexer(r["sku_code"].to_numpy())
+    order = np.argsort(r_k, kind="stable")
+    goods_codes, goods = pd.factorize(r["goods_code"].to_numpy()[order])
+    per = r["quantity"].astype(float).to_numpy()[order]
+    count = np.bincount(r_k, minlength=n_k)
+    first = np.cumsum(count) - count
+    rep = count[u_sku]
+    src = np.repeat(np.arange(len(uniq)), rep)
+    line = np.repeat(first[u_sku], rep) + (np.arange(rep.sum()) - np.repeat(np.cumsum(rep) - rep, rep))
+    n_g = len(goods)
+    key2 = (u_shop[src] * n_g + goods_codes[line]) * n_d + u_day[src]
+    uniq2, inv2 = np.unique(key2, return_inverse=True)
+    return pd.DataFrame({
+        "shop_id": shops[uniq2 // (n_g * n_d)], "goods_code": goods[(uniq2 // n_d) % n_g],
+        "local_date": day0 + pd.to_timedelta(uniq2 % n_d, unit="D"),
+        "sold": np.bincount(inv2, weights=sold[src]), "usage": np.bincount(inv2, weights=sold[src] * per[line])})
 
 
 class Ledger:
@@ -80,7 +100,8 @@ class Ledger:
         pairs = pd.concat([pairs, self._supplies(usage)], ignore_index=True)
         self.pairs = pairs.sort_values(["shop_id", "goods_code"]).reset_index(drop=True)
         self.supply = ~self.pairs["goods_code"].isin(usage["goods_code"].unique()).to_numpy()
-        pi = pd.MultiIndex.from_frame(self.pairs).get_indexer(pd.MultiIndex.from_frame(usage[["shop_id", "goods_code"]]))
+        keys = pd.MultiIndex.from_frame(usage[["shop_id", "goods_code"]])
+        pi = pd.MultiIndex.from_frame(self.pairs).get_indexer(keys)
         di = self.days.get_indexer(pd.to_datetime(usage["local_date"]))
         ok = di >= 0
         shape = (len(self.pairs), len(self.days))
@@ -203,7 +224,7 @@ def _weekday_rows(L: Ledger, wd: int, target: int, zones: pd.Series, rng) -> pd.
     cell = np.repeat(np.arange(len(pi)), n_cell)
     start = np.cumsum(n_cell) - n_cell
     k = np.arange(len(cell)) - start[cell]
-    kind = np.where(k < r[cell], 2, np.where(k < (r + m)[cell], 1, np.where(k < (r + m + w)[cell], 3, 4))).astype("int16")
+    kind = np.select([k < r[cell], k < (r + m)[cell], k < (r + m + w)[cell]], [2, 1, 3], 4).astype("int16")
     # sale pieces: random shares of the day's consumption at increasing times through the day
     sale = kind == 1
     e = rng.exponential(1.0, len(cell))
@@ -230,12 +251,12 @@ def _weekday_rows(L: Ledger, wd: int, target: int, zones: pd.Series, rng) -> pd.
     offset = _utc_offset(shop, day, zones)
     ts = (day[cell].astype("datetime64[s]").astype("int64") + local.astype("int64") - offset[cell])
     ct = pd.Series(ts.astype("datetime64[s]"))
-    tag = pd.Series(day).dt.strftime("%Y%m%d").to_numpy()
-    rec, adj = np.flatnonzero(kind == 2), np.flatnonzero(kind == 4)
-    refs = np.r_[("DN" + pd.Series(shop[cell[rec]]).astype(str) + "-" + tag[cell[rec]]).to_numpy(),
-                 ("ST" + pd.Series(shop[cell[adj]]).astype(str) + "-" + tag[cell[adj]]).to_numpy()]
-    ref_i = np.full(len(cell), -1, "int64")
-    ref_i[np.r_[rec, adj]] = np.arange(len(refs))
+    # one delivery note and one stocktake sheet per store-day: build the few strings once
+    shop_day, sd_i = np.unique(shop.astype("int64") * 100_000 + di, return_inverse=True)
+    tag = (pd.Series(shop_day // 100_000).astype(str) + "-"
+           + pd.Series(L.days.values[shop_day % 100_000]).dt.strftime("%Y%m%d")).to_numpy()
+    refs = np.r_["DN" + tag, "ST" + tag]
+    ref_i = np.select([kind == 2, kind == 4], [sd_i[cell], len(tag) + sd_i[cell]], -1)
     return pd.DataFrame({
         "tenant": const(TENANT, len(cell)), "shop_id": shop[cell], "goods_code": text(L.pairs["goods_code"], pi[cell]),
         "business_date": day[cell], "change_type": kind, "change_qty": change,
@@ -251,7 +272,8 @@ def _utc_offset(shop: np.ndarray, day: np.ndarray, zones: pd.Series) -> np.ndarr
     for zone in np.unique(z):
         mask = z == zone
         loc = noon[mask].dt.tz_localize(zone)
-        out[mask] = (loc.dt.tz_localize(None) - loc.dt.tz_convert("UTC").dt.tz_localize(None)).dt.total_seconds().to_numpy()
+        utc = loc.dt.tz_convert("UTC").dt.tz_localize(None)
+        out[mask] = (loc.dt.tz_localize(None) - utc).dt.total_seconds().to_numpy()
     return out
 
 
@@ -288,14 +310,11 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
         "shop_id": L.pairs["shop_id"].to_numpy()[pi], "goods_code": L.pairs["goods_code"].to_numpy()[pi],
         "business_date": L.days.values[di], "sold_qty": L.sold[pi, di], "theoretical": L.T[pi, di],
         "consumption": L.A[pi, di]})
-    world.frames["stock_levels"] = pd.DataFrame({
-        "shop_id": L.pairs["shop_id"], "goods_code": L.pairs["goods_code"], "order_up_to": L.S,
-        "on_hand": L.E[:, -1]})
     yield DB, "t_shop_goods_stock", positions(world, L, rng)
     zones = world.shops.set_index("id")["time_zone"]
     target = world.n(N_CHANGES_PER_TABLE)
     for wd, name in enumerate(WEEKDAYS):
         rows = _weekday_rows(L, wd, target, zones, rng)
         for lo in range(0, max(len(rows), 1), CHUNK):
-            chunk = rows.iloc[lo:lo + CHUNK].copy()
+            chunk = rows.iloc[lo:lo + CHUNK].reset_index(drop=True)
             yield DB, f"t_shop_goods_stock_change_{name}", with_ids(chunk, lo + 1)
