@@ -122,12 +122,12 @@ def test_root_cause_chain_device_production_orders():
 def test_dismissal_sensitivity_raises_the_bar():
     df = orders_frame()
     hit = (df["shop_id"] == 2) & (df["date"] == pd.Timestamp("2025-12-10"))
-    df.loc[hit, ["placed", "orders", "revenue"]] = df.loc[hit, ["placed", "orders", "revenue"]] * 0.3
+    df.loc[hit, ["placed", "orders", "revenue"]] = (df.loc[hit, ["placed", "orders", "revenue"]] * 0.2).round()
     base = anomaly.detect({"orders": df})
     row = base[(base["shop_id"] == 2) & (base["metric"] == "orders") & (base["date"] == pd.Timestamp("2025-12-10").date())]
     score = row["score"].iloc[0]
     assert row["severity"].iloc[0] != "Info"
-    damped = anomaly.detect({"orders": df}, sensitivity={(2, "orders"): score / anomaly.SPECS["orders"].warn + 0.1})
+    damped = anomaly.detect({"orders": df}, sensitivity={(2, "orders"): score / anomaly.SPECS["orders"].warn + 0.5})
     row = damped[(damped["shop_id"] == 2) & (damped["metric"] == "orders") & (damped["date"] == pd.Timestamp("2025-12-10").date())]
     assert row["severity"].iloc[0] == "Info"
 
@@ -146,3 +146,43 @@ def test_rate_baseline_shrinks_small_stores_to_chain_rate():
     b = baselines.rate_baseline(pd.Series(0.0, index=idx), pd.Series(2.0, index=idx), prior_rate=0.05).series()
     # 56 trials of history with zero events against a prior weight of 200 at 5% (+ half an event)
     assert b["expected"].iloc[-1] == pytest.approx((0.05 * 200 + 0.5) / (200 + 56 + 1), rel=1e-6)
+
+
+def test_pricing_baseline_ignores_ticket_mix_and_sees_a_price_change():
+    rng = np.random.default_rng(5)
+    idx = pd.date_range("2025-10-01", periods=60)
+    n = pd.Series(rng.integers(1, 6, 60), index=idx).astype(float)
+    amount = n * pd.Series(rng.uniform(300, 900, 60), index=idx)        # the mix moves a lot
+    fee = (0.029 * amount + 30 * n).round()
+    fee.iloc[-1] = round(0.039 * amount.iloc[-1] + 50 * n.iloc[-1])   # 3.9% + 50c on the last day
+    b = baselines.pricing_baseline(amount, n, fee).series()
+    assert b["z"].iloc[20:-1].abs().max() < 2
+    assert b["z"].iloc[-1] > 10
+    assert b["expected"].iloc[-1] == pytest.approx((0.029 * amount.iloc[-1] + 30 * n.iloc[-1]) / amount.iloc[-1], rel=0.02)
+
+
+def test_count_baseline_is_on_the_poisson_scale():
+    idx = pd.date_range("2025-10-01", periods=70)
+    b = baselines.count_baseline(pd.Series(4.0, index=idx)).series()
+    # a flat 4 a day: the spread is the Poisson unit, 0 orders is 2*(sqrt(4.375)-sqrt(0.375)) below
+    assert b["expected"].iloc[-1] == pytest.approx(4.0)
+    low = baselines.count_baseline(pd.Series([4.0] * 69 + [0.0], index=idx)).series()
+    assert low["z"].iloc[-1] == pytest.approx(-2 * (np.sqrt(4.375) - np.sqrt(0.375)))
+
+
+def test_inventory_shrink_on_a_young_store_uses_the_chain_ratio():
+    rng = np.random.default_rng(3)
+    rows = []
+    for d in DAYS:
+        for shop in (1, 2):
+            if shop == 2 and d < DAYS[-5]:
+                continue                                   # store 2 opened five days ago
+            for g in range(8):
+                implied = rng.uniform(100, 1000)
+                ratio = 1 + rng.normal(0, 0.008)
+                if shop == 2 and d == DAYS[-2] and g < 6:
+                    ratio = 1.3
+                rows.append((shop, d, f"G{g}", implied * ratio, implied))
+    usage = pd.DataFrame(rows, columns=["shop_id", "date", "goods_code", "consumed", "implied"])
+    found = warnings(anomaly.detect({"usage": usage}))
+    assert list(zip(found["shop_id"], found["date"], found["metric"])) == [(2, DAYS[-2].date(), "inventory_shrink")]

@@ -17,6 +17,7 @@ from lucky.models.baselines import DEFAULT
 from lucky.queries import metrics, shops as shop_queries
 
 HISTORY_DAYS = 7 * DEFAULT.weekday_weeks + DEFAULT.level_days + 7
+USAGE_HISTORY_DAYS = DEFAULT.spread_days + DEFAULT.level_days + 7   # a ratio: no weekday effect
 
 
 @dataclass
@@ -91,10 +92,10 @@ def run(start: date | None = None, end: date | None = None, stores: tuple[int, .
     lo = pd.Timestamp(start) if start else first
     hi = pd.Timestamp(end) if end else last
     if hi < first:
-        return _empty([("warning", f"The data starts on {first:%Y-%m-%d}; there is nothing to scan "
+        return _empty([("warning", f"The data starts on {first:%Y-%m-%d}; there is nothing to report "
                                    f"on or before {hi:%Y-%m-%d}.")], shops)
     if lo > last:
-        return _empty([("warning", f"The data ends on {last:%Y-%m-%d}; there is nothing to scan "
+        return _empty([("warning", f"The data ends on {last:%Y-%m-%d}; there is nothing to report "
                                    f"on or after {lo:%Y-%m-%d}.")], shops)
     if lo < first:
         notes.append(("info", f"The data starts on {first:%Y-%m-%d}; days before it are not scanned."))
@@ -104,7 +105,8 @@ def run(start: date | None = None, end: date | None = None, stores: tuple[int, .
         hi = last
     names = shops.set_index("shop_id")["shop_name"]
     notes += young_store_notes(span, names, hi)
-    inputs = metrics.daily_inputs(shops, max(first, lo - pd.Timedelta(days=HISTORY_DAYS)), hi)
+    inputs = metrics.daily_inputs(shops, max(first, lo - pd.Timedelta(days=HISTORY_DAYS)), hi,
+                                  usage_start=max(first, lo - pd.Timedelta(days=USAGE_HISTORY_DAYS)))
     found = anomaly.detect(inputs, hi, _sensitivity(notes))
     found = found[(pd.to_datetime(found["date"]) >= lo) & (pd.to_datetime(found["date"]) <= hi)]
     found.insert(1, "shop_name", found["shop_id"].map(names).fillna("all stores").astype(str))

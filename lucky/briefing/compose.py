@@ -5,6 +5,7 @@ whose data is missing says so in a line instead of showing a zero or a guess.
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -131,7 +132,7 @@ def revenue_section(day: pd.Timestamp, orders: pd.DataFrame, shops: pd.DataFrame
     return sec
 
 
-def operations_section(day: pd.Timestamp, inputs: dict, shops: pd.DataFrame) -> Section:
+def operations_section(day: pd.Timestamp, inputs: dict, shops: pd.DataFrame, extras: dict) -> Section:
     sec = Section("Operational Health", link="production-time")
     prod = inputs.get("production")
     start = day - pd.Timedelta(days=30)
@@ -154,7 +155,7 @@ def operations_section(day: pd.Timestamp, inputs: dict, shops: pd.DataFrame) -> 
     else:
         sec.lines.append("No production data for this period.")
     try:
-        dev = metrics.device_status(shops)
+        dev = extras["devices"].result()
         if dev.empty:
             sec.lines.append("No machines are registered for these stores.")
         else:
@@ -165,9 +166,9 @@ def operations_section(day: pd.Timestamp, inputs: dict, shops: pd.DataFrame) -> 
     slow = slowing_devices(inputs.get("devices"), day)
     if slow:
         sec.lines.append(f"{len(slow)} machine(s) slowing: " + ", ".join(
-            f"{d} (cycle {r:+.0%} vs its first weeks)" for d, r in slow[:5]) + ".")
+            f"{d} (cycle {r:+.0%} vs ten weeks ago)" for d, r in slow[:5]) + ".")
     try:
-        stock = metrics.stock_position(shops, day)
+        stock = extras["stock"].result()
         if stock.empty:
             sec.lines.append("No stock positions recorded on or before this day.")
         else:
@@ -184,37 +185,35 @@ def operations_section(day: pd.Timestamp, inputs: dict, shops: pd.DataFrame) -> 
 
 
 def slowing_devices(devices: pd.DataFrame | None, day: pd.Timestamp) -> list[tuple[str, float]]:
-    """Machines whose median cycle in the last 7 days is 20%+ above their first four weeks."""
+    """Machines whose mean cycle over the last 7 days is 20%+ above their first four weeks in
+    the window read (about ten weeks back)."""
     if devices is None or devices.empty:
         return []
-    d = devices.copy()
-    d["date"] = pd.to_datetime(d["date"])
+    d = devices.assign(date=pd.to_datetime(devices["date"]))
     d = d[d["date"] <= day]
-    out = []
-    for dev, g in d.groupby("device_no"):
-        g = g.sort_values("date")
-        early = g[g["date"] < g["date"].min() + pd.Timedelta(days=28)]["cycle_s"].median()
-        late = g[g["date"] > day - pd.Timedelta(days=7)]["cycle_s"].median()
-        if len(g) >= 35 and early and late and late / early >= SLOW_DEVICE:
-            out.append((str(dev), float(late / early - 1)))
-    return sorted(out, key=lambda t: -t[1])
+    first = d.groupby("device_no")["date"].transform("min")
+    early = d[d["date"] < first + pd.Timedelta(days=28)].groupby("device_no")["cycle_s"].median()
+    late = d[d["date"] > day - pd.Timedelta(days=7)].groupby("device_no")["cycle_s"].median()
+    days = d.groupby("device_no")["date"].nunique()
+    ratio = (late / early).dropna()
+    ratio = ratio[(ratio >= SLOW_DEVICE) & (days.reindex(ratio.index) >= 35)]
+    return [(str(k), float(v - 1)) for k, v in ratio.sort_values(ascending=False).items()]
 
 
-def customers_section(day: pd.Timestamp, inputs: dict, shops: pd.DataFrame, first) -> Section:
+def customers_section(day: pd.Timestamp, inputs: dict, first, extras: dict) -> Section:
     sec = Section("Customer Metrics", link="customer-360")
     start = day - pd.Timedelta(days=30)
     regs = inputs.get("registrations")
     sec.figures.append(_figure("New registrations", _daily(regs, "users", start, day, first), day))
-    for label, loader, col in (("Active customers", lambda: metrics.active_users(shops, start, day), "active_users"),
-                               ("Coupons redeemed", lambda: metrics.coupons_daily(start, day), "used")):
+    for label, key, col in (("Active customers", "active", "active_users"), ("Coupons redeemed", "coupons", "used")):
         try:
-            sec.figures.append(_figure(label, _daily(loader(), col, start, day, first), day))
+            sec.figures.append(_figure(label, _daily(extras[key].result(), col, start, day, first), day))
         except LuckyError as exc:
             sec.lines.append(f"{label} unavailable: {exc}")
     return sec
 
 
-def alerts_section(day: pd.Timestamp, result: scan.Scan, currency: str) -> Section:
+def alerts_section(day: pd.Timestamp, result: scan.Scan, extras: dict) -> Section:
     sec = Section("Alerts & Exceptions", link="anomalies")
     inc = result.incidents
     inc = inc[pd.to_datetime(inc["date"]) == day] if not inc.empty else inc
@@ -225,7 +224,7 @@ def alerts_section(day: pd.Timestamp, result: scan.Scan, currency: str) -> Secti
         sec.lines.append(f"{len(inc)} incident(s), {crit} critical:")
         for r in inc.head(6).itertuples():
             sec.lines.append(f"{r.severity}: {r.shop_name}: {r.root_cause} ({r.metrics}).")
-    sec.lines += exception_lines(day, currency)
+    sec.lines += extras["exceptions"].result()
     sec.table = inc.reset_index(drop=True) if not inc.empty else None
     return sec
 
@@ -255,10 +254,10 @@ def exception_lines(day: pd.Timestamp, currency: str) -> list[str]:
     return lines
 
 
-def outlook_section(day: pd.Timestamp, orders: pd.DataFrame, shops: pd.DataFrame) -> Section:
+def outlook_section(day: pd.Timestamp, orders: pd.DataFrame, extras: dict) -> Section:
     sec = Section("7-Day Outlook", link="forecast-accuracy")
     try:
-        pred = metrics.order_predictions(shops, day + pd.Timedelta(days=1), day + pd.Timedelta(days=7))
+        pred = extras["predictions"].result()
     except LuckyError as exc:
         sec.lines.append(f"Demand predictions unavailable: {exc}")
         return sec
@@ -291,11 +290,22 @@ def build(day: date, currency: str = "USD", stores: tuple[int, ...] = ()) -> Bri
     span = metrics.order_span(shops)
     first = span["first_day"].min()
     orders = inputs["orders"]
-    brief.sections = [
-        revenue_section(day, orders, shops, span),
-        operations_section(day, inputs, shops),
-        customers_section(day, inputs, shops, first),
-        alerts_section(day, result, currency),
-        outlook_section(day, orders, shops),
-    ]
+    start = day - pd.Timedelta(days=30)
+    with ThreadPoolExecutor(max_workers=3) as pool:   # independent reads, one database each
+        extras = {
+            "devices": pool.submit(metrics.device_status, shops),
+            "stock": pool.submit(metrics.stock_position, shops, day),
+            "active": pool.submit(metrics.active_users, shops, start, day),
+            "coupons": pool.submit(metrics.coupons_daily, start, day),
+            "predictions": pool.submit(metrics.order_predictions, shops, day + pd.Timedelta(days=1),
+                                       day + pd.Timedelta(days=7)),
+            "exceptions": pool.submit(exception_lines, day, currency),
+        }
+        brief.sections = [
+            revenue_section(day, orders, shops, span),
+            operations_section(day, inputs, shops, extras),
+            customers_section(day, inputs, first, extras),
+            alerts_section(day, result, extras),
+            outlook_section(day, orders, extras),
+        ]
     return brief

@@ -72,8 +72,8 @@ def unsupported(narrative: str, facts: str) -> list[str]:
 
 def deterministic(brief: Briefing) -> str:
     """The narrative written from the figures, with no model involved."""
-    if not brief.has_data:
-        return " ".join(brief.notes) or f"No data for {brief.day:%Y-%m-%d}."
+    if not brief.has_data:   # the notes already say why (before or after the data, no stores)
+        return "" if brief.notes else f"No data for {brief.day:%Y-%m-%d}."
     parts = []
     rev = brief.section("Revenue & Orders")
     if rev and rev.figures:
@@ -131,7 +131,7 @@ def problem(text: str, facts: str) -> str:
         return f"the answer was longer than {MAX_CHARS} characters"
     bad = unsupported(text, facts)
     if bad:
-        return "it cited numbers not in the metrics (" + ", ".join(bad[:5]) + ")"
+        return f"it cited {len(bad)} number(s) not in the metrics"   # never repeat them
     return ""
 
 

@@ -13,11 +13,12 @@ dismissals, see `lucky.anomaly.feedback`):
 - Warning when the harmful score reaches the metric's `warn` level AND the change is material;
   Critical at its `crit` level; any other |score| >= 3 is Info;
 - "material" is a per-metric minimum change in business terms (orders down 70%, a refund rate
-  5x its usual and 10 points above it, 2+ impossible production times, stock consumed 4% beyond
-  recipes, fee rate +0.25 pp, ...), so a big z on a tiny number stays Info and a small store's
-  day of 1 order instead of 6 still counts;
-- a metric that merely follows another flagged metric on the same store-day (revenue after
-  orders; the chain total after one store) is Info, with the reason.
+  5x its usual and 8 points above it, 2+ impossible production times, stock consumed 4% beyond
+  recipes, fee rate +0.25 pp beyond the channel's price, ...), so a big z on a tiny number stays
+  Info and a small store's day of 1 order instead of 6 still counts;
+- a metric that merely follows another flagged metric on the same store-day (revenue or AOV
+  after an orders collapse) is Info, with the reason; a store's fee anomaly counts only when the
+  chain's channel is normal that day.
 False positives are counted over Warning and above; Info is context for the incident view.
 """
 from __future__ import annotations
@@ -32,7 +33,7 @@ from lucky.models import baselines as bl
 SEVERITIES = ("Critical", "Warning", "Info")
 SEVERITY_RANK = {"Critical": 0, "Warning": 1, "Info": 2}
 INFO_Z = 3.0          # |score| for an Info row
-CANDIDATE_Z = 1.8     # the lowest `warn` of any metric
+CANDIDATE_Z = 1.2     # the lowest `warn` of any metric
 COLUMNS = ["shop_id", "date", "metric", "severity", "score", "explanation", "dimension",
            "value", "expected", "system"]
 
@@ -44,22 +45,21 @@ class Spec:
     metric: str
     direction: int          # +1 harmful when up, -1 harmful when down
     system: str             # the source system, shown on the card
-    label: str
     warn: float = 4.0       # harmful score for Warning (with a material change)
     crit: float = 7.0       # harmful score for Critical (with a material change)
 
 
 SPECS: dict[str, Spec] = {s.metric: s for s in (
-    Spec("orders", -1, "orders (luckyus_sales_order)", "orders placed", warn=1.8, crit=4.0),
-    Spec("revenue", -1, "orders (luckyus_sales_order)", "revenue"),
-    Spec("aov", -1, "orders (luckyus_sales_order)", "average order value"),
-    Spec("cancel_rate", +1, "orders (luckyus_sales_order)", "cancellation rate"),
-    Spec("refund_rate", +1, "orders (luckyus_sales_order)", "refund rate", warn=3.0, crit=6.0),
-    Spec("fee_rate", +1, "payments (luckyus_sales_payment)", "processing fee rate"),
-    Spec("production_time", +1, "production (luckyus_opproduction)", "production time", warn=3.0, crit=6.0),
-    Spec("cups_per_hour", -1, "IoT (luckyus_iot_platform)", "cups per hour"),
-    Spec("inventory_shrink", +1, "inventory (luckyus_scm_shopstock)", "consumption vs recipes"),
-    Spec("registrations", -1, "CRM (luckyus_sales_crm)", "new registrations"),
+    Spec("orders", -1, "orders (luckyus_sales_order)", warn=1.2, crit=4.0),
+    Spec("revenue", -1, "orders (luckyus_sales_order)"),
+    Spec("aov", -1, "orders (luckyus_sales_order)"),
+    Spec("cancel_rate", +1, "orders (luckyus_sales_order)"),
+    Spec("refund_rate", +1, "orders (luckyus_sales_order)", warn=2.3, crit=6.0),
+    Spec("fee_rate", +1, "payments (luckyus_sales_payment)"),
+    Spec("production_time", +1, "production (luckyus_opproduction)", warn=3.0, crit=6.0),
+    Spec("cups_per_hour", -1, "IoT (luckyus_iot_platform)"),
+    Spec("inventory_shrink", +1, "inventory (luckyus_scm_shopstock)"),
+    Spec("registrations", -1, "CRM (luckyus_sales_crm)"),
 )}
 
 
@@ -131,9 +131,9 @@ def _pct(value: float, expected: float) -> str:
 
 
 def _chain_rate(w: dict, events: str, trials: str, days: int = 28) -> pd.Series:
-    """The chain's pooled rate over the previous `days` days (the prior of every store)."""
+    """The chain's median daily rate over the previous `days` days (the prior of every store)."""
     ev, n = w[events].sum(axis=1), w[trials].sum(axis=1)
-    return (ev.rolling(days, min_periods=1).sum() / n.rolling(days, min_periods=1).sum()).shift(1)
+    return (ev / n.where(n > 0)).rolling(days, min_periods=1).median().shift(1)
 
 
 def _concat(parts: list[pd.DataFrame]) -> pd.DataFrame:
@@ -162,7 +162,8 @@ def detect_orders(orders: pd.DataFrame, end=None, params=bl.DEFAULT) -> pd.DataF
                        params.min_history))
     for metric, col in (("cancel_rate", "cancelled"), ("refund_rate", "refunded")):
         b = bl.rate_baseline(w[col], w["placed"], _chain_rate(w, col, "placed"))
-        mat = (b.extra["events"] >= (1 if metric == "refund_rate" else 2)) & (b.value >= 5 * b.expected) & (b.value - b.expected >= 0.10)
+        least = 1 if metric == "refund_rate" else 2
+        mat = (b.extra["events"] >= least) & (b.value >= 5 * b.expected) & (b.value - b.expected >= 0.08)
         found.append(_rows(metric, b, mat,
                            lambda r, col=col: (f"{r.events:.0f} of {r.trials:.0f} orders {col} "
                                                f"({r.value:.1%} vs {r.expected:.1%} usual)"),
@@ -179,7 +180,20 @@ def detect_fees(fees: pd.DataFrame, end=None, params=bl.DEFAULT) -> pd.DataFrame
     both = pd.concat([chain.assign(shop_id=CHAIN), fees], ignore_index=True)
     w = wide(both, ["shop_id", "channel_id"], ["trades", "amount_cents", "fee_cents"], end, fill=None)
     b = bl.pricing_baseline(w["amount_cents"], w["trades"], w["fee_cents"])
-    return _rows("fee_rate", b, (b.value - b.expected) >= 0.0025,
+    # a store's own problem: it pays beyond its price while the chain on that channel does not
+    resid = b.extra["resid"]
+    shops = resid.columns.get_level_values(0)
+    chain_z = pd.DataFrame(0.0, index=resid.index, columns=resid.columns)
+    chain_r = pd.DataFrame(0.0, index=resid.index, columns=resid.columns)
+    if CHAIN in shops:
+        channels = resid.columns.get_level_values(1)
+        for src, dst in ((b.z, chain_z), (resid, chain_r)):
+            same = src.xs(CHAIN, axis=1, level=0).reindex(columns=channels).fillna(0.0)
+            dst.loc[:, :] = same.to_numpy()
+        chain_z.loc[:, shops == CHAIN] = 0.0
+        chain_r.loc[:, shops == CHAIN] = 0.0
+    material = (resid >= 0.0025) & (chain_z < INFO_Z) & (resid - chain_r >= 0.0025)
+    return _rows("fee_rate", b, material,
                  lambda r: (f"{r.dimension} fees {r.value:.2%} of amount vs {r.expected:.2%} at its usual "
                             f"price ({(r.value - r.expected) * 100:+.2f} pp)"),
                  params.min_history, dimension=lambda ch: f"channel {ch:g}")
@@ -291,8 +305,8 @@ def classify(rows: pd.DataFrame, sensitivity: dict | None = None) -> pd.DataFram
 
 
 def demote_followers(anoms: pd.DataFrame) -> pd.DataFrame:
-    """Revenue that only follows an orders collapse, and chain-wide or per-store duplicates of
-    one fee-rate jump, are context (Info), not separate alarms."""
+    """Revenue or basket size that only follows an orders collapse is context (Info), not a
+    second alarm. (A store's fee rate is already judged beyond the chain's, in detect_fees.)"""
     if anoms.empty:
         return anoms
     out = anoms.copy()
@@ -302,14 +316,6 @@ def demote_followers(anoms: pd.DataFrame) -> pd.DataFrame:
     follow = (out["metric"].isin(["revenue", "aov"])) & key.isin(orders_days) & flagged
     out.loc[follow, "severity"] = "Info"
     out.loc[follow, "explanation"] += "; follows the orders drop"
-    fee = (out["metric"] == "fee_rate") & flagged
-    chain_fee = set(zip(out.loc[fee & out["shop_id"].isna(), "date"], out.loc[fee & out["shop_id"].isna(), "dimension"]))
-    store_fee = fee & out["shop_id"].notna()
-    counts = out[store_fee].groupby(["date", "dimension"]).size()
-    dup = store_fee & np.array([((d, c) in chain_fee) or counts.get((d, c), 0) >= 3
-                                for d, c in zip(out["date"], out["dimension"])], dtype=bool)
-    out.loc[dup, "severity"] = "Info"
-    out.loc[dup, "explanation"] += "; part of a chain-wide change on this channel"
     return out
 
 

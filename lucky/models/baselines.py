@@ -92,8 +92,12 @@ def seasonal(values, params: BaselineParams = DEFAULT) -> Baseline:
     enough = (~np.isnan(lags)).sum(axis=0) >= 2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)   # all-NaN slices: no weekday effect yet
-        weekday = np.where(enough, np.nanmedian(lags, axis=0), 0.0)
-    expected = level + np.nan_to_num(weekday)
+        weekday = np.nan_to_num(np.where(enough, np.nanmedian(lags, axis=0), 0.0))
+    # second pass: the level from the past week with each day's own weekday effect removed, so
+    # a week with two quiet weekend days (or a collapse) does not pull the level down
+    deseason = pd.DataFrame(x - weekday, index=v.index, columns=v.columns)
+    level2 = deseason.shift(1).rolling(params.level_days, min_periods=max(3, params.level_days // 2)).median()
+    expected = np.where(np.isnan(level2.to_numpy()), level, level2.to_numpy()) + weekday
     residual = pd.DataFrame(np.abs(x - expected), index=v.index, columns=v.columns)
     spread = MAD_TO_SIGMA * residual.shift(1).rolling(params.spread_days, min_periods=7).median()
     exp = pd.DataFrame(expected, index=v.index, columns=v.columns)
@@ -140,20 +144,23 @@ def level_baseline(values, rel_floor: float, abs_floor: float = 0.0,
 def rate_baseline(events, trials, prior_rate, prior_weight: float = 200.0, days: int = 28) -> Baseline:
     """Baseline for a proportion (refunds / orders) from daily counts.
 
-    Expected rate: the pooled rate of the previous `days` days, shrunk toward `prior_rate` (the
-    chain's, a Series by day or a number) with the weight of `prior_weight` trials plus half an
-    event, so a small store's spotless month does not set its rate to zero. z is the binomial
+    Expected rate: the median daily rate of the previous `days` days (robust to past spikes),
+    weighted by their trials and shrunk toward `prior_rate` (the chain's, a Series by day or a
+    number) with the weight of `prior_weight` trials plus half an event, so a small store's
+    spotless month does not set its rate to zero. z is the binomial
     z-score inflated by the past over-dispersion (median squared Pearson residual, at least 1).
     `extra` holds `events` and `trials`."""
     ev = _wide(events).astype(float).fillna(0.0)
     n = _wide(trials).astype(float).fillna(0.0)
-    past_ev = ev.shift(1).rolling(days, min_periods=1).sum().fillna(0.0)
     past_n = n.shift(1).rolling(days, min_periods=1).sum().fillna(0.0)
+    # the store's usual rate is the median of its daily rates (a past spike does not raise it),
+    # weighted by the trials behind it, then shrunk toward the prior
+    usual = (ev / n.where(n > 0)).shift(1).rolling(days, min_periods=1).median().fillna(0.0)
     if isinstance(prior_rate, pd.Series):
         prior = prior_rate.reindex(ev.index).ffill().fillna(0.0).to_numpy()[:, None]
     else:
         prior = float(prior_rate)
-    p = ((past_ev + prior_weight * prior + 0.5) / (past_n + prior_weight + 1)).clip(1e-4, 0.999)
+    p = ((usual * past_n + prior_weight * prior + 0.5) / (past_n + prior_weight + 1)).clip(1e-4, 0.999)
     var = n * p * (1 - p)
     pearson2 = ((ev - n * p) ** 2 / var.where(var > 0)).shift(1)
     phi = pearson2.rolling(days, min_periods=7).median().fillna(1.0).clip(lower=1.0)
@@ -177,15 +184,21 @@ def pricing_baseline(amount, count, fee, days: int = 28, floor: float = 0.001) -
 
     def past(x: pd.DataFrame) -> pd.DataFrame:
         return x.shift(1).rolling(days, min_periods=7).sum()
-    saa, snn, san = past(a0 * a0), past(n0 * n0), past(a0 * n0)
-    saf, snf = past(a0 * f0), past(n0 * f0)
-    det = saa * snn - san * san
-    solid = det > 1e-9 * saa * snn
-    rate = ((saf * snn - snf * san) / det).where(solid, saf / saa)
-    fixed = ((saa * snf - san * saf) / det).where(solid, 0.0)
-    expected = (rate * a + fixed * n).where(ok)
-    resid = (f - expected) / a.where(ok)
-    spread = MAD_TO_SIGMA * resid.abs().shift(1).rolling(days, min_periods=7).median()
-    spread = np.maximum(spread, floor)
+
+    def fit(use: pd.DataFrame):
+        w = use.astype(float)
+        saa, snn, san = past(a0 * a0 * w), past(n0 * n0 * w), past(a0 * n0 * w)
+        saf, snf = past(a0 * f0 * w), past(n0 * f0 * w)
+        det = saa * snn - san * san
+        solid = det > 1e-9 * saa * snn
+        rate = ((saf * snn - snf * san) / det).where(solid, saf / saa)
+        fixed = ((saa * snf - san * saf) / det).where(solid, 0.0)
+        expected = (rate * a + fixed * n).where(ok)
+        resid = (f - expected) / a.where(ok)
+        spread = np.maximum(MAD_TO_SIGMA * resid.abs().shift(1).rolling(days, min_periods=7).median(), floor)
+        return rate, fixed, expected, resid, spread
+    rate, fixed, expected, resid, spread = fit(ok)
+    # refit without the days priced wrongly, so an episode does not become the next month's price
+    rate, fixed, expected, resid, spread = fit(ok & ~(resid / spread > 4).fillna(False))
     return Baseline(f / a.where(ok), expected / a.where(ok), resid / spread, age(ok),
-                    {"rate": rate, "fixed": fixed})
+                    {"rate": rate, "fixed": fixed, "resid": resid, "spread": spread})

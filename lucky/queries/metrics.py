@@ -5,6 +5,13 @@ hour where the metric allows it (counts and sums), and turns UTC hours into stor
 with `lucky.models.timezones` (the one definition of a day). Durations and percentiles need the
 rows, so production and cup timings come back as rows of a bounded window and are reduced in
 pandas. Dates are store-local days, inclusive; pass the history a baseline needs.
+
+Where an hour is finer than needed, queries group by *day part* instead: the UTC hours between
+consecutive local midnights of the stores' zones (`timezones.midnight_hours`), each of which lies
+inside one local day in every zone, so a handful of groups per day still maps exactly onto
+store-local days. Durations come from a portable seconds-of-day expression (EXTRACT of hour,
+minute and second, plus a day when the dates differ); production percentiles come from a
+histogram of log-spaced buckets 10% wide (p50/p95 within about 5%).
 """
 from __future__ import annotations
 
@@ -15,7 +22,7 @@ import pandas as pd
 
 from lucky import sources
 from lucky.demo.schema import WEEKDAYS
-from lucky.models.timezones import localize, to_local, utc_bounds
+from lucky.models.timezones import localize, midnight_hours, to_local, utc_bounds
 from lucky.queries import orders as order_queries
 
 #: accept -> done longer than this, or negative, cannot be a real drink (the seed's tail ends
@@ -46,8 +53,26 @@ def _days(frame: pd.DataFrame, shops: pd.DataFrame, start, end, ts_col: str = "u
 
 
 def _hour(df: pd.DataFrame) -> pd.DataFrame:
-    df["utc_time"] = pd.to_datetime(df.pop("utc_date")) + pd.to_timedelta(df.pop("utc_hour").astype(int), unit="h")
+    df["utc_time"] = pd.to_datetime(df.pop("utc_day")) + pd.to_timedelta(df.pop("utc_hour").astype(int), unit="h")
     return df
+
+
+def _part(col: str, shops: pd.DataFrame, start, end) -> str:
+    """SQL for the starting UTC hour of the day part `col` falls in (see the module doc)."""
+    edges = midnight_hours(shops["time_zone"].dropna().unique(), start, end)
+    if len(edges) == 1:
+        return "0"
+    cases = " ".join(f"WHEN EXTRACT(HOUR FROM {col}) < {hi} THEN {lo}" for lo, hi in zip(edges, edges[1:]))
+    return f"CASE {cases} ELSE {edges[-1]} END"
+
+
+def _seconds(start: str, end: str) -> str:
+    """Portable SQL for end - start in seconds, exact for spans under two days; longer spans
+    come out at least a day, which is all the callers need to know."""
+    def sod(c: str) -> str:
+        return f"(EXTRACT(HOUR FROM {c}) * 3600 + EXTRACT(MINUTE FROM {c}) * 60 + EXTRACT(SECOND FROM {c}))"
+    return (f"({sod(end)} - {sod(start)} + CASE WHEN CAST({end} AS DATE) > CAST({start} AS DATE) THEN 86400 "
+            f"WHEN CAST({end} AS DATE) < CAST({start} AS DATE) THEN -86400 ELSE 0 END)")
 
 
 def orders_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
@@ -72,13 +97,13 @@ def fees_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     """Per store-day and payment channel: successful trades, amount and fee (cents)."""
     where, params = _window("create_time", start, end)
     params.update(statuses=list(SUCCESS_TRADES), shops=list(shops["shop_id"]))
+    part = _part("create_time", shops, start, end)
     df = sources.read("luckyus_sales_payment", f"""
-        SELECT shop_id, channel_id, CAST(create_time AS DATE) AS utc_date,
-               EXTRACT(HOUR FROM create_time) AS utc_hour,
+        SELECT shop_id, channel_id, CAST(create_time AS DATE) AS utc_day, {part} AS utc_hour,
                COUNT(*) AS trades, SUM(amount) AS amount_cents, SUM(fee) AS fee_cents
         FROM luckyus_sales_payment.t_trade
         WHERE status IN :statuses AND shop_id IN :shops{where}
-        GROUP BY shop_id, channel_id, CAST(create_time AS DATE), EXTRACT(HOUR FROM create_time)""", params)
+        GROUP BY shop_id, channel_id, CAST(create_time AS DATE), {part}""", params)
     cols = ["shop_id", "date", "channel_id", "trades", "amount_cents", "fee_cents"]
     if df.empty:
         return pd.DataFrame(columns=cols)
@@ -86,44 +111,80 @@ def fees_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     return df.groupby(["shop_id", "date", "channel_id"], as_index=False)[["trades", "amount_cents", "fee_cents"]].sum()[cols]
 
 
+BUCKETS_PER_E = 10   # histogram resolution: buckets exp(k/10) seconds wide, 10% apart
+
+
 def production_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
-    """Per store-day: finished productions n, p50/p95 accept->done seconds of the possible ones,
-    and how many were impossible (done before accept, or open longer than two hours)."""
+    """Per store-day: finished productions n, p50/p95 accept->done seconds of the possible ones
+    (from the log-spaced histogram), and how many were impossible (done before accept, or open
+    longer than two hours)."""
     where, params = _window("create_time", start, end)
     params["shops"] = list(shops["shop_id"])
+    dur = _seconds("accept_time", "done_time")
+    part = _part("create_time", shops, start, end)
     df = sources.read("luckyus_opproduction", f"""
-        SELECT shop_id, create_time AS utc_time, accept_time, done_time
-        FROM luckyus_opproduction.t_production
-        WHERE accept_time IS NOT NULL AND done_time IS NOT NULL AND shop_id IN :shops{where}""", params)
+        SELECT shop_id, utc_day, utc_hour, bucket, COUNT(*) AS n FROM (
+            SELECT shop_id, CAST(create_time AS DATE) AS utc_day, {part} AS utc_hour,
+                   CASE WHEN {dur} < 0 OR {dur} > {IMPOSSIBLE_SECONDS} THEN -1
+                        ELSE FLOOR(LN({dur} + 1) * {BUCKETS_PER_E}) END AS bucket
+            FROM luckyus_opproduction.t_production
+            WHERE accept_time IS NOT NULL AND done_time IS NOT NULL AND shop_id IN :shops{where}) AS p
+        GROUP BY shop_id, utc_day, utc_hour, bucket""", params)
     cols = ["shop_id", "date", "n", "p50", "p95", "impossible"]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    df = _days(df, shops, start, end)
-    dur = (pd.to_datetime(df["done_time"]) - pd.to_datetime(df["accept_time"])).dt.total_seconds()
-    df["impossible"] = ((dur < 0) | (dur > IMPOSSIBLE_SECONDS)).astype(int)
-    df["dur"] = dur.where(df["impossible"] == 0)
-    g = df.groupby(["shop_id", "date"])
-    out = pd.DataFrame({"n": g.size(), "p50": g["dur"].median(), "p95": g["dur"].quantile(0.95),
-                        "impossible": g["impossible"].sum()}).reset_index()
-    return out[cols]
+    df = _days(_hour(df), shops, start, end)
+    df["bucket"] = df["bucket"].astype(int)
+    df["n"] = df["n"].astype(int)
+    hist = df.groupby(["shop_id", "date", "bucket"], as_index=False)["n"].sum()
+    bad = hist[hist["bucket"] < 0].set_index(["shop_id", "date"])["n"]
+    ok = hist[hist["bucket"] >= 0].sort_values(["shop_id", "date", "bucket"])
+    out = ok.groupby(["shop_id", "date"])["n"].sum().to_frame("ok")
+    out["impossible"] = bad.reindex(out.index).fillna(0).astype(int)
+    out = out.join(bad.rename("only_bad").to_frame(), how="outer").fillna({"ok": 0, "impossible": 0})
+    out["impossible"] = out["impossible"].where(out["ok"] > 0, out["only_bad"].fillna(0)).astype(int)
+    out["n"] = (out["ok"] + out["impossible"]).astype(int)
+    for q, name in ((0.5, "p50"), (0.95, "p95")):
+        out[name] = histogram_quantile(ok, q).reindex(out.index)
+    return out.reset_index()[cols]
+
+
+def histogram_quantile(hist: pd.DataFrame, q: float) -> pd.Series:
+    """Quantile per (shop_id, date) of a log-bucket histogram (bucket, n), interpolated
+    geometrically inside the bucket where the cumulative share crosses q."""
+    h = hist.copy()
+    g = h.groupby(["shop_id", "date"])["n"]
+    h["cum"] = g.cumsum()
+    h["total"] = g.transform("sum")
+    h["prev"] = h["cum"] - h["n"]
+    target = q * h["total"]
+    hit = h[(h["prev"] < target) & (h["cum"] >= target)].copy()
+    hit = hit.groupby(["shop_id", "date"]).head(1)
+    frac = (q * hit["total"] - hit["prev"]) / hit["n"]
+    log_lo = hit["bucket"] / BUCKETS_PER_E
+    seconds = np.exp(log_lo + frac / BUCKETS_PER_E) - 1
+    return pd.Series(seconds.to_numpy(), index=pd.MultiIndex.from_frame(hit[["shop_id", "date"]]))
 
 
 def devices_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
-    """Per device-day: cups made and the median machine cycle (start -> end seconds)."""
+    """Per device-day: cups made and the mean machine cycle (start -> end seconds)."""
     where, params = _window("start_time", start, end)
     params["shops"] = list(shops["shop_id"])
+    cycle = _seconds("start_time", "end_time")
+    part = _part("start_time", shops, start, end)
     df = sources.read("luckyus_iot_platform", f"""
-        SELECT shop_id, device_no, start_time AS utc_time, end_time
+        SELECT shop_id, device_no, CAST(start_time AS DATE) AS utc_day, {part} AS utc_hour,
+               COUNT(*) AS cups, SUM({cycle}) AS cycle_total
         FROM luckyus_iot_platform.t_cup_order_info
-        WHERE end_time IS NOT NULL AND shop_id IN :shops{where}""", params)
+        WHERE end_time IS NOT NULL AND end_time > start_time AND shop_id IN :shops{where}
+        GROUP BY shop_id, device_no, CAST(start_time AS DATE), {part}""", params)
     cols = ["shop_id", "device_no", "date", "cups", "cycle_s"]
     if df.empty:
         return pd.DataFrame(columns=cols)
-    df = _days(df, shops, start, end)
-    df["cycle"] = (pd.to_datetime(df["end_time"]) - pd.to_datetime(df["utc_time"])).dt.total_seconds()
-    df = df[df["cycle"] > 0]
-    g = df.groupby(["shop_id", "device_no", "date"])
-    return pd.DataFrame({"cups": g.size(), "cycle_s": g["cycle"].median()}).reset_index()[cols]
+    df = _days(_hour(df), shops, start, end)
+    g = df.groupby(["shop_id", "device_no", "date"], as_index=False)[["cups", "cycle_total"]].sum()
+    g["cycle_s"] = g["cycle_total"].astype(float) / g["cups"]
+    return g[cols]
 
 
 def consumption_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
@@ -152,17 +213,18 @@ def consumption_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame
     return df[cols]
 
 
-def items_hourly(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
+def items_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     """Items sold (completed orders) per store-day and sku: spu_code, sku_code, quantity."""
     where, params = _window("o.create_time", start, end)
+    part = _part("o.create_time", shops, start, end)
     params["shops"] = list(shops["shop_id"])
     df = sources.read("luckyus_sales_order", f"""
-        SELECT o.shop_id, i.spu_code, i.sku_code, CAST(o.create_time AS DATE) AS utc_date,
-               EXTRACT(HOUR FROM o.create_time) AS utc_hour, SUM(COALESCE(i.quantity, 1)) AS quantity
+        SELECT o.shop_id, i.spu_code, i.sku_code, CAST(o.create_time AS DATE) AS utc_day,
+               {part} AS utc_hour, SUM(COALESCE(i.quantity, 1)) AS quantity
         FROM luckyus_sales_order.t_order o
         JOIN luckyus_sales_order.t_order_item i ON i.order_id = o.id
         WHERE o.status = 90 AND o.shop_id IN :shops{where}
-        GROUP BY o.shop_id, i.spu_code, i.sku_code, CAST(o.create_time AS DATE), EXTRACT(HOUR FROM o.create_time)""",
+        GROUP BY o.shop_id, i.spu_code, i.sku_code, CAST(o.create_time AS DATE), {part}""",
         params)
     cols = ["shop_id", "date", "spu_code", "sku_code", "quantity"]
     if df.empty:
@@ -172,13 +234,11 @@ def items_hourly(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
 
 
 def recipes() -> pd.DataFrame:
-    """Active recipe lines (t_formula_spu): spu_code, sku_code, goods_code, quantity per unit sold."""
-    df = sources.read("luckyus_scm_commodity", """
-        SELECT spu_code, sku_code, goods_code, quantity, status
-        FROM luckyus_scm_commodity.t_formula_spu""")
-    if not df.empty and (df["status"] == 1).any():
-        df = df[df["status"] == 1]
-    return df.drop(columns="status")
+    """Recipe lines in force (t_formula_spu status 1; every line when no status is set):
+    spu_code, sku_code, goods_code, quantity per unit sold."""
+    sql = "SELECT spu_code, sku_code, goods_code, quantity FROM luckyus_scm_commodity.t_formula_spu"
+    df = sources.read("luckyus_scm_commodity", sql + " WHERE status = 1")
+    return df if not df.empty else sources.read("luckyus_scm_commodity", sql)
 
 
 def usage_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
@@ -187,7 +247,7 @@ def usage_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     whose sku has no recipe uses its product's recipe (the first sku of the spu that has one)."""
     cols = ["shop_id", "date", "goods_code", "consumed", "implied"]
     consumed = consumption_daily(shops, start, end)
-    items = items_hourly(shops, start, end)
+    items = items_daily(shops, start, end)
     rec = recipes()
     if consumed.empty or items.empty or rec.empty:
         return pd.DataFrame(columns=cols)
@@ -209,7 +269,7 @@ def registrations_daily(start=None, end=None, zone: str = "America/New_York") ->
     """New CRM registrations per day (the user's own time zone, else the chain's)."""
     where, params = _window("register_time", start, end)
     df = sources.read("luckyus_sales_crm", f"""
-        SELECT time_zone, CAST(register_time AS DATE) AS utc_date,
+        SELECT time_zone, CAST(register_time AS DATE) AS utc_day,
                EXTRACT(HOUR FROM register_time) AS utc_hour, COUNT(*) AS users
         FROM luckyus_sales_crm.t_user
         WHERE register_time IS NOT NULL{where}
@@ -241,16 +301,23 @@ def order_span(shops: pd.DataFrame) -> pd.DataFrame:
                          "last_day": to_local(df["last_utc"], zones).dt.normalize()})
 
 
-def daily_inputs(shops: pd.DataFrame, start=None, end=None) -> dict[str, pd.DataFrame]:
-    """Every input of `lucky.models.anomaly.detect` for these shops and local days."""
-    return {
-        "orders": orders_daily(shops, start, end),
-        "fees": fees_daily(shops, start, end),
-        "production": production_daily(shops, start, end),
-        "devices": devices_daily(shops, start, end),
-        "usage": usage_daily(shops, start, end),
-        "registrations": registrations_daily(start, end),
+def daily_inputs(shops: pd.DataFrame, start=None, end=None, usage_start=None) -> dict[str, pd.DataFrame]:
+    """Every input of `lucky.models.anomaly.detect` for these shops and local days, read
+    concurrently (each reads its own database). `usage_start` can shorten the costliest input's
+    history: the consumption/recipe ratio needs no weekday seasonality."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    jobs = {
+        "orders": lambda: orders_daily(shops, start, end),
+        "fees": lambda: fees_daily(shops, start, end),
+        "production": lambda: production_daily(shops, start, end),
+        "devices": lambda: devices_daily(shops, start, end),
+        "usage": lambda: usage_daily(shops, usage_start or start, end),
+        "registrations": lambda: registrations_daily(start, end),
     }
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        futures = {name: pool.submit(job) for name, job in jobs.items()}
+        return {name: f.result() for name, f in futures.items()}
 
 
 # ---------------------------------------------------------------- briefing inputs
@@ -282,7 +349,7 @@ def coupons_daily(start, end, zone: str = "America/New_York") -> pd.DataFrame:
     """Coupons redeemed per chain day (the chain's zone: coupons carry no store): date, used, discount."""
     where, params = _window("use_time", start, end)
     df = sources.read("luckyus_sales_marketing", f"""
-        SELECT CAST(use_time AS DATE) AS utc_date, EXTRACT(HOUR FROM use_time) AS utc_hour,
+        SELECT CAST(use_time AS DATE) AS utc_day, EXTRACT(HOUR FROM use_time) AS utc_hour,
                COUNT(*) AS used, SUM(discount_amount) AS discount
         FROM luckyus_sales_marketing.t_coupon_record
         WHERE use_time IS NOT NULL AND status = 2{where}
@@ -296,33 +363,40 @@ def coupons_daily(start, end, zone: str = "America/New_York") -> pd.DataFrame:
 
 
 def active_users(shops: pd.DataFrame, start, end) -> pd.DataFrame:
-    """Distinct customers with a completed order per local day: date, active_users."""
+    """Distinct customers with a completed order per local day: date, active_users.
+
+    Counted distinct per day part at the source and summed over a day's parts, so a customer
+    who orders both before and after the part edge (8 PM in New York) counts twice."""
     where, params = _window("create_time", start, end)
+    part = _part("create_time", shops, start, end)
     params["shops"] = list(shops["shop_id"])
     df = sources.read("luckyus_sales_order", f"""
-        SELECT DISTINCT shop_id, user_no, CAST(create_time AS DATE) AS utc_date,
-               EXTRACT(HOUR FROM create_time) AS utc_hour
+        SELECT shop_id, CAST(create_time AS DATE) AS utc_day, {part} AS utc_hour,
+               COUNT(DISTINCT user_no) AS active_users
         FROM luckyus_sales_order.t_order
-        WHERE status = 90 AND user_no IS NOT NULL AND shop_id IN :shops{where}""", params)
+        WHERE status = 90 AND user_no IS NOT NULL AND shop_id IN :shops{where}
+        GROUP BY shop_id, CAST(create_time AS DATE), {part}""", params)
     if df.empty:
         return pd.DataFrame(columns=["date", "active_users"])
     df = _days(_hour(df), shops, start, end)
-    return df.groupby("date", as_index=False)["user_no"].nunique().rename(columns={"user_no": "active_users"})
+    return df.groupby("date", as_index=False)["active_users"].sum()
 
 
-def order_predictions(shops: pd.DataFrame, start, end) -> pd.DataFrame:
-    """Predicted orders and cups per store and day (t_order_predict_alg_v2, the latest model
-    version present): shop_id, date, pred_orders, pred_cups."""
+def order_predictions(shops: pd.DataFrame, start, end, issued_before=None) -> pd.DataFrame:
+    """Predicted orders and cups per store and day (t_order_predict_alg_v2): for every shop, day
+    and hour the latest prediction issued (create_time, UTC) before `issued_before` (default:
+    noon UTC of the day `start`, i.e. what was known at 7 AM in New York): shop_id, date,
+    pred_orders, pred_cups. Prediction dates are store-local."""
+    cutoff = pd.Timestamp(issued_before) if issued_before is not None else pd.Timestamp(start) + pd.Timedelta(hours=12)
     df = sources.read("luckyus_ireplenishment", """
-        SELECT shop_id, pred_date, model_version, SUM(pred_order_cnt) AS pred_orders,
-               SUM(pred_cup_cnt) AS pred_cups
+        SELECT shop_id, pred_date, pred_hour, pred_order_cnt, pred_cup_cnt, create_time
         FROM luckyus_ireplenishment.t_order_predict_alg_v2
-        WHERE pred_date >= :start AND pred_date <= :end AND shop_id IN :shops
-        GROUP BY shop_id, pred_date, model_version""",
-        {"start": pd.Timestamp(start).date(), "end": pd.Timestamp(end).date(), "shops": list(shops["shop_id"])})
+        WHERE pred_date >= :start AND pred_date <= :end AND create_time < :cutoff AND shop_id IN :shops""",
+        {"start": pd.Timestamp(start).date(), "end": pd.Timestamp(end).date(),
+         "cutoff": cutoff.to_pydatetime(), "shops": list(shops["shop_id"])})
     if df.empty:
         return pd.DataFrame(columns=["shop_id", "date", "pred_orders", "pred_cups"])
-    latest = df.groupby(["shop_id", "pred_date"])["model_version"].transform(lambda v: v.astype(str).max())
-    df = df[df["model_version"].astype(str) == latest]
-    df["date"] = pd.to_datetime(df["pred_date"])
-    return df[["shop_id", "date", "pred_orders", "pred_cups"]].reset_index(drop=True)
+    latest = df.sort_values("create_time").groupby(["shop_id", "pred_date", "pred_hour"]).tail(1)
+    latest = latest.assign(date=pd.to_datetime(latest["pred_date"]))
+    return latest.groupby(["shop_id", "date"], as_index=False).agg(
+        pred_orders=("pred_order_cnt", "sum"), pred_cups=("pred_cup_cnt", "sum"))

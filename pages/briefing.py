@@ -1,0 +1,44 @@
+"""Executive Daily Briefing: preview the morning email and Slack message for any day (a thin page
+over `lucky.tools.execute("briefing", ...)`); admins can send it."""
+from datetime import date
+
+import streamlit as st
+import streamlit.components.v1 as components
+
+from lucky.briefing import deliver
+from lucky.ui import frame, render
+
+SLUG = "briefing"
+
+filters, viewer = frame.setup_page(SLUG)
+st.title("Executive Daily Briefing")
+st.caption("Revenue & Orders, Operational Health, Customer Metrics, Alerts & Exceptions and the 7-Day Outlook "
+           "for one store-local day, as sent at 7 AM New York time. Any day can be previewed.")
+left, right = st.columns([2, 3])
+day = left.date_input("Briefing for", value=filters.as_of or filters.end or date.today(),
+                      min_value=date(2020, 1, 1), max_value=date(2035, 12, 31), key="brief_day")
+use_llm = right.toggle("AI narrative when a language model is configured", value=True, key="brief_llm")
+out = frame.run_cached(SLUG, filters, viewer, day=day, use_llm=use_llm)
+if out is not None:
+    render.kpis(out.kpis)
+    render.messages(out)
+    docs = out.tables.get("documents")
+    if docs is not None and not docs.empty:
+        html_doc, md = docs.set_index("format")["content"]["html"], docs.set_index("format")["content"]["md"]
+        email, slack, data = st.tabs(["Email", "Slack", "Data"])
+        with email:
+            components.html(html_doc, height=1500, scrolling=True)
+            st.download_button("Download HTML", html_doc, file_name=f"briefing_{day}.html", mime="text/html",
+                               icon=":material/download:", key="brief_dl_html")
+        with slack:
+            st.code(md, language="markdown")
+            st.download_button("Download Markdown", md, file_name=f"briefing_{day}.md", mime="text/markdown",
+                               icon=":material/download:", key="brief_dl_md")
+        with data:
+            for name in ("stores", "incidents", "outlook", "facts"):
+                if name in out.tables:
+                    st.subheader(render.title_of(name))
+                    render.table(out.tables[name], name, filters, SLUG)
+        if viewer.is_admin and st.button("Send now by email and Slack", icon=":material/send:", key="brief_send"):
+            for ok, statement in deliver.deliver(f"Daily Briefing {day:%a %Y-%m-%d}", html_doc, md):
+                (st.success if ok else st.warning)(statement)

@@ -1,0 +1,152 @@
+"""The anomaly feed on demo data: the planted anomalies of two seeds, the tool's table, bad input,
+and acknowledge/dismiss stored in Lucky's own store. The truth file is read here only."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from lucky import sources
+from lucky.tools import execute
+from lucky.tools.base import Filters, Viewer
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from bench_anomaly import score  # noqa: E402  (the same scoring as the benchmark)
+
+REQUIRED = ["shop_id", "date", "metric", "severity", "score", "explanation"]
+
+
+@pytest.fixture(scope="module")
+def feed(demo):
+    out = execute("anomalies", Filters())
+    return out
+
+
+def test_seed0_recall_and_false_positives(demo, feed):
+    """The session demo (scale 0.01, seed 0). At this scale a store does a handful of orders a
+    day, and some planted anomalies leave no trace at all (a "refund spike" day whose Poisson
+    draw is zero refunds, a fee-jump day with no trade on that channel, a "collapse" to 2 orders
+    on a store that often does 2), so the bar here is 0.8; the issue's 0.9 is asserted on the
+    second seed at scale 0.03, and the benchmark reports both (docs/notes/anomalies-briefing.md)."""
+    s = score(feed.tables["anomalies"], demo["truth"])
+    assert s["planted"] > 0
+    assert s["recall"] >= 0.8, s
+    assert s["fp_per_day"] < 5, s
+
+
+def test_seed1_recall_and_false_positives(demo, build_demo, monkeypatch):
+    """Seed 1 at scale 0.03 (about 20 orders a store-day): at least 90% of the planted
+    anomalies, fewer than 5 false positives (Warning or above) a day."""
+    path, truth = build_demo(scale=0.03, seed=1)
+    monkeypatch.setenv("LUCKY_DATABASE_URL", str(path))
+    sources.dispose_all()
+    try:
+        s = score(execute("anomalies", Filters()).tables["anomalies"], truth)
+    finally:
+        monkeypatch.setenv("LUCKY_DATABASE_URL", str(demo["path"]))
+        sources.dispose_all()
+    assert s["recall"] >= 0.9, s
+    assert s["fp_per_day"] < 5, s
+
+
+def test_table_contract_and_order(feed):
+    table = feed.tables["anomalies"]
+    assert list(table.columns[:6]) == REQUIRED
+    assert set(table["severity"]) <= {"Critical", "Warning", "Info"}
+    rank = table["severity"].map({"Critical": 0, "Warning": 1, "Info": 2})
+    assert rank.is_monotonic_increasing
+    assert table["explanation"].str.len().min() > 10
+    chain = table[table["shop_id"].isna()]
+    assert set(chain["metric"]) <= {"fee_rate", "registrations"}
+    inc = feed.tables["incidents"]
+    assert {"root_cause", "steps", "metrics"} <= set(inc.columns)
+    assert inc["severity"].isin(["Critical", "Warning"]).all()
+
+
+def test_store_manager_sees_only_their_store(demo, feed):
+    shop = int(feed.tables["anomalies"]["shop_id"].dropna().iloc[0])
+    out = execute("anomalies", Filters(), Viewer(role="store_manager", shop_ids=(shop,)))
+    assert set(out.tables["anomalies"]["shop_id"].dropna()) <= {shop}
+
+
+@pytest.mark.parametrize("start, end, words", [
+    ("2020-01-01", "2020-01-31", "The data starts on"),
+    ("2030-01-01", "2030-01-31", "The data ends on"),
+])
+def test_dates_outside_the_data_are_a_statement(demo, start, end, words):
+    out = execute("anomalies", Filters(start=pd.Timestamp(start).date(), end=pd.Timestamp(end).date()))
+    assert out.tables["anomalies"].empty
+    assert any(words in m.text for m in out.messages)
+
+
+def test_young_store_is_named_not_judged(demo, feed):
+    from lucky.queries import metrics, shops
+    span = metrics.order_span(shops.trading_shops("USD"))
+    youngest = span.sort_values("first_day").iloc[-1]
+    day = youngest["first_day"] + pd.Timedelta(days=1)
+    out = execute("anomalies", Filters(start=day.date(), end=day.date()))
+    assert any("too new for a baseline" in m.text for m in out.messages)
+    rows = out.tables["anomalies"]
+    judged = rows[(rows["shop_id"] == youngest["shop_id"]) & (rows["severity"] != "Info")]
+    assert judged["metric"].isin(["production_time", "inventory_shrink"]).all()
+
+
+def test_acknowledge_and_dismiss_are_stored_and_learned(demo, feed):
+    from lucky import state
+    from lucky.anomaly import feedback
+
+    table = feed.tables["anomalies"]
+    row = table[(table["severity"] != "Info") & table["shop_id"].notna()].iloc[0]
+    other = table[(table["severity"] != "Info") & (table.index != row.name)].iloc[0]
+    feedback.record(row["shop_id"], row["date"], row["metric"], "dismiss", "ops lead", row["dimension"], "known")
+    feedback.record(other["shop_id"], other["date"], other["metric"], "acknowledge", "store ops", other["dimension"])
+    assert os.environ["LUCKY_STATE_URL"].startswith("sqlite:///")
+    state.dispose_all()                        # a new engine reads what was written: durable
+    hist = feedback.history()
+    assert list(hist["actor"]) == ["ops lead", "store ops"] and hist["at"].notna().all()
+    assert feedback.sensitivity()[(int(row["shop_id"]), row["metric"])] == pytest.approx(1 + feedback.STEP)
+    again = execute("anomalies", Filters()).tables["anomalies"]
+    mine = again[(again["shop_id"] == row["shop_id"]) & (again["date"] == row["date"]) & (again["metric"] == row["metric"])]
+    assert mine["status"].iloc[0] == "dismissed" and mine["by"].iloc[0] == "ops lead"
+    assert mine["sensitivity"].iloc[0] == pytest.approx(1 + feedback.STEP)
+    feedback.record(row["shop_id"], row["date"], row["metric"], "reopen", "ops lead", row["dimension"])
+    assert (int(row["shop_id"]), row["metric"]) not in feedback.sensitivity()
+
+
+def test_unknown_action_is_refused(demo):
+    from lucky.anomaly import feedback
+    from lucky.errors import InputError
+
+    with pytest.raises(InputError):
+        feedback.record(1, "2026-01-01", "orders", "delete", "me")
+
+
+def test_verdicts_in_postgresql(postgres_url, monkeypatch):
+    """LUCKY_STATE_URL may point at PostgreSQL: verdicts land there, in a database of their own."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from lucky import state
+    from lucky.anomaly import feedback
+
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = 'lucky_anomaly_test'")).first():
+            conn.execute(text("CREATE DATABASE lucky_anomaly_test"))
+    admin.dispose()
+    url = make_url(postgres_url).set(database="lucky_anomaly_test").render_as_string(hide_password=False)
+    monkeypatch.setenv("LUCKY_STATE_URL", url)
+    state.dispose_all()
+    try:
+        with state.engine().begin() as conn:
+            conn.execute(feedback.anomaly_feedback.delete())
+        feedback.record(None, "2026-01-27", "fee_rate", "acknowledge", "finance lead", "channel 51")
+        state.dispose_all()
+        hist = feedback.history()
+        assert list(hist["actor"]) == ["finance lead"] and hist["shop_id"].isna().all()
+        assert feedback.latest()["status"].tolist() == ["acknowledged"]
+    finally:
+        state.dispose_all()
