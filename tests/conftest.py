@@ -222,6 +222,32 @@ def _windows() -> list:
     return [(_two_stores(), datetime(2026, 2, 1, 5), datetime(2026, 2, 15, 5))]
 
 
+def _zones():
+    from lucky.queries.payments import zone_groups
+    return zone_groups(_shops())[1]
+
+
+def _pairs() -> list:
+    """(shop, MD5 of currency) of the two smallest shop-currency groups, plus a NULL currency."""
+    from lucky.queries.tenant import order_currency_groups
+    groups = order_currency_groups().sort_values(["orders", "shop_id"]).head(2)
+    return [(int(r.shop_id), r.h) for r in groups.itertuples()] + [(_one_store(), None)]
+
+
+def _spans(db: str, tables: list[str]):
+    def spans():
+        from lucky.queries.tenant import id_spans
+        return id_spans(db, tables)
+    return spans
+
+
+def _plan(db: str, tables: list[str]):
+    def plan():
+        from lucky.queries.tenant import sample_plan
+        return sample_plan(_spans(db, tables)())
+    return plan
+
+
 #: Values by parameter name for the query functions (a name missing here and without a default
 #: makes its function skip with the name in the test id: add it here or to the module's EXAMPLES).
 PARAM_SETS: list[dict] = [
@@ -232,13 +258,20 @@ PARAM_SETS: list[dict] = [
      "as_of": date(2026, 2, 14), "day": date(2026, 2, 14), "lo": datetime(2026, 2, 1, 5),
      "hi": datetime(2026, 2, 15, 5), "edges": [4, 5, 10], "k": 2, "rate": 0.08875,
      "order_nos": Lazy(_some_order_nos), "zone": "America/New_York", "h": None,
-     "column": "create_time"},
+     "column": "create_time", "zones": Lazy(_zones), "buckets": ["00", "3f", "a7"],
+     "tolerance": 0.005, "tables": ["t_order", "t_order_item"], "pairs": Lazy(_pairs),
+     "spans": Lazy(_spans("luckyus_sales_order", ["t_order", "t_order_item"])),
+     "plan": Lazy(_plan("luckyus_sales_order", ["t_order", "t_order_item"])),
+     "groups": Lazy(_zones)},
     {"start": date(2025, 12, 24), "end": date(2026, 1, 2), "stores": (), "shops": ByType(DataFrame=Lazy(_shops), default=()),
      "shop_ids": Lazy(_two_stores), "shop_id": Lazy(_one_store), "currency": "NZD",
      "statuses": (90,), "database": "luckyus_opshop", "db": "luckyus_sales_payment",
      "table": "t_trade", "windows": Lazy(_windows), "limit": 15, "day": date(2026, 1, 1),
      "lo": datetime(2025, 12, 31, 10), "hi": datetime(2026, 1, 1, 10), "edges": [5], "k": 1,
-     "rate": 0.05, "order_nos": [], "zone": "Pacific/Rarotonga", "column": "pay_time"},
+     "rate": 0.05, "order_nos": [], "zone": "Pacific/Rarotonga", "column": "pay_time",
+     "zones": Lazy(_zones), "buckets": ["0", "7", "f"], "tolerance": 0.02, "tables": ["t_trade"],
+     "pairs": [], "spans": Lazy(_spans("luckyus_sales_payment", ["t_trade"])),
+     "plan": Lazy(_plan("luckyus_sales_payment", ["t_trade"])), "groups": []},
 ]
 
 

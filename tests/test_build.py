@@ -3,7 +3,8 @@
 Most tests replace the generator with `synthetic_generate`: small frames carrying the values that
 break loaders (tabs, newlines, backslashes, quotes, NULL in every type, time zones, fractions of
 a second and of a cent, Decimals, helper columns), so the loaders are tested whatever state the
-real generator steps are in. `test_real_generator_*` build with the real one.
+real generator steps are in. The real generator is built by the session fixtures (`demo`,
+`mariadb_demo`, `postgres_demo`) that the server tests here and tests/test_parity.py use.
 """
 from __future__ import annotations
 
@@ -197,6 +198,15 @@ def test_duplicate_keys_refused_like_mysql(tmp_path, monkeypatch):
     with pytest.raises(Exception, match="order_no"):
         build_mod.build(str(tmp_path / "d.duckdb"), scale=0.01)
     assert not list(tmp_path.iterdir())
+
+
+def test_repeated_generated_ids_refused(tmp_path, monkeypatch):
+    def same_ids(world, progress=None):
+        for db, name, frame in synthetic_generate(world, progress):
+            yield db, name, frame.assign(id=range(1, len(frame) + 1)) if name == "t_order" else frame
+    monkeypatch.setattr(build_mod, "generate", same_ids)   # both t_order chunks carry ids 1..8
+    with pytest.raises(Exception, match=r"t_order: duplicate key \{'id': 1\}"):
+        build_mod.build(str(tmp_path / "d.duckdb"), scale=0.01)
 
 
 def test_unknown_table_from_generator_is_named(tmp_path, monkeypatch):

@@ -112,7 +112,6 @@ def test_unknown_table_names_the_database(demo):
 
 # ----------------------------------------------------------------- read-only for real
 
-INSERT = "INSERT INTO luckyus_opshop.t_reconcile_x (id) VALUES (1)"
 INSERT_SHOP = ("INSERT INTO luckyus_opshop.t_shop_info (id, tenant, create_time) "
                "VALUES (999999, 'LKUS', '2026-01-01 00:00:00')")
 
@@ -176,7 +175,7 @@ def test_demo_meta(demo):
 
 def test_demo_built_on_first_use(env, tmp_path, monkeypatch):
     import lucky.demo.build as build_mod
-    from tests_synthetic import synthetic_generate
+    from test_build import synthetic_generate
 
     monkeypatch.setattr(build_mod, "generate", synthetic_generate)
     env.setenv("LUCKY_DEMO_PATH", str(tmp_path / "first.duckdb"))
@@ -186,7 +185,7 @@ def test_demo_built_on_first_use(env, tmp_path, monkeypatch):
 
 def _race(log: str) -> None:
     import lucky.demo.build as build_mod
-    from tests_synthetic import synthetic_generate
+    from test_build import synthetic_generate
 
     real = build_mod.build
 
@@ -222,7 +221,7 @@ def split_demo(demo, tmp_path_factory) -> Path:
     sources.dispose_all()   # the demo file must not be open read-only in this process with another config
     lines = []
     for db in DATABASES:
-        path = folder / f"{db}.duckdb"
+        path = folder / f"only_{db}.duckdb"   # a file named like its schema makes `db.table` ambiguous
         con = duckdb.connect(str(path))
         con.execute(f"ATTACH '{demo['path']}' AS src (READ_ONLY)")
         con.execute(f"CREATE SCHEMA {db}")

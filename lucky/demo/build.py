@@ -14,8 +14,11 @@ import hashlib
 import json
 import math
 import os
+import queue
+import resource
+import threading
 import time
-from collections import defaultdict
+from collections import defaultdict, deque
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -59,7 +62,7 @@ def build(target: str | os.PathLike | None = None, *, scale: float = 1.0, seed: 
         report = _load_all(world, loader, say, started)
         say("indexes and key checks", GENERATE_SHARE)
         t0 = time.perf_counter()
-        loader.finish(tables)
+        loader.finish(tables, frozenset(report.pop("numbered")))
         report["timings"]["finish"] = round(time.perf_counter() - t0, 3)
         truth_text = json.dumps(world.truth, indent=1, sort_keys=True, default=_jsonable)
         report.update(built_at=datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0),
@@ -94,52 +97,149 @@ def _check_numbers(scale: float, seed: int, bulk: float) -> None:
 
 
 def _load_all(world: World, loader, say: Progress, started: float) -> dict:
-    """Drain the generator into the loader; per-step generation and per-table load timings."""
-    rows: dict[str, int] = {key: 0 for key in metadata.tables}
-    next_id: dict[str, int] = defaultdict(lambda: 1)
+    """Drain the generator into the loader; per-step generation and per-table load timings.
+
+    Loading runs on a second thread (`_Feeder`) while the main thread generates the next chunk:
+    DuckDB, the MySQL and PostgreSQL drivers release the GIL while they work, so on two cores
+    generation and loading overlap. Progress is reported from the calling thread only (a
+    Streamlit progress bar cannot be updated from another thread).
+    """
     gen_s: dict[str, float] = defaultdict(float)
-    load_s: dict[str, float] = defaultdict(float)
-    dropped: dict[str, list[str]] = {}
     state = {"step": "start", "fraction": 0.0}
+    peak_mb: dict[str, int] = {}
+    feeder = _Feeder(loader)
 
     def on_step(step: str, fraction: float) -> None:
+        peak_mb[state["step"]] = _peak_rss_mb()
         state.update(step=step, fraction=fraction * GENERATE_SHARE)
         if step != "done":
             say(f"generating {step}", state["fraction"])
 
-    chunks = generate(world, on_step)
-    while True:
-        t0 = time.perf_counter()
-        item = next(chunks, None)
-        gen_s[state["step"]] += time.perf_counter() - t0
-        if item is None:
-            break
-        database, name, frame = item
-        try:
-            table = get_table(database, name)
-        except KeyError as exc:
-            raise InputError(f"generator step '{state['step']}' yielded {exc.args[0]}") from None
-        t0 = time.perf_counter()
-        frame, extra = conform(table, frame, next_id[table.fullname])
-        if extra:
-            dropped[table.fullname] = sorted(set(dropped.get(table.fullname, [])) | set(extra))
-        loader.load(table, frame)
-        took = time.perf_counter() - t0
-        load_s[table.fullname] += took
-        if len(frame):
-            rows[table.fullname] += len(frame)
-            next_id[table.fullname] = int(frame["id"].max()) + 1
-            rate = len(frame) / took if took > 0 else float("inf")
-            say(f"{state['step']}: {table.fullname} +{len(frame):,} rows ({rate:,.0f} rows/s; "
-                f"{sum(rows.values()):,} rows in {time.perf_counter() - started:.1f} s)",
+    def report_loaded() -> None:
+        for table, n, rate in feeder.drain():
+            say(f"{state['step']}: {table} +{n:,} rows ({rate:,.0f} rows/s; "
+                f"{sum(feeder.rows.values()):,} rows in {time.perf_counter() - started:.1f} s)",
                 state["fraction"])
+
+    chunks = generate(world, on_step)
+    try:
+        while True:
+            t0 = time.perf_counter()
+            item = next(chunks, None)
+            gen_s[state["step"]] += time.perf_counter() - t0
+            if item is None:
+                break
+            database, name, frame = item
+            try:
+                table = get_table(database, name)
+            except KeyError as exc:
+                raise InputError(f"generator step '{state['step']}' yielded {exc.args[0]}") from None
+            # a shallow copy under copy-on-write: later in-place edits by the generator (it may
+            # yield a frame it keeps on world.frames) cannot reach a chunk still in the queue
+            feeder.put(table, frame.copy(deep=False))
+            report_loaded()
+    except BaseException:
+        feeder.close(raise_error=False)   # the generator's failure is the one to show
+        raise
+    feeder.close()
+    report_loaded()
+    rows = feeder.rows
     return {"target": loader.label, "kind": loader.kind, "scale": world.scale, "seed": world.seed,
             "bulk": world.bulk, "code": code_fingerprint(), "rows": rows,
-            "total_rows": sum(rows.values()), "dropped_columns": dropped,
+            "total_rows": sum(rows.values()), "dropped_columns": feeder.dropped,
+            "numbered": sorted(set(rows) - feeder.unproven_ids),
             "timings": {"generate": {k: round(v, 3) for k, v in gen_s.items()},
-                        "load": round(sum(load_s.values()), 3),
+                        "load": round(sum(feeder.load_s.values()), 3),
+                        "peak_rss_mb_after": peak_mb,
                         "load_by_table": {k: round(v, 3) for k, v in
-                                          sorted(load_s.items(), key=lambda kv: -kv[1])[:10]}}}
+                                          sorted(feeder.load_s.items(), key=lambda kv: -kv[1])[:10]}}}
+
+
+class _Feeder:
+    """Conform and load chunks on one background thread, in the order they were generated."""
+
+    QUEUE_CHUNKS = 2   # chunks waiting at most: bounds the extra memory
+
+    def __init__(self, loader):
+        self.loader = loader
+        self.rows: dict[str, int] = {key: 0 for key in metadata.tables}
+        self.next_id: dict[str, int] = defaultdict(lambda: 1)
+        self.load_s: dict[str, float] = defaultdict(float)
+        self.dropped: dict[str, list[str]] = {}
+        self.unproven_ids: set[str] = set()   # tables whose generated ids may repeat (checked later)
+        self.error: BaseException | None = None
+        self._done: deque[tuple[str, int, float]] = deque()   # appended by the thread, popped here
+        self._queue: queue.Queue = queue.Queue(maxsize=self.QUEUE_CHUNKS)
+        self._thread = threading.Thread(target=self._run, name="lucky-demo-load", daemon=True)
+        self._thread.start()
+
+    def put(self, table, frame) -> None:
+        while True:
+            self._raise()
+            try:
+                self._queue.put((table, frame), timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def drain(self) -> list[tuple[str, int, float]]:
+        return [self._done.popleft() for _ in range(len(self._done))]
+
+    def close(self, raise_error: bool = True) -> None:
+        """Wait for the queued chunks; re-raise the loading thread's error, if any."""
+        if self._thread.is_alive():
+            while True:
+                try:
+                    self._queue.put(None, timeout=0.2)
+                    break
+                except queue.Full:
+                    if not self._thread.is_alive():
+                        break
+            self._thread.join()
+        if raise_error:
+            self._raise()
+
+    def _raise(self) -> None:
+        if self.error is not None:
+            error, self.error = self.error, None
+            raise error
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self._load(*item)
+                except BaseException as exc:  # noqa: BLE001 - handed to the generating thread
+                    self.error = exc
+
+    def _load(self, table, frame) -> None:
+        key = table.fullname
+        t0 = time.perf_counter()
+        supplied = "id" in frame.columns and frame["id"].notna().any()
+        frame, extra = conform(table, frame, self.next_id[key])
+        if supplied and not _ascending_from(frame["id"], self.next_id[key]):
+            self.unproven_ids.add(key)
+        if extra:
+            self.dropped[key] = sorted(set(self.dropped.get(key, [])) | set(extra))
+        self.loader.load(table, frame)
+        took = time.perf_counter() - t0
+        self.load_s[key] += took
+        if len(frame):
+            self.rows[key] += len(frame)
+            self.next_id[key] = int(frame["id"].max()) + 1
+            self._done.append((key, len(frame), len(frame) / took if took > 0 else float("inf")))
+
+
+def _ascending_from(ids, floor: int) -> bool:
+    """True when every id is at least `floor` and strictly increasing: unique by construction
+    across chunks, so the key check after the load can skip the table."""
+    values = ids.to_numpy(dtype="int64", na_value=-1)
+    return bool(len(values) == 0 or (values[0] >= floor and (np.diff(values) > 0).all()))
+
+
+def _peak_rss_mb() -> int:
+    """Peak resident memory of this process so far (Linux reports KiB)."""
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def code_fingerprint() -> str:

@@ -87,16 +87,17 @@ class MySQLLoader(Loader):
         self.url = make_url(url)
         self.conn = None
         self.infile = True
+        self.locked = False
         self.staged: list[Table] = []
 
     # -- connection ------------------------------------------------------------------------
     def _cursor(self):
         if self.conn is None:
             try:
+                options = {"connect_timeout": 5, "charset": "utf8mb4", **dict(self.url.query),
+                           "local_infile": True, "autocommit": True}
                 self.conn = pymysql.connect(
-                    **self.url.translate_connect_args(username="user", database="database"),
-                    **dict(self.url.query), local_infile=True, autocommit=True, connect_timeout=5,
-                    charset="utf8mb4")
+                    **self.url.translate_connect_args(username="user", database="database"), **options)
             except pymysql.err.MySQLError as exc:
                 raise InputError(f"cannot connect to the demo target {self.label}: {exc}") from None
         return self.conn.cursor()
@@ -122,6 +123,7 @@ class MySQLLoader(Loader):
         got = self._rows("SELECT GET_LOCK(%s, %s)", (LOCK_NAME, LOCK_WAIT_S))[0][0]
         if got != 1:
             raise InputError(f"another demo build holds {LOCK_NAME} on {self.label}; try again later")
+        self.locked = True   # from here on, staging is ours to drop
         self.infile = self.use_infile and self._rows("SELECT @@local_infile")[0][0] in (1, "1", "ON")
         self.staged = staging_tables(tables)
         self._drop_schemas(STAGING_SUFFIX, OLD_SUFFIX)
@@ -170,7 +172,7 @@ class MySQLLoader(Loader):
             for start in range(0, len(frame), BATCH_ROWS):
                 cur.executemany(sql, plain_rows(frame.iloc[start:start + BATCH_ROWS]))
 
-    def finish(self, tables: list[Table]) -> None:
+    def finish(self, tables: list[Table], numbered: frozenset[str] = frozenset()) -> None:
         for table in self.staged:
             self._run(*index_sql(table))
 
@@ -199,7 +201,8 @@ class MySQLLoader(Loader):
 
     def abort(self) -> None:
         try:
-            self._drop_schemas(STAGING_SUFFIX, OLD_SUFFIX)
+            if self.locked:   # never touch the staging of another build
+                self._drop_schemas(STAGING_SUFFIX, OLD_SUFFIX)
         finally:
             self.close()
 

@@ -45,6 +45,7 @@ class PostgresLoader(Loader):
             raise InputError(f"the PostgreSQL demo target {self.label} names no database: "
                              "add one, e.g. postgresql://postgres@127.0.0.1:5432/lucky_demo")
         self.conn = None
+        self.locked = False
         self.staged: list[Table] = []
 
     # -- connection ------------------------------------------------------------------------
@@ -62,7 +63,7 @@ class PostgresLoader(Loader):
 
     def _open(self, database: str):
         args = self.url.set(database=database).translate_connect_args(username="user", database="dbname")
-        conn = psycopg2.connect(**args, **dict(self.url.query), connect_timeout=5)
+        conn = psycopg2.connect(**args, **{"connect_timeout": 5, **dict(self.url.query)})
         conn.autocommit = True
         return conn
 
@@ -93,6 +94,7 @@ class PostgresLoader(Loader):
 
     def begin(self, tables: list[Table]) -> None:
         self._run(f"SELECT pg_advisory_lock({LOCK_KEY})")   # session-wide, outlives transactions
+        self.locked = True   # from here on, staging is ours to drop
         self.staged = staging_tables(tables)
         self._connect().autocommit = False   # staging is built in one transaction, committed by finish()
         self._drop_schemas(STAGING_SUFFIX, OLD_SUFFIX)
@@ -107,7 +109,7 @@ class PostgresLoader(Loader):
         with self._connect().cursor() as cur:
             cur.copy_expert(sql, io.BytesIO(to_tsv(frame, table)))
 
-    def finish(self, tables: list[Table]) -> None:
+    def finish(self, tables: list[Table], numbered: frozenset[str] = frozenset()) -> None:
         for table in self.staged:
             self._run(*(_compile(CreateIndex(ix)) for ix in sorted(table.indexes, key=lambda i: i.name)))
             self._run(f"ANALYZE {_q(table.schema)}.{_q(table.name)}")
@@ -141,7 +143,7 @@ class PostgresLoader(Loader):
 
     def abort(self) -> None:
         try:
-            if self.conn is not None:
+            if self.conn is not None and self.locked:   # never touch another build's staging
                 self.conn.rollback()
                 self.conn.autocommit = True
                 self._drop_schemas(STAGING_SUFFIX, OLD_SUFFIX)

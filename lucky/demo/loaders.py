@@ -96,8 +96,9 @@ class Loader(ABC):
         """Append a conformed frame to `table` in staging, in bulk."""
 
     @abstractmethod
-    def finish(self, tables: list[Table]) -> None:
-        """After the last row: indexes and key checks."""
+    def finish(self, tables: list[Table], numbered: frozenset[str] = frozenset()) -> None:
+        """After the last row: indexes and key checks (`numbered`: tables whose ids are unique
+        by construction, numbered by the build or strictly ascending across chunks)."""
 
     @abstractmethod
     def commit(self, meta: dict) -> None:
