@@ -25,22 +25,24 @@ def feed(demo):
     return out
 
 
+GOAL_RECALL, MAX_FP_PER_DAY = 0.9, 5   # issue 6: 90% of the planted anomalies, < 5 false positives a day
+
+
 def test_seed0_recall_and_false_positives(demo, feed):
-    """The session demo (scale 0.01, seed 0). At this scale a store does a handful of orders a
-    day, and some planted anomalies leave no trace at all (a "refund spike" day whose Poisson
-    draw is zero refunds, a fee-jump day with no trade on that channel, a "collapse" to 2 orders
-    on a store that often does 2), so the bar here is 0.8; the issue's 0.9 is asserted on the
-    second seed at scale 0.03, and the benchmark reports both (docs/notes/anomalies-briefing.md)."""
+    """The session demo (scale 0.01, seed 0): at least 90% of the planted anomalies (shop,
+    store-local date and metric), fewer than 5 false positives (Warning or above) a day. Every
+    planted anomaly is visible in the data at this scale (tests/test_generator_core.py and
+    tests/test_generator_ops.py check that), so the issue's bar holds here too."""
     s = score(feed.tables["anomalies"], demo["truth"])
-    assert s["planted"] > 0
-    assert s["recall"] >= 0.8, s
-    assert s["fp_per_day"] < 5, s
+    assert s["planted"] >= 25, s
+    assert s["recall"] >= GOAL_RECALL, s
+    assert s["fp_per_day"] < MAX_FP_PER_DAY, s
 
 
-def test_seed1_recall_and_false_positives(demo, build_demo, monkeypatch):
-    """Seed 1 at scale 0.03 (about 20 orders a store-day): at least 90% of the planted
-    anomalies, fewer than 5 false positives (Warning or above) a day."""
-    path, truth = build_demo(scale=0.03, seed=1)
+@pytest.mark.parametrize("scale, seed", [(0.01, 1), (0.03, 2)])
+def test_other_seeds_recall_and_false_positives(demo, build_demo, monkeypatch, scale, seed):
+    """Other seeds, at the fixture's scale and at 0.03 (about 20 orders a store-day): the same bar."""
+    path, truth = build_demo(scale=scale, seed=seed)
     monkeypatch.setenv("LUCKY_DATABASE_URL", str(path))
     sources.dispose_all()
     try:
@@ -48,8 +50,9 @@ def test_seed1_recall_and_false_positives(demo, build_demo, monkeypatch):
     finally:
         monkeypatch.setenv("LUCKY_DATABASE_URL", str(demo["path"]))
         sources.dispose_all()
-    assert s["recall"] >= 0.9, s
-    assert s["fp_per_day"] < 5, s
+    assert s["planted"] >= 25, s
+    assert s["recall"] >= GOAL_RECALL, s
+    assert s["fp_per_day"] < MAX_FP_PER_DAY, s
 
 
 def test_table_contract_and_order(feed):

@@ -188,7 +188,8 @@ def test_fees_are_stripe_like(demo):
     fee = t(demo, "luckyus_sales_payment.t_channel_fee")
     assert (fee["total_fee"] == fee["transaction_fee"] + fee["merchant_service_fee"]).all()
     spike_days = {a["date"] for a in demo[0].truth["anomalies"] if a["metric"] == "fee_rate"}
-    assert len(spike_days) >= 5
+    assert len(spike_days) >= 5 and all(a["shop_id"] is None for a in demo[0].truth["anomalies"]
+                                        if a["metric"] == "fee_rate")
     day = pd.to_datetime(fee["create_time"]).dt.tz_localize("UTC").dt.tz_convert("America/New_York").dt.strftime("%Y-%m-%d")
     normal = fee[~day.isin(spike_days)]
     online = ~normal["channel_id"].isin(payments.IN_PERSON)
@@ -197,6 +198,23 @@ def test_fees_are_stripe_like(demo):
     trades = t(demo, "luckyus_sales_payment.t_trade").set_index("trade_no")
     assert (trades.loc[fee["trade_no"], "fee"].to_numpy() == fee["total_fee"].to_numpy()).all()
     assert trades["third_trade_no"].str.startswith("pi_").all()
+
+
+def test_fee_jumps_show_in_trades(demo):
+    """Every planted fee-jump day has SPIKE_MIN_TRADES or more successful trades on one channel,
+    every one of them at the wrong price (3.9% + 50c); no other trade pays it."""
+    tr = t(demo, "luckyus_sales_payment.t_trade")
+    ok = tr[tr["status"].isin([1, 2, 3])]
+    day = pd.to_datetime(ok["create_time"]).dt.tz_localize("UTC").dt.tz_convert("America/New_York").dt.strftime("%Y-%m-%d")
+    wrong = ok["fee"].to_numpy() == np.floor(ok["amount"].to_numpy() * payments.SPIKE_FEE[0] + 0.5) + payments.SPIKE_FEE[1]
+    jumped = ok.assign(day=day, wrong=wrong)
+    spike_days = {a["date"] for a in demo[0].truth["anomalies"] if a["metric"] == "fee_rate"}
+    assert set(jumped.loc[jumped["wrong"], "day"]) == spike_days
+    per = jumped[jumped["day"].isin(spike_days)].groupby(["day", "channel_id"])["wrong"].agg(["size", "sum"])
+    hit = per[per["sum"] > 0]
+    assert (hit["size"] == hit["sum"]).all()                 # the whole channel pays the wrong price
+    assert hit.reset_index().groupby("day").size().eq(1).all()  # one channel a day
+    assert (hit["sum"] >= payments.SPIKE_MIN_TRADES).all(), hit
 
 
 def test_payment_channels_follow_tool8(demo):
@@ -240,29 +258,68 @@ def daily(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby(["shop_id", "local_date"]).size().rename("n").reset_index()
 
 
-def test_order_and_refund_anomalies(demo):
-    world = demo[0]
+def store_days(world: World) -> pd.DataFrame:
+    """Every calendar day of each store with orders: completed n, refunded r, cancelled c and
+    placed (n + r + c), zero on days without orders."""
     o = world.orders
     done = daily(o[o["status"] == 90])
-    refunds = daily(o[o["status"] == 70]).rename(columns={"n": "r"})
     calendar = done.groupby("shop_id")["local_date"].agg(["min", "max"])
     days = pd.concat([pd.DataFrame({"shop_id": sid, "local_date": pd.date_range(lo, hi)})
                       for sid, (lo, hi) in calendar.iterrows()], ignore_index=True)
-    d = days.merge(done, how="left").merge(refunds, how="left").fillna({"n": 0, "r": 0})
+    d = days.merge(done, how="left")
+    for col, status in (("r", 70), ("c", 0)):
+        d = d.merge(daily(o[o["status"] == status]).rename(columns={"n": col}), how="left")
+    d = d.fillna({"n": 0, "r": 0, "c": 0})
+    d["placed"] = d["n"] + d["r"] + d["c"]
     d["date"] = d["local_date"].dt.strftime("%Y-%m-%d")
-    weekday = d[d["local_date"].dt.day_of_week < 5]
-    d["median"] = weekday.groupby("shop_id")["n"].transform(lambda s: s.rolling(11, center=True, min_periods=5).median())
-    collapse = {(a["shop_id"], a["date"]) for a in world.truth["anomalies"] if a["metric"] == "orders"}
-    spike = {(a["shop_id"], a["date"]) for a in world.truth["anomalies"] if a["metric"] == "refund_rate"}
-    assert len(collapse) >= 6 and len(spike) >= 6 and not collapse & spike
-    key = list(zip(d["shop_id"], d["date"]))
-    c = d[[k in collapse for k in key]]
-    assert (c["n"] < 0.5 * c["median"]).mean() > 0.8
-    s = d[[k in spike for k in key]]
-    rate = s["r"] / (s["n"] + s["r"])
-    assert rate.median() > 0.15
-    normal = d[[k not in spike for k in key]]
-    assert (normal["r"].sum() / (normal["n"].sum() + normal["r"].sum())) < 0.02
+    return d
+
+
+def planted(world: World, metric: str) -> set:
+    return {(a["shop_id"], a["date"]) for a in world.truth["anomalies"] if a["metric"] == metric}
+
+
+def same_weekday_usual(d: pd.DataFrame, shop: int, day: pd.Timestamp, skip: set) -> float:
+    """Median orders placed at the store on the same weekday in the four weeks before and after
+    (other planted days left out): the volume a person would call usual for that day."""
+    near = [day + pd.Timedelta(weeks=w) for w in (-4, -3, -2, -1, 1, 2, 3, 4)]
+    s = d[(d["shop_id"] == shop) & d["local_date"].isin(near)]
+    s = s[[(shop, x) not in skip for x in s["date"]]]
+    return float(s["placed"].median())
+
+
+def test_order_collapses_are_unmistakable(demo):
+    """Every planted collapse leaves at most 30% of the store's usual same-weekday volume, on a
+    store whose usual is at least PLANT_MIN_ORDERS (at scale 0.01 most collapses are total)."""
+    world = demo[0]
+    d = store_days(world)
+    collapse, spike = planted(world, "orders"), planted(world, "refund_rate")
+    assert len(collapse) >= 6 and not collapse & spike
+    for shop, date in collapse:
+        day = pd.Timestamp(date)
+        usual = same_weekday_usual(d, shop, day, collapse | spike)
+        got = d.loc[(d["shop_id"] == shop) & (d["date"] == date), "placed"].sum()
+        assert usual >= 5 and got <= 0.3 * usual, (shop, date, got, usual)
+    # a week apart at least at the same store: each has normal days around it
+    days = pd.DataFrame(sorted(collapse), columns=["shop_id", "date"]).assign(date=lambda f: pd.to_datetime(f["date"]))
+    assert (days.groupby("shop_id")["date"].diff().dt.days.dropna() >= orders.PLANT_GAP_DAYS).all()
+
+
+def test_refund_spikes_are_unmistakable(demo):
+    """Every planted spike has 3+ refunds and a refund rate 5x the store's normal rate or more;
+    days that are not spikes stay near 1%."""
+    world = demo[0]
+    d = store_days(world)
+    spike = planted(world, "refund_rate")
+    assert len(spike) >= 6
+    on = np.array([k in spike for k in zip(d["shop_id"], d["date"])])
+    normal = d[~on].groupby("shop_id")[["r", "placed"]].sum()
+    normal_rate = normal["r"] / normal["placed"]
+    s = d[on]
+    rate = s["r"] / s["placed"]
+    assert (s["r"] >= 3).all(), s
+    assert (rate >= 5 * s["shop_id"].map(normal_rate)).all(), s.assign(rate=rate)
+    assert d.loc[~on, "r"].sum() / d.loc[~on, "placed"].sum() < 0.02
 
 
 def test_churned_users_stop_ordering(demo):

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lucky.demo.gen import stock
 from lucky.demo.schema import WEEKDAYS, get_table
 from lucky.demo.world import END, World
 
@@ -171,6 +172,11 @@ def test_sale_consumption_follows_recipes_except_shrink(ops):
     assert ratio[~on_shrink].between(0.965, 1.035).all()
     per_day = ratio[on_shrink].groupby([shop[on_shrink], day[on_shrink]]).median()
     assert (per_day > 1.12).all() and len(per_day) == len(shrink)
+    # each shrink day has a usual to compare with: its store sold every day of the two weeks before
+    sold_days = set(zip(shop, day))
+    for s, d in shrink:
+        before = pd.date_range(d - pd.Timedelta(days=stock.SHRINK_AFTER_DAYS), d - pd.Timedelta(days=1))
+        assert all((s, b) in sold_days for b in before), (s, d)
 
 
 def test_stock_before_after_chain(ops):

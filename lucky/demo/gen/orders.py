@@ -41,7 +41,12 @@ SPIKE_REFUND = 0.33            # refunded per completed order on a refund-spike 
 GROUP_ORDERS = 0.0006          # office group orders of 6+ items (the big in-person payments)
 CHURN_MIN_ORDERS, CHURN_MIN_TENURE, CHURN_MAX_GAP, CHURN_QUIET_DAYS = 12, 60, 4.5, 42
 HYPE, HYPE_DAYS = 2.6, 150.0   # launch hype: volume per store decays towards the winter level
-COLLAPSE = 0.15                # share of the usual volume left on an order-collapse store-day
+COLLAPSE = 0.10                # share of the usual volume left on an order-collapse store-day
+                               # (rounded down: the orders taken before an outage from the morning on)
+PLANT_STORES = 4               # collapses and spikes happen at the four busiest stores,
+PLANT_AFTER_DAYS = 35          # after five weeks of trading there (a usual to depart from),
+PLANT_MIN_ORDERS = 8.0         # on weekdays planned for at least this many orders,
+PLANT_GAP_DAYS = 7             # and a store's collapses are a week apart at least
 # order channel (report §7.1): 1 Android, 2 iOS, 3 delivery, 8/9/10 other
 CHANNELS = np.array([2, 1, 3, 8, 9, 10])
 CHANNEL_P = np.array([0.786, 0.14, 0.053, 0.008, 0.008, 0.005])
@@ -86,20 +91,47 @@ def store_day_plan(world: World) -> pd.DataFrame:
     plan = pd.concat(rows, ignore_index=True)
     plan["collapse"] = False
     plan["spike"] = False
-    # anomalies on the real stores only, never on a store's first two weeks, never the same day
-    real = plan[(plan["currency"] == "USD") & ~plan["internal"]]
-    mature = real[(real["local_date"] - real.groupby("shop_id")["local_date"].transform("min")).dt.days >= 14]
-    busy = mature[mature["shop_id"].isin(store_targets().nlargest(2, "orders")["shop_id"])
-                  & (mature["local_date"].dt.day_of_week < 5)]   # weekdays at the busiest stores
-    share = busy["w"] / busy.groupby("shop_id")["w"].transform("sum") * busy["target"]
-    busy = busy[share >= share.median()]                          # ... on their busier half of days
     k = defect_count(world)
-    pick = rng.choice(busy.index.to_numpy(), 2 * k, replace=False)
-    plan.loc[pick[:k], "collapse"] = True
-    plan.loc[pick[k:], "spike"] = True
+    pool = rng.permutation(_anomaly_days(plan, 2 * k))
+    collapse = _spaced(plan.loc[pool], k)
+    plan.loc[collapse, "collapse"] = True
+    plan.loc[pool[~np.isin(pool, collapse)][:k], "spike"] = True
     plan.loc[plan["collapse"], "w"] *= COLLAPSE
     plan["expected"] = plan["target"] * plan["w"] / plan.groupby("shop_id")["w"].transform("sum")
     return plan.drop(columns=["w"])
+
+
+def _anomaly_days(plan: pd.DataFrame, need: int) -> np.ndarray:
+    """Plan rows (index) where a collapse or a refund spike is unmistakable: weekdays of the
+    busiest real stores after their first five weeks in the data (a same-weekday usual exists),
+    on each store's busier half of those days and planned for at least PLANT_MIN_ORDERS orders.
+    At tiny scales where fewer than `need` days qualify, the busiest such days there are."""
+    real = plan[(plan["currency"] == "USD") & ~plan["internal"]]
+    mature = real[(real["local_date"] - real.groupby("shop_id")["local_date"].transform("min")).dt.days
+                  >= PLANT_AFTER_DAYS]
+    busy = mature[mature["shop_id"].isin(store_targets().nlargest(PLANT_STORES, "orders")["shop_id"])
+                  & (mature["local_date"].dt.day_of_week < 5)]
+    usual = busy["w"] / plan.groupby("shop_id")["w"].transform("sum").loc[busy.index] * busy["target"]
+    ok = (usual >= usual.groupby(busy["shop_id"]).transform("median")) & (usual >= PLANT_MIN_ORDERS)
+    if ok.sum() < need:
+        ok = usual >= usual.nlargest(need).min()
+    return busy.index[ok.to_numpy()].to_numpy()
+
+
+def _spaced(days: pd.DataFrame, k: int) -> np.ndarray:
+    """`k` rows of `days`, taken in their order, with no two of a store within PLANT_GAP_DAYS
+    of each other, so each collapse has normal days around it for its usual; where the pool is
+    too small for that (scale 1 plants dozens), the gap narrows to 3 days, then to 1."""
+    taken: list = []
+    seen: dict = {}
+    for gap in (PLANT_GAP_DAYS, 3, 1):
+        for idx, sid, day in zip(days.index, days["shop_id"], days["local_date"]):
+            if len(taken) == k:
+                break
+            if idx not in taken and all(abs((day - d).days) >= gap for d in seen.get(sid, ())):
+                taken.append(idx)
+                seen.setdefault(sid, []).append(day)
+    return np.array(taken, dtype=np.int64)
 
 
 def intraday_seconds(rng: np.random.Generator, local_dates: np.ndarray, test: np.ndarray) -> np.ndarray:
@@ -154,9 +186,10 @@ def _expand_days(rng: np.random.Generator, plan: pd.DataFrame, first: pd.DataFra
         target = int(g["target"].iloc[0])
         rest = max(target - len(f) - len(r), 0)
         f = f[~f["regular"]]
-        # a collapsed day keeps exactly its collapsed volume; the other days share the rest
+        # a collapsed day keeps exactly its collapsed volume (rounded down: the orders taken
+        # before the outage); the other days share the rest
         collapsed = g["collapse"].to_numpy()
-        fixed = np.maximum(np.round(g["expected"].to_numpy()) - f_day, 0).astype(np.int64) * collapsed
+        fixed = np.maximum(np.floor(g["expected"].to_numpy()) - f_day, 0).astype(np.int64) * collapsed
         room = np.where(collapsed, 0.0, np.maximum(g["expected"].to_numpy() - f_day, 0.0) + 1e-9)
         # repeat orders need users who already ordered: a day's repeats are capped at c x the
         # activity of the users known by then, so early users keep a steady habit at launch

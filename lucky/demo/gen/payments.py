@@ -36,6 +36,8 @@ NZD_CHANNEL = 1
 IN_PERSON = (91, 92)
 FEES = {"in_person": (0.027, 5), "online": (0.029, 30)}
 SPIKE_FEE = (0.039, 50)        # the fee-rate anomaly: a misconfigured channel price
+SPIKE_CHANNELS = (53, 6, 51, 3)  # the big online channels an episode may hit
+SPIKE_MIN_TRADES = 3           # successful trades a channel-day needs to show a wrong price
 FAILED_FIRST = 0.013           # completed orders whose first attempt failed
 CANCEL_FAILED = 0.6            # cancelled orders that had a failed trade
 
@@ -235,26 +237,44 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
 
 def _fee_spikes(world: World, rng: np.random.Generator, channel: np.ndarray, ny_day: np.ndarray,
                 status: np.ndarray) -> np.ndarray:
-    """Episodes of a few days where one big channel was charged a wrong (higher) price."""
+    """Episodes of a few days where one big channel was charged a wrong (higher) price.
+
+    A wrong price shows only in trades that pay it, so an episode runs on a channel and days
+    where that channel had at least SPIKE_MIN_TRADES successful trades every day (at small
+    scales the smaller channels, or a quiet winter weekend, do not qualify). Where no channel
+    has such a span, the busiest span there is, and the truth lists only its days with trades."""
     k = defect_count(world)
     episodes = max(1, int(round(k / 7)))
     days = pd.date_range("2025-09-15", "2026-02-07", freq="D")
-    chans = rng.choice([53, 6, 51, 3], min(episodes, 4), replace=False)
+    chans = list(SPIKE_CHANNELS)
+    ok = np.isin(status, [1, 2, 3])
+    counts = (pd.DataFrame({"ch": channel[ok], "day": ny_day[ok]}).value_counts()
+              .unstack("ch").reindex(index=days, columns=chans).fillna(0).to_numpy())
     mask = np.zeros(len(channel), dtype=bool)
-    used: set = set()
+    free = np.ones(len(days), dtype=bool)
+    prefer = list(rng.permutation(len(chans)))
     for i in range(episodes):
-        ch = chans[i % len(chans)]
         length = int(rng.integers(5, 9))
-        while True:
-            start = days[rng.integers(0, len(days) - length)]
-            span = pd.date_range(start, periods=length, freq="D")
-            if not used.intersection(span):
-                break
-        used.update(span)
+        # each channel's lowest daily count over every span of `length` days not used yet
+        free_counts = np.where(free[:, None], counts, -1)
+        low = np.lib.stride_tricks.sliding_window_view(free_counts, length, axis=0).min(axis=2)
+        turn = prefer[i % len(prefer):] + prefer[:i % len(prefer)]
+        good = [j for j in turn if (low[:, j] >= SPIKE_MIN_TRADES).any()]
+        if good:
+            c = good[0]
+            starts = np.flatnonzero(low[:, c] >= SPIKE_MIN_TRADES)
+            s0 = int(starts[rng.integers(len(starts))])
+        else:   # tiny scales: the busiest span of any channel
+            c = int(np.argmax(low.max(axis=0)))
+            s0 = int(np.argmax(low[:, c]))
+        span = days[s0:s0 + length]
+        free[s0:s0 + length] = False
+        ch = chans[c]
         sel = (channel == ch) & (ny_day >= span[0].to_datetime64()) & (ny_day <= span[-1].to_datetime64()) & (status != 4)
         mask |= sel
-        for d in span:
-            world.truth["anomalies"].append({"shop_id": None, "date": d.strftime("%Y-%m-%d"), "metric": "fee_rate"})
+        for j, d in enumerate(span):
+            if counts[s0 + j, c] > 0:
+                world.truth["anomalies"].append({"shop_id": None, "date": d.strftime("%Y-%m-%d"), "metric": "fee_rate"})
     return mask
 
 

@@ -30,6 +30,7 @@ from lucky.demo.world import END, START, TENANT, World
 DB = "luckyus_scm_shopstock"
 N_POSITIONS, N_CHANGES_PER_TABLE = 150_000, 1_010_000  # "1M+ each" (report §2.1)
 N_SHRINK_DAYS = 6
+SHRINK_AFTER_DAYS = 14          # a shrink day follows two weeks of daily sales at its store
 SUPPLY_CATEGORIES = ("Cleaning", "Packaging", "Equipment Parts", "Consumable")
 CHUNK = 400_000
 DAY = 86400
@@ -144,7 +145,12 @@ class Ledger:
         np.add.at(busy, codes, (T > 0).astype(float))
         late = (np.arange(T.shape[1]) >= 30)[None, :]
         cut = np.quantile(busy[busy > 0], 0.5)
-        si, dd = np.nonzero((busy >= cut) & (busy > 0) & late)
+        # a usual to compare with: the store sold every day of the SHRINK_AFTER_DAYS before
+        n = SHRINK_AFTER_DAYS
+        sold = np.cumsum(np.pad(busy > 0, ((0, 0), (1, 0))), axis=1)   # sale days before each day
+        steady = np.zeros_like(busy, dtype=bool)
+        steady[:, n:] = (sold[:, n:-1] - sold[:, :-n - 1]) == n
+        si, dd = np.nonzero((busy >= cut) & (busy > 0) & late & steady)
         pool = list(zip(shops[si], dd))
         pick = rng.choice(len(pool), min(N_SHRINK_DAYS, len(pool)), replace=False)
         for k in pick:
