@@ -5,6 +5,7 @@ reconciliation, the briefing and the anomaly feed all agree on which day an orde
 """
 from __future__ import annotations
 
+from datetime import date
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -78,3 +79,22 @@ def midnight_hours(zones, start=None, end=None) -> list[int]:
         local_midnights = days.tz_localize(zone, nonexistent="shift_forward", ambiguous=False)
         edges.update(int(h) for h in local_midnights.tz_convert("UTC").hour.unique())
     return sorted(edges)
+
+
+def local_days(parts: pd.DataFrame, shops: pd.DataFrame) -> pd.DataFrame:
+    """utc_day + part -> utc_time -> store-local business_date (NaT for unknown zones)."""
+    if parts.empty:
+        return parts.assign(business_date=pd.Series(dtype="datetime64[ns]"))
+    out = parts.copy()
+    out["utc_time"] = pd.to_datetime(out["utc_day"]) + pd.to_timedelta(out["part"].astype(int), unit="h")
+    return localize(out, shops, "utc_time")
+
+
+def in_days(df: pd.DataFrame, start: date | None, end: date | None) -> pd.DataFrame:
+    """Rows whose business_date lies in start..end (inclusive); all rows when open-ended."""
+    keep = pd.Series(True, index=df.index)
+    if start is not None:
+        keep &= df["business_date"] >= pd.Timestamp(start)
+    if end is not None:
+        keep &= df["business_date"] <= pd.Timestamp(end)
+    return df[keep]

@@ -16,7 +16,7 @@ from datetime import date
 import pandas as pd
 
 from lucky import sources
-from lucky.models.timezones import localize, utc_bounds
+from lucky.models.timezones import utc_bounds
 
 DB = "luckyus_sales_order"
 COMPLETED = 90
@@ -56,30 +56,14 @@ def bucket(column: str, k: int) -> str:
     return f"RIGHT(COALESCE({column}, ''), {int(k)})"
 
 
+EXAMPLES = {"within": [{"column": "order_no", "k": 2, "prefixes": ["01", "02"]}]}
+
+
 def within(column: str, k: int, prefixes: list[str] | None) -> tuple[str, dict]:
     """` AND bucket(column, k) IN :prefixes`: refine only inside the buckets that disagreed."""
     if prefixes is None:
         return "", {}
     return f" AND {bucket(column, k)} IN :prefixes", {"prefixes": list(prefixes) or ["-"]}
-
-
-def local_days(parts: pd.DataFrame, shops: pd.DataFrame) -> pd.DataFrame:
-    """utc_day + part -> utc_time -> store-local business_date (NaT for unknown zones)."""
-    if parts.empty:
-        return parts.assign(business_date=pd.Series(dtype="datetime64[ns]"))
-    out = parts.copy()
-    out["utc_time"] = pd.to_datetime(out["utc_day"]) + pd.to_timedelta(out["part"].astype(int), unit="h")
-    return localize(out, shops, "utc_time")
-
-
-def in_days(df: pd.DataFrame, start: date | None, end: date | None) -> pd.DataFrame:
-    """Rows whose business_date lies in start..end (inclusive); all rows when open-ended."""
-    keep = pd.Series(True, index=df.index)
-    if start is not None:
-        keep &= df["business_date"] >= pd.Timestamp(start)
-    if end is not None:
-        keep &= df["business_date"] <= pd.Timestamp(end)
-    return df[keep]
 
 
 def completed_parts(start: date | None, end: date | None, stores: tuple[int, ...], edges: list[int],

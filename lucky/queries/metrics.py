@@ -23,6 +23,7 @@ import pandas as pd
 from lucky import sources
 from lucky.demo.schema import WEEKDAYS
 from lucky.models.timezones import localize, midnight_hours, to_local, utc_bounds
+from lucky.models.histogram import histogram_quantile
 from lucky.queries import orders as order_queries
 
 #: accept -> done longer than this, or negative, cannot be a real drink (the seed's tail ends
@@ -145,25 +146,9 @@ def production_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     out["impossible"] = out["impossible"].where(out["ok"] > 0, out["only_bad"].fillna(0)).astype(int)
     out["n"] = (out["ok"] + out["impossible"]).astype(int)
     for q, name in ((0.5, "p50"), (0.95, "p95")):
-        out[name] = histogram_quantile(ok, q).reindex(out.index)
+        out[name] = histogram_quantile(ok, q, BUCKETS_PER_E).reindex(out.index)
     return out.reset_index()[cols]
 
-
-def histogram_quantile(hist: pd.DataFrame, q: float) -> pd.Series:
-    """Quantile per (shop_id, date) of a log-bucket histogram (bucket, n), interpolated
-    geometrically inside the bucket where the cumulative share crosses q."""
-    h = hist.copy()
-    g = h.groupby(["shop_id", "date"])["n"]
-    h["cum"] = g.cumsum()
-    h["total"] = g.transform("sum")
-    h["prev"] = h["cum"] - h["n"]
-    target = q * h["total"]
-    hit = h[(h["prev"] < target) & (h["cum"] >= target)].copy()
-    hit = hit.groupby(["shop_id", "date"]).head(1)
-    frac = (q * hit["total"] - hit["prev"]) / hit["n"]
-    log_lo = hit["bucket"] / BUCKETS_PER_E
-    seconds = np.exp(log_lo + frac / BUCKETS_PER_E) - 1
-    return pd.Series(seconds.to_numpy(), index=pd.MultiIndex.from_frame(hit[["shop_id", "date"]]))
 
 
 def devices_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:

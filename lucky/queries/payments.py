@@ -167,3 +167,11 @@ def currency_groups(exact: bool = True) -> pd.DataFrame:
         FROM luckyus_sales_payment.t_trade
         WHERE status IN (1, 2, 3)
         GROUP BY shop_id, {key}""")
+
+
+def user_channels() -> pd.DataFrame:
+    """Saved payment methods per channel (t_user_channel): the preference customers already have."""
+    return sources.read("luckyus_sales_payment", """
+        SELECT channel_id, COUNT(*) AS saved_methods, COUNT(DISTINCT user_no) AS users,
+               SUM(CASE WHEN is_default = 1 THEN 1 ELSE 0 END) AS defaults
+        FROM luckyus_sales_payment.t_user_channel GROUP BY channel_id""")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from lucky import sources
+from lucky.models import timezones as tzm
 from lucky.models import fees
 from lucky.models.timezones import midnight_hours, to_local
-from lucky.queries import finance, payments, shops as shop_q
+from lucky.queries import payments, shops as shop_q
 from lucky.tools.base import Filters, Kpi, Output, Tool
 
 #: the report's example: "shift 10% of Apple Pay (53) to debit (3)"
@@ -21,15 +21,7 @@ def _localized(df: pd.DataFrame, names: list[str], filters: Filters) -> pd.DataF
     utc = pd.to_datetime(df["utc_day"]) + pd.to_timedelta(df["part"].astype(int), unit="h")
     local = to_local(utc, df["zone_ix"].astype(int).map(dict(enumerate(names))))
     out = df.assign(business_date=local.dt.normalize().fillna(utc.dt.normalize()))
-    return finance.in_days(out, filters.start, filters.end)
-
-
-def user_channels() -> pd.DataFrame:
-    """Saved payment methods per channel (t_user_channel): the preference customers already have."""
-    return sources.read("luckyus_sales_payment", """
-        SELECT channel_id, COUNT(*) AS saved_methods, COUNT(DISTINCT user_no) AS users,
-               SUM(CASE WHEN is_default = 1 THEN 1 ELSE 0 END) AS defaults
-        FROM luckyus_sales_payment.t_user_channel GROUP BY channel_id""")
+    return tzm.in_days(out, filters.start, filters.end)
 
 
 def run(filters: Filters, from_channel: int | None = None, to_channel: int | None = None,
@@ -50,7 +42,7 @@ def run(filters: Filters, from_channel: int | None = None, to_channel: int | Non
         return out
 
     table = fees.channel_table(tr, fp)
-    saved = user_channels()
+    saved = payments.user_channels()
     table = table.merge(saved, on="channel_id", how="left")
     fp = fp.assign(month=fp["business_date"].dt.to_period("M").dt.to_timestamp())
     monthly = fees.period_rates(fp, "month")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from lucky.models import timezones as tzm
 from lucky.errors import SourceError
 from lucky.models import fees, reconcile
 from lucky.models.tenancy import store_currency
@@ -23,11 +24,11 @@ FIRST_WIDTH, MAX_WIDTH, DRILL_ROWS = 3, 8, 12_000
 
 
 def _day_frames(filters: Filters, shops: pd.DataFrame, edges: list[int]) -> tuple[pd.DataFrame, ...]:
-    orders = finance.local_days(finance.completed_parts(filters.start, filters.end, filters.stores, edges,
+    orders = tzm.local_days(finance.completed_parts(filters.start, filters.end, filters.stores, edges,
                                                         finance.CHARGED), shops)
-    trades = finance.local_days(payments.trade_parts(filters.start, filters.end, filters.stores, edges), shops)
-    orders = finance.in_days(orders, filters.start, filters.end)
-    trades = finance.in_days(trades, filters.start, filters.end)
+    trades = tzm.local_days(payments.trade_parts(filters.start, filters.end, filters.stores, edges), shops)
+    orders = tzm.in_days(orders, filters.start, filters.end)
+    trades = tzm.in_days(trades, filters.start, filters.end)
     bills = accounting.bill_days(filters.start, filters.end, filters.stores)
     return orders, trades, bills
 
@@ -69,7 +70,7 @@ def _fees(filters: Filters, shops: pd.DataFrame, edges: list[int]) -> pd.DataFra
     zone = fp["zone_ix"].astype(int).map(dict(enumerate(names)))
     local = to_local(utc, zone)
     fp["business_date"] = local.dt.normalize().fillna(utc.dt.normalize())   # no shop: UTC day
-    return finance.in_days(fp, filters.start, filters.end)
+    return tzm.in_days(fp, filters.start, filters.end)
 
 
 def run(filters: Filters, **_options) -> Output:
@@ -115,7 +116,7 @@ def run(filters: Filters, **_options) -> Output:
     # ---- record level
     exc = reconcile.match(o_rec, t_rec, known)
     exc = pd.concat([exc, reconcile.missing_bills(order_days, bills, live_from, live_to)], ignore_index=True)
-    exc = finance.in_days(exc, filters.start, filters.end)
+    exc = tzm.in_days(exc, filters.start, filters.end)
     if filters.stores:
         exc = exc[exc["shop_id"].isin(filters.stores)]
     exc_other = exc[exc["currency_code"] != cur]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from lucky.models import timezones as tzm
 from lucky.models import tax
 from lucky.models.tenancy import store_currency
 from lucky.models.timezones import midnight_hours
-from lucky.queries import finance, shops as shop_q, tax as tax_q
+from lucky.queries import shops as shop_q, tax as tax_q
 from lucky.tools.base import Filters, Kpi, Output, Tool
 
 CURRENCY = "USD"
@@ -67,10 +68,10 @@ def run(filters: Filters, **_options) -> Output:
         return out
     ids = tuple(int(s) for s in audited["shop_id"])
     edges = midnight_hours(audited["time_zone"].dropna().unique(), filters.start, filters.end)
-    parts = finance.in_days(finance.local_days(
+    parts = tzm.in_days(tzm.local_days(
         tax_q.item_parts(filters.start, filters.end, ids, edges), shops), filters.start, filters.end)
     suspects = tax_q.suspect_items(filters.start, filters.end, ids, tax.NYC_RATE, tax.TOLERANCE)
-    suspects = finance.in_days(finance.localize(suspects, shops, "create_time"), filters.start, filters.end)
+    suspects = tzm.in_days(tzm.localize(suspects, shops, "create_time"), filters.start, filters.end)
 
     other = parts[parts["currency_code"] != CURRENCY]
     if len(other):

@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 import altair as alt
 import pandas as pd
 
+from lucky.models import timezones as tzm
 from lucky.models import markets
 from lucky.models.timezones import known_zone, midnight_hours
 from lucky.queries import finance, markets as market_q, shops as shop_q
@@ -49,7 +50,7 @@ def run(filters: Filters, now: datetime | None = None, **_options) -> Output:
     zones = [z for z in mk["time_zone"].dropna() if known_zone(z)]
     edges = midnight_hours(zones, filters.start, filters.end)
     parts = finance.completed_parts(filters.start, filters.end, filters.stores, edges)
-    daily = finance.in_days(finance.local_days(parts, shops), filters.start, filters.end).dropna(subset=["business_date"])
+    daily = tzm.in_days(tzm.local_days(parts, shops), filters.start, filters.end).dropna(subset=["business_date"])
     daily["time_zone"] = daily["shop_id"].map(shops.set_index("shop_id")["time_zone"])
     hours = market_q.latest_hours(tuple(int(s) for s in shops["shop_id"]))
     years = sorted({d.year for d in pd.to_datetime(daily["business_date"])} | {now_utc.year}) if len(daily) else [now_utc.year]
