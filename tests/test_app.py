@@ -259,7 +259,9 @@ def test_column_formats_follow_names_and_dtypes():
     assert column_config(df, Filters(currency="NZD"))["revenue"]["type_config"]["format"] == "NZ$%.2f"
     f = Filters(start=date(2026, 1, 1), end=date(2026, 2, 14), stores=(2, 1))
     assert csv_name("tax-gap", "exceptions", f) == "tax-gap_exceptions_2026-01-01_2026-02-14_USD_s2-1.csv"
-    assert format_kpi(Kpi("r", 2194799.4, "$")) == "$2,194,799"
+    assert format_kpi(Kpi("r", 2194799.4, "$")) == "$2.19M"
+    assert format_kpi(Kpi("r", 612844.0, "$")) == "$612.8K"
+    assert format_kpi(Kpi("r", 8518.2, "$")) == "$8,518"
     assert format_kpi(Kpi("a", 4.71, "$")) == "$4.71"
     assert format_kpi(Kpi("t", 217.94, "s")) == "217.9 s"
     assert format_kpi(Kpi("n", 466252)) == "466,252"

@@ -188,15 +188,22 @@ def _range(picked: object, lo: date, hi: date) -> tuple[date, date]:
 
 
 # ------------------------------------------------------------------ page setup
+@st.cache_data(ttl=300, show_spinner=False)
+def _demo_meta(source_key: str) -> dict | None:
+    """The build metadata when the sources are a Lucky demo (wherever it was loaded), else None."""
+    return sources.demo_meta()
+
+
 def banner() -> None:
     """Say plainly that the embedded demo is synthetic."""
     try:
-        demo = sources.is_demo()
+        demo = _demo_meta(sources.resolve("luckyus_sales_order").key)
     except LuckyError:
-        demo = False
-    if demo:
-        st.info("**Demo data.** Everything on this page is synthetic, generated to look like "
-                "Luckin Coffee USA's databases. Point Lucky at real replicas with "
+        demo = None
+    if demo is not None:
+        st.info("**Synthetic demo data.** Everything on this page is generated to look like "
+                f"Luckin Coffee USA's databases (scale {demo.get('scale')}, seed {demo.get('seed')}, "
+                f"built {demo.get('built_at')} UTC). Point Lucky at real replicas with "
                 "`LUCKY_DATABASE_URL` or `[connections.<database>]` in secrets.",
                 icon=":material/science:")
 

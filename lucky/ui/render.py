@@ -41,7 +41,11 @@ def format_kpi(kpi: Kpi) -> str:
         return "—"
     if isinstance(value, str):
         return f"{unit}{value}" if unit.endswith("$") else f"{value} {unit}".strip()
-    if unit.endswith("$"):
+    if unit.endswith("$"):  # compact above $100K so the card never cuts the figure
+        if abs(value) >= 1e6:
+            return f"{unit}{value / 1e6:,.2f}M"
+        if abs(value) >= 1e5:
+            return f"{unit}{value / 1e3:,.1f}K"
         return f"{unit}{value:,.2f}" if abs(value) < 1000 else f"{unit}{value:,.0f}"
     if unit == "%":
         return f"{value:,.1f}%"
