@@ -67,8 +67,9 @@ def _default_span(start: date | None, end: date | None) -> tuple[date | None, da
     return start or first, end or last
 
 
-def filters_from(args: argparse.Namespace) -> Filters:
-    start, end = _default_span(args.start, args.end)
+def filters_from(args: argparse.Namespace, needs_data: bool = True) -> Filters:
+    """Filters from the flags; the default span comes from the data only for tools that read it."""
+    start, end = _default_span(args.start, args.end) if needs_data else (args.start, args.end)
     return Filters(start=start, end=end, stores=tuple(sorted(set(args.store))),
                    currency=args.currency, as_of=args.as_of or end)
 
@@ -111,7 +112,7 @@ def run(args: argparse.Namespace) -> int:
     from lucky.errors import LuckyError
 
     try:
-        tools.get(args.slug)
+        tool = tools.get(args.slug)
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
         return 2
@@ -120,7 +121,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     viewer = Viewer(role=args.role, shop_ids=tuple(args.manager_of), name="cli")
     try:
-        output = tools.execute(args.slug, filters_from(args), viewer, **dict(args.option))
+        output = tools.execute(args.slug, filters_from(args, bool(tool.sources)), viewer, **dict(args.option))
     except AccessDenied as exc:
         print(f"denied: {exc}", file=sys.stderr)
         return 3
