@@ -3,7 +3,6 @@ over `lucky.tools.execute("briefing", ...)`); admins can send it."""
 from datetime import date
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from lucky.briefing import deliver
 from lucky.ui import frame, render
@@ -27,7 +26,7 @@ if out is not None:
         html_doc, md = docs.set_index("format")["content"]["html"], docs.set_index("format")["content"]["md"]
         email, slack, data = st.tabs(["Email", "Slack", "Data"])
         with email:
-            components.html(html_doc, height=1500, scrolling=True)
+            st.iframe(html_doc, height=1500)  # our own markup; every value in it is escaped
             st.download_button("Download HTML", html_doc, file_name=f"briefing_{day}.html", mime="text/html",
                                icon=":material/download:", key="brief_dl_html")
         with slack:
