@@ -211,7 +211,8 @@ def banner() -> None:
 def setup_page(slug: str) -> tuple[Filters, Viewer]:
     """Banner, identity and shared filters; stops the page with a reason when it is denied."""
     tool = _tool(slug)
-    banner()
+    if tool is None or tool.sources:  # fleet tools watch real servers, not the demo data
+        banner()
     first, last, store_options, problem = data_calendar()
     viewer = _identity(store_options)
     filters = _filters(viewer, first, last, store_options)
