@@ -16,6 +16,11 @@ import time
 
 import pandas as pd
 
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script
+
 from lucky.demo.world import World
 
 CORE = ("catalog", "users", "orders", "payments", "accounting")
