@@ -67,7 +67,6 @@ def pages_for(role: str | None) -> dict[str, list[st.Page]]:
     return dict(sorted(groups.items(), key=lambda kv: order.get(kv[0], len(order))))
 
 
-ensure_demo()
 try:
     nav = pages_for(frame.current_role())
 except Exception as exc:  # noqa: BLE001 - a broken tool module must not blank the app
@@ -76,4 +75,6 @@ except Exception as exc:  # noqa: BLE001 - a broken tool module must not blank t
 if not nav:
     st.warning("No tool pages are installed yet.")
     st.stop()
-st.navigation(nav, position="sidebar", expanded=True).run()
+page = st.navigation(nav, position="sidebar", expanded=True)  # before the build: no raw page list
+ensure_demo()
+page.run()
