@@ -1,11 +1,14 @@
-"""A throw-away local fleet for tests and benchmarks: extra redis-servers, a stopped port, a hung port.
+"""A throw-away local fleet for tests and benchmarks: extra redis-servers, MariaDB servers (with
+performance_schema and binary logs, so statement digests and replication can be tested, which
+the machine's own MariaDB has switched off), a stopped port, a hung port.
 
-Everything binds 127.0.0.1, keeps nothing on disk (--save "" --appendonly no, a temp dir) and
-is stopped by `LocalFleet.stop()` (use it as a context manager). The hung server accepts TCP
+Everything binds 127.0.0.1, lives in a temp dir (Redis keeps nothing on disk: --save ""
+--appendonly no) and is stopped by `LocalFleet.stop()` (use it as a context manager). The hung server accepts TCP
 connections and never replies, like a frozen process or a black-holed proxy.
 """
 from __future__ import annotations
 
+import getpass
 import os
 import shutil
 import socket
@@ -94,25 +97,95 @@ def _wait_ready(port: int, process: subprocess.Popen, limit_s: float = 10.0) -> 
 
 
 @dataclass
+class MariaDBServer:
+    port: int
+    datadir: str
+    process: subprocess.Popen
+
+    @property
+    def url(self) -> str:
+        return f"mysql+pymysql://root@127.0.0.1:{self.port}/"
+
+    def connect(self):
+        """An autocommit admin connection (root, no password, loopback only)."""
+        import pymysql
+
+        return pymysql.connect(host="127.0.0.1", port=self.port, user="root", password="",
+                               autocommit=True, connect_timeout=5, read_timeout=30)
+
+    def replicate_from(self, primary: "MariaDBServer") -> None:
+        """Make this server a replica of `primary` and wait until both replication threads run."""
+        conn = self.connect()
+        try:
+            cur = conn.cursor()
+            cur.execute("CHANGE MASTER TO MASTER_HOST = '127.0.0.1', MASTER_PORT = %s, "
+                        "MASTER_USER = 'root', MASTER_PASSWORD = '', MASTER_CONNECT_RETRY = 1",
+                        (primary.port,))
+            cur.execute("START SLAVE")
+        finally:
+            conn.close()
+        _wait_until(lambda: self.slave_status().get("Slave_SQL_Running") == "Yes"
+                    and self.slave_status().get("Slave_IO_Running") == "Yes", "replication running")
+
+    def slave_status(self) -> dict:
+        import pymysql.cursors
+
+        conn = self.connect()
+        try:
+            cur = conn.cursor(pymysql.cursors.DictCursor)
+            cur.execute("SHOW SLAVE STATUS")
+            return cur.fetchone() or {}
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=5)
+
+
+def _wait_until(ready, what: str, limit_s: float = 30.0, process: subprocess.Popen | None = None) -> None:
+    """Poll `ready()` until it holds (readiness, not timing); errors count as not ready yet."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{what} exited with {process.returncode}")
+        try:
+            if ready():
+                return
+        except Exception:  # noqa: BLE001 - a server still starting refuses connections
+            pass
+        time.sleep(0.05)
+    raise RuntimeError(f"{what}: not ready after {limit_s:g} s")
+
+
+@dataclass
 class LocalFleet:
     """Owns every process and socket it starts."""
 
     dir: str = field(default_factory=lambda: tempfile.mkdtemp(prefix="lucky-fleet-"))
     redis: list[RedisServer] = field(default_factory=list)
     hung: list[HungServer] = field(default_factory=list)
+    mariadb: list[MariaDBServer] = field(default_factory=list)
 
     @staticmethod
-    def available() -> bool:
-        return shutil.which("redis-server") is not None
+    def available(*programs: str) -> bool:
+        return all(shutil.which(p) is not None for p in programs or ("redis-server",))
 
     @classmethod
-    def require(cls) -> None:
-        """In a test: skip without redis-server, or fail under LUCKY_REQUIRE_SERVICES=1 (CI)."""
-        if cls.available():
+    def require(cls, *programs: str) -> None:
+        """In a test: skip without the programs (default redis-server), or fail under
+        LUCKY_REQUIRE_SERVICES=1 (CI)."""
+        if cls.available(*programs):
             return
         import pytest
 
-        reason = "redis-server is not installed (Debian package redis-server)"
+        reason = f"{', '.join(programs or ('redis-server',))} not installed (Debian packages " \
+                 "redis-server, mariadb-server)"
         if os.environ.get("LUCKY_REQUIRE_SERVICES") == "1":
             pytest.fail(f"{reason} and LUCKY_REQUIRE_SERVICES=1")
         pytest.skip(reason)
@@ -133,6 +206,25 @@ class LocalFleet:
         self.redis.remove(server)
         return self.start_redis(*server.args, port=server.port)
 
+    def start_mariadb(self, *args: str, server_id: int = 1) -> MariaDBServer:
+        """A fresh MariaDB with performance_schema ON and a binary log, in its own data dir."""
+        port = free_port()
+        datadir = os.path.join(self.dir, f"mariadb-{port}")
+        user = getpass.getuser()
+        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={datadir}", f"--user={user}",
+                        "--auth-root-authentication-method=normal", "--skip-test-db"],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cmd = ["mariadbd", "--no-defaults", f"--datadir={datadir}", f"--user={user}", f"--port={port}",
+               "--bind-address=127.0.0.1", f"--socket={datadir}/mysqld.sock",
+               f"--pid-file={datadir}/mysqld.pid", "--performance-schema=ON", f"--server-id={server_id}",
+               f"--log-bin={datadir}/binlog", "--innodb-buffer-pool-size=16M",
+               *args]
+        proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = MariaDBServer(port, datadir, proc)
+        self.mariadb.append(server)
+        _wait_until(lambda: server.connect().close() is None, f"mariadbd on {port}", process=proc)
+        return server
+
     def hung_server(self) -> HungServer:
         h = HungServer()
         self.hung.append(h)
@@ -143,6 +235,8 @@ class LocalFleet:
             s.stop()
         for h in self.hung:
             h.stop()
+        for m in reversed(self.mariadb):      # replicas first, so they do not retry a dead primary
+            m.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self) -> "LocalFleet":

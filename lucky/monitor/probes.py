@@ -19,6 +19,10 @@ SYSTEM_SCHEMAS = ("mysql", "information_schema", "performance_schema", "sys")
 MYSQL_STATUS = ("Threads_connected", "Threads_running", "Slow_queries", "Questions", "Uptime",
                 "Connections", "Aborted_connects", "Max_used_connections")
 
+#: Statement digests read per poll, heaviest first. A snapshot with fewer rows is the server's
+#: whole digest table, so a digest missing from it is new (see `store._statement_deltas`).
+DIGEST_LIMIT = 100
+
 #: Largest value of each integer column type, for AUTO_INCREMENT headroom.
 INT_MAX = {"tinyint": 127, "smallint": 32767, "mediumint": 8388607, "int": 2147483647,
            "integer": 2147483647, "bigint": 9223372036854775807}
@@ -128,16 +132,25 @@ def _mysql_status(reading: Reading, cur) -> None:
 _IDLE = ("Sleep", "Daemon", "Binlog Dump", "Binlog Dump GTID")
 
 
+_THREADS_SQL = ("SELECT PROCESSLIST_COMMAND, PROCESSLIST_STATE, COUNT(*), MAX(PROCESSLIST_TIME) "
+                "FROM performance_schema.threads WHERE TYPE = 'FOREGROUND' AND PROCESSLIST_ID IS NOT NULL "
+                "GROUP BY 1, 2")
+_PROCESSLIST_SQL = "SELECT COMMAND, STATE, COUNT(*), MAX(TIME) FROM information_schema.PROCESSLIST GROUP BY 1, 2"
+
+
 def _mysql_processlist(reading: Reading, cur, perf: bool) -> None:
-    """Summary by command and state; performance_schema.threads avoids the PROCESSLIST mutex."""
+    """Summary by command and state; performance_schema.threads avoids the PROCESSLIST mutex.
+
+    A user without rights to performance_schema still gets the information_schema view.
+    """
+    rows = None
     if perf:
-        sql = ("SELECT PROCESSLIST_COMMAND, PROCESSLIST_STATE, COUNT(*), MAX(PROCESSLIST_TIME) "
-               "FROM performance_schema.threads WHERE TYPE = 'FOREGROUND' AND PROCESSLIST_ID IS NOT NULL "
-               "GROUP BY 1, 2")
-    else:
-        sql = ("SELECT COMMAND, STATE, COUNT(*), MAX(TIME) FROM information_schema.PROCESSLIST "
-               "GROUP BY 1, 2")
-    rows = _rows(cur, sql)
+        try:
+            rows = _rows(cur, _THREADS_SQL)
+        except Exception as exc:  # noqa: BLE001 - no SELECT on performance_schema: use the fallback
+            reading.notes.append(f"processlist from information_schema ({reason_of(exc)})")
+    if rows is None:
+        rows = _rows(cur, _PROCESSLIST_SQL)
     reading.activity = [{"state": str(c or ""), "wait_event": str(s or ""), "count": int(n),
                          "max_seconds": float(t or 0)} for c, s, n, t in rows]
     active = [r for r in reading.activity if r["state"] not in _IDLE]
@@ -172,7 +185,7 @@ def _mysql_digests(reading: Reading, cur) -> None:
     rows = _rows(cur, "SELECT SCHEMA_NAME, DIGEST, LEFT(DIGEST_TEXT, 400), COUNT_STAR, "
                       "SUM_TIMER_WAIT / 1e12, SUM_ROWS_EXAMINED, SUM_ROWS_SENT "
                       "FROM performance_schema.events_statements_summary_by_digest "
-                      "WHERE DIGEST IS NOT NULL ORDER BY SUM_TIMER_WAIT DESC LIMIT 100")
+                      "WHERE DIGEST IS NOT NULL ORDER BY SUM_TIMER_WAIT DESC LIMIT %s", (DIGEST_LIMIT,))
     reading.statements = [{"schema": s or "", "digest": d, "text": t or "", "calls": int(c),
                            "total_s": float(w or 0), "rows_examined": int(e or 0),
                            "rows_sent": int(r or 0)} for s, d, t, c, w, e, r in rows]
@@ -287,7 +300,8 @@ def _pg_statements(reading: Reading, cur) -> None:
         return
     cur.execute("SELECT d.datname, s.queryid::text, left(s.query, 400), s.calls, "
                 "s.total_exec_time / 1000.0, s.rows FROM pg_stat_statements s "
-                "LEFT JOIN pg_database d ON d.oid = s.dbid ORDER BY s.total_exec_time DESC LIMIT 100")
+                "LEFT JOIN pg_database d ON d.oid = s.dbid ORDER BY s.total_exec_time DESC LIMIT %s",
+                (DIGEST_LIMIT,))
     reading.statements = [{"schema": d or "", "digest": q, "text": t, "calls": int(c),
                            "total_s": float(s), "rows_examined": 0, "rows_sent": int(r)}
                           for d, q, t, c, s, r in cur.fetchall()]

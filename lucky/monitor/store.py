@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from types import SimpleNamespace
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -16,7 +17,7 @@ from sqlalchemy import (Column, DateTime, Float, Index, Integer, String, Table, 
                         insert, select)
 
 from lucky import state
-from lucky.monitor.probes import Reading
+from lucky.monitor.probes import DIGEST_LIMIT, Reading
 from lucky.monitor.rates import derive
 
 md = state.metadata
@@ -180,14 +181,22 @@ def _previous_set(conn, table: Table, instance: str, column: str) -> set[str] | 
         table.c.instance == instance, table.c.at == at)).scalars())
 
 
+_NEVER_RAN = SimpleNamespace(calls=0, total_s=0.0, rows_examined=0)
+
+
 def _statement_deltas(conn, r: Reading, at: datetime) -> list[dict]:
     base = {row.digest: row for row in conn.execute(
         select(statement_last).where(statement_last.c.instance == r.name))}
+    # A digest absent from a previous snapshot that held the server's whole digest table (fewer
+    # rows than the probe's limit) first ran after that poll: all its calls are this interval's.
+    # Absent from a truncated or missing snapshot, its count may span any time since server start.
+    whole = 0 < len(base) < DIGEST_LIMIT
     out = []
     for s in r.statements:
         prev = base.get(s["digest"])
-        if prev is None:
-            continue          # first sight: cumulative since server start, not this interval
+        if prev is None and not whole:
+            continue
+        prev = prev or _NEVER_RAN
         reset = s["calls"] < (prev.calls or 0)
         calls = s["calls"] - (0 if reset else prev.calls)
         if calls > 0:
