@@ -114,6 +114,9 @@ def _open(browser, url: str, shot: Path) -> tuple[list[str], str]:
         _settle(page)
         exceptions = [e.inner_text() for e in page.query_selector_all('[data-testid="stException"]')]
         text = page.inner_text("body")
+        nav = page.query_selector('[data-testid="stSidebarNav"]')
+        # the department navigation of Home.py, also when a fresh server's first visit is a deep link
+        assert nav is not None and "Company-wide" in nav.inner_text(), f"{url}: no department navigation"
         # Streamlit scrolls inside its main container, so grow the viewport to the content.
         height = page.evaluate(
             "() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")

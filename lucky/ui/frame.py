@@ -208,8 +208,23 @@ def banner() -> None:
                 icon=":material/science:")
 
 
+def _through_home() -> None:
+    """Until some run of Home.py has called `st.navigation` in this server process, Streamlit
+    serves a deep link by running the `pages/` file on its own (its old multipage mode): no
+    department navigation, no role-filtered page list, no first-run demo build. Such a run
+    switches the process to `st.navigation` and reruns, this time through Home.py."""
+    try:
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:   # a Streamlit without the old mode
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+
+
 def setup_page(slug: str) -> tuple[Filters, Viewer]:
     """Banner, identity and shared filters; stops the page with a reason when it is denied."""
+    _through_home()
     tool = _tool(slug)
     if tool is None or tool.sources:  # fleet tools watch real servers, not the demo data
         banner()
