@@ -14,6 +14,7 @@ Column-name conventions the formats follow (tools name their columns accordingly
 """
 from __future__ import annotations
 
+import html
 import re
 from typing import Any
 
@@ -56,13 +57,29 @@ def format_kpi(kpi: Kpi) -> str:
     return f"{text} {unit}".strip()
 
 
+#: A text value longer than this would be cut by st.metric's large font (a product name, a range).
+LONG_TEXT = 11
+
+
+def _text_card(col, kpi: Kpi, text: str) -> None:
+    """A card like st.metric whose value wraps in a smaller font instead of being cut off."""
+    with col.container(border=True):
+        st.caption(kpi.label, help=kpi.help or None)
+        st.markdown(f"<div style='font-size:1.4rem;line-height:1.25;padding-bottom:0.4rem'>"
+                    f"{html.escape(text)}</div>", unsafe_allow_html=True)
+
+
 def kpis(items: list[Kpi], per_row: int = 4) -> None:
     """KPI cards in rows of `per_row`."""
     for i in range(0, len(items), per_row):
         cols = st.columns(per_row)
         for col, kpi in zip(cols, items[i:i + per_row]):
+            text = format_kpi(kpi)
+            if kpi.delta is None and len(text) > LONG_TEXT and isinstance(kpi.value, str):
+                _text_card(col, kpi, text)
+                continue
             delta = None if kpi.delta is None else f"{kpi.delta:+,.1f}{'%' if kpi.unit == '%' else ''}"
-            col.metric(kpi.label, format_kpi(kpi), delta=delta, help=kpi.help or None, border=True)
+            col.metric(kpi.label, text, delta=delta, help=kpi.help or None, border=True)
 
 
 # ------------------------------------------------------------------ tables
