@@ -73,4 +73,11 @@ if out is not None:
     st.subheader("Incidents")
     render.table(incidents, "incidents", filters, SLUG)
     st.subheader("Anomalies")
-    render.table(view, "anomalies", filters, SLUG)
+    # value and expected are counts, rates, seconds or dollars depending on the metric
+    render.table(view, "anomalies", filters, SLUG, column_config_overrides={
+        c: st.column_config.NumberColumn(c, format="%.4g") for c in ("value", "expected")})
+    st.subheader("Hour by hour")
+    st.caption("The last day of the range, each store's local hours against the median of the same weekday-hour "
+               "over the four weeks before. Low, no orders and high need a Poisson tail below 0.1% as well.")
+    render.table(out.tables["hourly"], "hourly", filters, SLUG, column_config_overrides={
+        "expected": st.column_config.NumberColumn("usual", format="%.1f")})

@@ -186,3 +186,11 @@ def test_inventory_shrink_on_a_young_store_uses_the_chain_ratio():
     usage = pd.DataFrame(rows, columns=["shop_id", "date", "goods_code", "consumed", "implied"])
     found = warnings(anomaly.detect({"usage": usage}))
     assert list(zip(found["shop_id"], found["date"], found["metric"])) == [(2, DAYS[-2].date(), "inventory_shrink")]
+
+
+def test_root_cause_follows_the_worst_metric_not_a_side_signal():
+    # a production failure with a fee blip beside it: the fee rule comes first in the list,
+    # but the incident's lead metric is production_time
+    cause, _ = anomaly.root_cause({"production_time", "fee_rate"}, lead="production_time")
+    assert "production" in cause and "processor" not in cause
+    assert "processor" in anomaly.root_cause({"production_time", "fee_rate"}, lead="fee_rate")[0]

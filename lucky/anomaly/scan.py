@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 
 from lucky.errors import StateError
-from lucky.models import anomaly
+from lucky.models import anomaly, intraday
 from lucky.models.baselines import DEFAULT
 from lucky.queries import metrics, shops as shop_queries
 
@@ -67,6 +67,22 @@ def young_store_notes(span: pd.DataFrame, names: pd.Series, end: pd.Timestamp) -
     return notes
 
 
+def with_hours(found: pd.DataFrame, hours: pd.DataFrame | None) -> pd.DataFrame:
+    """Say how each store-day's orders collapse went, hour by hour (all day, an early close, an
+    outage in the middle), after its explanation."""
+    rows = found.index[(found["metric"] == "orders") & found["shop_id"].notna()]
+    if hours is None or hours.empty or rows.empty:
+        return found
+    found = found.copy()
+    for day, idx in found.loc[rows].groupby("date").groups.items():
+        prof = intraday.profile(hours, day)
+        for i in idx:
+            words = intraday.shape(prof[prof["shop_id"] == found.at[i, "shop_id"]])
+            if words:
+                found.at[i, "explanation"] = f"{found.at[i, 'explanation']}; {words}"
+    return found
+
+
 def select_shops(stores: tuple[int, ...] = (), currency: str | None = None) -> pd.DataFrame:
     """The stores to scan: real trading stores of `currency`, or with None every store of any
     currency (test and internal stores included; per-store counts and ratios need no
@@ -109,6 +125,7 @@ def run(start: date | None = None, end: date | None = None, stores: tuple[int, .
                                   usage_start=max(first, lo - pd.Timedelta(days=USAGE_HISTORY_DAYS)))
     found = anomaly.detect(inputs, hi, _sensitivity(notes))
     found = found[(pd.to_datetime(found["date"]) >= lo) & (pd.to_datetime(found["date"]) <= hi)]
+    found = with_hours(found, inputs.get("hours"))
     found.insert(1, "shop_name", found["shop_id"].map(names).fillna("all stores").astype(str))
     found = _attach(found.reset_index(drop=True), notes)
     active = found[found["status"] != "dismissed"] if "status" in found else found

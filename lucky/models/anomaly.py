@@ -386,11 +386,16 @@ CAUSES: tuple[tuple[frozenset, str, str], ...] = (
 )
 
 
-def root_cause(metrics: set[str]) -> tuple[str, str]:
-    """The most specific rule whose metrics are all present: (suggestion, investigation steps)."""
-    for needed, cause, steps in CAUSES:
-        if needed <= metrics:
+def root_cause(metrics: set[str], lead: str | None = None) -> tuple[str, str]:
+    """The most specific rule whose metrics are all present and that explains `lead` (the
+    incident's worst metric) if any does: (suggestion, investigation steps). Without the lead
+    rule, a weak side signal (a fee blip) could name the cause of a production failure."""
+    matching = [(cause, steps, needed) for needed, cause, steps in CAUSES if needed <= metrics]
+    for cause, steps, needed in matching:
+        if lead is None or lead in needed:
             return cause, steps
+    if matching:
+        return matching[0][:2]
     return "unusual values", "Review the metrics listed."
 
 
@@ -411,7 +416,7 @@ def incidents(anoms: pd.DataFrame) -> pd.DataFrame:
     for key, g in a.groupby("key", sort=False):
         g = g.sort_values(["rank", "score"], ascending=[True, False])
         flagged = set(g.loc[g["rank"] < SEVERITY_RANK["Info"], "metric"])
-        cause, steps = root_cause(set(g["metric"]) if flagged else flagged)
+        cause, steps = root_cause(set(g["metric"]) if flagged else flagged, g["metric"].iloc[0])
         rows.append({
             "incident": key, "shop_id": g["shop_id"].iloc[0], "date": g["date"].iloc[0],
             "severity": SEVERITIES[int(g["rank"].min())], "score": float(g["score"].max()),

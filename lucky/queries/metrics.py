@@ -76,22 +76,39 @@ def _seconds(start: str, end: str) -> str:
             f"WHEN CAST({end} AS DATE) < CAST({start} AS DATE) THEN -86400 ELSE 0 END)")
 
 
-def orders_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
-    """Per store-day: placed (completed + refunded + cancelled), orders (completed), revenue
-    (completed pay_money), cancelled, refunded. Built on `orders.hourly`."""
+def orders_hours(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
+    """Per store, local day and local hour: placed (completed + refunded + cancelled), orders
+    (completed), revenue (completed pay_money), cancelled, refunded. Built on `orders.hourly`;
+    every zone in use is a whole number of hours from UTC, so UTC hours map onto local hours."""
     h = order_queries.hourly(start, end, tuple(shops["shop_id"]), statuses=(90, 70, 0))
-    cols = ["shop_id", "date", "placed", "orders", "revenue", "cancelled", "refunded"]
+    cols = ["shop_id", "date", "hour", "placed", "orders", "revenue", "cancelled", "refunded"]
     if h.empty:
         return pd.DataFrame(columns=cols)
-    h = _days(h, shops, start, end)
+    h = localize(h, shops, "utc_time").rename(columns={"business_date": "date"})
+    h = h[h["date"].notna()]
+    if start is not None:
+        h = h[h["date"] >= pd.Timestamp(start)]
+    if end is not None:
+        h = h[h["date"] <= pd.Timestamp(end)]
+    h["hour"] = h["local_time"].dt.hour
     h["orders_90"] = np.where(h["status"] == 90, h["orders"], 0)
     h["revenue"] = np.where(h["status"] == 90, h["pay_money"].fillna(0), 0.0)
     h["cancelled"] = np.where(h["status"] == 0, h["orders"], 0)
     h["refunded"] = np.where(h["status"] == 70, h["orders"], 0)
-    g = h.groupby(["shop_id", "date"], as_index=False).agg(
+    g = h.groupby(["shop_id", "date", "hour"], as_index=False).agg(
         placed=("orders", "sum"), orders=("orders_90", "sum"), revenue=("revenue", "sum"),
         cancelled=("cancelled", "sum"), refunded=("refunded", "sum"))
     return g[cols]
+
+
+def orders_daily(shops: pd.DataFrame, start=None, end=None, hours: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Per store-day: placed, orders, revenue, cancelled, refunded (the sums of `orders_hours`,
+    which is read unless given)."""
+    hours = orders_hours(shops, start, end) if hours is None else hours
+    cols = ["shop_id", "date", "placed", "orders", "revenue", "cancelled", "refunded"]
+    if hours.empty:
+        return pd.DataFrame(columns=cols)
+    return hours.groupby(["shop_id", "date"], as_index=False)[cols[2:]].sum()[cols]
 
 
 def fees_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
@@ -288,12 +305,13 @@ def order_span(shops: pd.DataFrame) -> pd.DataFrame:
 
 def daily_inputs(shops: pd.DataFrame, start=None, end=None, usage_start=None) -> dict[str, pd.DataFrame]:
     """Every input of `lucky.models.anomaly.detect` for these shops and local days, read
-    concurrently (each reads its own database). `usage_start` can shorten the costliest input's
+    concurrently (each reads its own database), plus `hours`, the orders per local hour that
+    the daily orders are summed from (for `lucky.models.intraday`). `usage_start` can shorten the costliest input's
     history: the consumption/recipe ratio needs no weekday seasonality."""
     from concurrent.futures import ThreadPoolExecutor
 
     jobs = {
-        "orders": lambda: orders_daily(shops, start, end),
+        "hours": lambda: orders_hours(shops, start, end),
         "fees": lambda: fees_daily(shops, start, end),
         "production": lambda: production_daily(shops, start, end),
         "devices": lambda: devices_daily(shops, start, end),
@@ -302,7 +320,9 @@ def daily_inputs(shops: pd.DataFrame, start=None, end=None, usage_start=None) ->
     }
     with ThreadPoolExecutor(max_workers=3) as pool:
         futures = {name: pool.submit(job) for name, job in jobs.items()}
-        return {name: f.result() for name, f in futures.items()}
+        out = {name: f.result() for name, f in futures.items()}
+    out["orders"] = orders_daily(shops, hours=out["hours"])
+    return out
 
 
 # ---------------------------------------------------------------- briefing inputs

@@ -1,8 +1,10 @@
 """Tool 24, AI-Powered Anomaly Detection: the company-wide anomaly feed.
 
 Tables: `anomalies` (shop_id, date (store-local), metric, severity, score, explanation, then
-context: shop_name, dimension, value, expected, system, sensitivity, status, by, at) and
-`incidents` (anomalies on one store-day grouped, with a root-cause suggestion and steps).
+context: shop_name, dimension, value, expected, system, sensitivity, status, by, at),
+`incidents` (anomalies on one store-day grouped, with a root-cause suggestion and steps) and
+`hourly` (the last day of the range hour by hour per store against the usual for that
+weekday-hour, `lucky.models.intraday`).
 `score` is a robust z-score in the metric's harmful direction; see `lucky.models.anomaly` for
 the severity rules and `lucky.anomaly.feedback` for how dismissals lower sensitivity.
 """
@@ -12,6 +14,7 @@ import altair as alt
 import pandas as pd
 
 from lucky.anomaly import scan
+from lucky.models import intraday
 from lucky.models.anomaly import SEVERITY_RANK
 from lucky.tools.base import Filters, Kpi, Output, Tool
 
@@ -29,6 +32,28 @@ def _chart(anoms: pd.DataFrame):
         x=alt.X("date:T", title="store-local day"), y=alt.Y("anomalies:Q", title="anomalies"),
         color=alt.Color("severity:N", scale=alt.Scale(domain=["Critical", "Warning"], range=["#c0392b", "#e67e22"])),
         tooltip=["date:T", "severity:N", "anomalies:Q"]).properties(height=180)
+
+
+STATUS_COLOURS = alt.Scale(domain=["usual", "high", "low", "no orders", "no usual yet"],
+                           range=["#9ec5a8", "#4a7fb0", "#e67e22", "#c0392b", "#d5d8dc"])
+
+
+def _hour_charts(hourly: pd.DataFrame, day) -> dict:
+    """The chain's hours against the usual, and every store's hours coloured by status."""
+    if hourly.empty:
+        return {}
+    chain = intraday.chain(hourly)
+    base = alt.Chart(chain).encode(x=alt.X("hour:O", title=f"local hour on {day}"))
+    line = base.mark_bar(color="#4a7fb0", opacity=0.8).encode(
+        y=alt.Y("orders:Q", title="orders, all stores"), tooltip=["hour:O", "orders:Q", alt.Tooltip("expected:Q", format=".0f")])
+    usual = base.mark_line(color="#34495e", strokeDash=[4, 3], point=True).encode(y="expected:Q")
+    grid = alt.Chart(hourly).mark_rect().encode(
+        x=alt.X("hour:O", title="local hour"), y=alt.Y("shop_name:N", title=None),
+        color=alt.Color("status:N", scale=STATUS_COLOURS, title="hour"),
+        tooltip=["shop_name:N", "hour:O", "orders:Q", alt.Tooltip("expected:Q", format=".1f"), "status:N"])
+    when = f"{pd.Timestamp(day):%a %b %d %Y}"
+    return {f"hours of {when}: all stores against the usual (dashed)": (line + usual).properties(height=200),
+            f"hours of {when} by store": grid.properties(height=22 * hourly["shop_name"].nunique() + 20)}
 
 
 def run(filters: Filters, min_severity: str = "Info", include_dismissed: bool = True,
@@ -67,7 +92,21 @@ def run(filters: Filters, min_severity: str = "Info", include_dismissed: bool = 
     chart = _chart(anoms)
     if chart is not None:
         out.charts["anomalies per day"] = chart
+    hourly = _hourly(result)
+    out.tables["hourly"] = hourly
+    if result.end is not None:
+        out.charts.update(_hour_charts(hourly, result.end))
     return out
+
+
+def _hourly(result: scan.Scan) -> pd.DataFrame:
+    hours = result.inputs.get("hours")
+    if result.end is None or hours is None or hours.empty:
+        return pd.DataFrame(columns=["shop_name", *intraday.COLUMNS])
+    prof = intraday.profile(hours, result.end)
+    names = result.shops.set_index("shop_id")["shop_name"]
+    prof.insert(1, "shop_name", prof["shop_id"].map(names).astype(str))
+    return prof
 
 
 TOOL = Tool(

@@ -1,0 +1,123 @@
+"""Hour by hour: a store's orders in each local hour of one day against its usual for that
+weekday and hour, and the shape of a bad day in words.
+
+A daily total says *that* a store-day went wrong; the hours say *how*: an outage has a gap of
+empty hours between normal ones, an early close has empty hours up to closing time, a failed
+ordering system is low all day. The usual is the median of the same weekday-hour over the
+previous `weeks` weeks on which the store traded that weekday (a store closed that whole day is
+not a zero in its baseline). An hour is judged only where the usual is big enough for a
+shortfall to mean something, and only by a Poisson tail so a quiet hour at a quiet store is not
+an alarm (the same idea as the daily count baseline, per hour).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.stats import poisson
+
+WEEKS = 4            # same-weekday history for the usual
+MIN_WEEKS = 3        # fewer past weekdays than this: no usual (a new store)
+MIN_EXPECTED = 4.0   # below this many usual orders an hour is not judged
+P_VALUE = 0.001      # Poisson tail for "low" and "high"
+LOW_RATIO = 0.5      # and at most half the usual (or at least double it for "high")
+HIGH_RATIO = 2.0
+
+COLUMNS = ["shop_id", "date", "hour", "orders", "expected", "ratio", "status"]
+
+
+def _usual(hours: pd.DataFrame, day: pd.Timestamp, weeks: int) -> pd.DataFrame:
+    """shop_id, hour, expected, weeks: median orders of the same weekday-hour in past weeks."""
+    past = [day - pd.Timedelta(weeks=k) for k in range(1, weeks + 1)]
+    h = hours[hours["date"].isin(past)]
+    if h.empty:
+        return pd.DataFrame(columns=["shop_id", "hour", "expected", "weeks"])
+    traded = h.groupby(["shop_id", "date"], as_index=False)["orders"].sum()
+    traded = traded[traded["orders"] > 0][["shop_id", "date"]]
+    grid = traded.merge(pd.DataFrame({"hour": range(24)}), how="cross")
+    full = grid.merge(h[["shop_id", "date", "hour", "orders"]], on=["shop_id", "date", "hour"], how="left")
+    full["orders"] = full["orders"].fillna(0)
+    usual = full.groupby(["shop_id", "hour"], as_index=False).agg(expected=("orders", "median"),
+                                                                   weeks=("date", "nunique"))
+    return usual
+
+
+def _judge(orders: pd.Series, expected: pd.Series) -> pd.Series:
+    judged = expected >= MIN_EXPECTED
+    low = judged & (orders <= LOW_RATIO * expected) & (poisson.cdf(orders, expected) < P_VALUE)
+    high = judged & (orders >= HIGH_RATIO * expected) & (poisson.sf(orders - 1, expected) < P_VALUE)
+    status = np.where(expected.isna(), "no usual yet", "usual")
+    status = np.where(low & (orders == 0), "no orders", np.where(low, "low", np.where(high, "high", status)))
+    return pd.Series(status, index=orders.index)
+
+
+def profile(hours: pd.DataFrame, day, weeks: int = WEEKS) -> pd.DataFrame:
+    """Per store and local hour of `day` (hours the store has orders or usually has them):
+    orders, expected (the usual), ratio and status (usual, low, no orders, high, no usual yet).
+
+    `hours`: shop_id, date (store-local day), hour (store-local 0-23), orders (completed).
+    """
+    day = pd.Timestamp(day).normalize()
+    hours = hours.assign(date=pd.to_datetime(hours["date"]))
+    today = hours.loc[hours["date"] == day, ["shop_id", "hour", "orders"]]
+    usual = _usual(hours, day, weeks)
+    usual = usual[usual["weeks"] >= MIN_WEEKS]
+    known = set(usual["shop_id"])
+    out = today.merge(usual.loc[usual["expected"] > 0, ["shop_id", "hour", "expected"]],
+                      on=["shop_id", "hour"], how="outer")
+    if out.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    out.loc[out["shop_id"].isin(known) & out["expected"].isna(), "expected"] = 0.0   # usually none
+    out["orders"] = out["orders"].fillna(0).astype(int)
+    out["ratio"] = (out["orders"] / out["expected"].where(out["expected"] > 0)).round(3)
+    out["status"] = _judge(out["orders"], out["expected"])
+    out["date"] = day.date()
+    out["shop_id"] = out["shop_id"].astype("Int64")
+    return out.sort_values(["shop_id", "hour"])[COLUMNS].reset_index(drop=True)
+
+
+def chain(profile_rows: pd.DataFrame) -> pd.DataFrame:
+    """The chain's hours: orders and usual summed over the stores (usual where known)."""
+    if profile_rows.empty:
+        return pd.DataFrame(columns=["hour", "orders", "expected"])
+    return profile_rows.groupby("hour", as_index=False).agg(orders=("orders", "sum"),
+                                                            expected=("expected", "sum"))
+
+
+def _span(hours: list[int]) -> str:
+    return f"{hours[0]:02d}:00–{hours[-1] + 1:02d}:00"
+
+
+def _runs(hours: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for h in sorted(hours):
+        if runs and h == runs[-1][-1] + 1:
+            runs[-1].append(h)
+        else:
+            runs.append([h])
+    return runs
+
+
+def shape(store_hours: pd.DataFrame) -> str:
+    """One store-day's hours in words: which judged hours fell short and in what pattern.
+
+    `store_hours`: the `profile` rows of one store. Empty string when nothing can be said."""
+    judged = store_hours[store_hours["expected"] >= MIN_EXPECTED].sort_values("hour")
+    if judged.empty:
+        return ""
+    short = judged[judged["status"].isin(["low", "no orders"])]
+    if short.empty:
+        return "no single hour was far below its usual"
+    missing = float((short["expected"] - short["orders"]).sum())
+    share = len(short) / len(judged)
+    if share >= 0.75:
+        return (f"below usual in {len(short)} of {len(judged)} busy hours, all day "
+                f"(about {missing:.0f} orders short in those hours)")
+    runs = _runs(short["hour"].tolist())
+    if len(runs) == 1 and len(runs[0]) >= 2:
+        if runs[0][-1] == int(judged["hour"].max()):
+            return f"short from {runs[0][0]:02d}:00 to closing (closed early?), about {missing:.0f} orders below usual"
+        if runs[0][0] == int(judged["hour"].min()):
+            return (f"short from opening to {runs[0][-1] + 1:02d}:00 (opened late?), "
+                    f"about {missing:.0f} orders below usual")
+    spans = ", ".join(_span(r) for r in runs)
+    return f"short in {spans} (about {missing:.0f} orders below usual)"
