@@ -153,3 +153,21 @@ def test_verdicts_in_postgresql(postgres_url, monkeypatch):
         assert feedback.latest()["status"].tolist() == ["acknowledged"]
     finally:
         state.dispose_all()
+
+
+def test_hourly_table_adds_up_to_the_day_and_collapses_say_their_shape(demo, feed):
+    from lucky.queries import metrics, shops
+
+    hourly = feed.tables["hourly"]
+    assert {"shop_id", "shop_name", "date", "hour", "orders", "expected", "ratio", "status"} <= set(hourly.columns)
+    day = hourly["date"].iloc[0]
+    assert (hourly["date"] == day).all()
+    daily = metrics.orders_daily(shops.shops(), day, day).set_index("shop_id")["orders"]
+    per_store = hourly.groupby("shop_id")["orders"].sum()
+    assert (per_store[per_store > 0] == daily.reindex(per_store[per_store > 0].index)).all()
+    collapses = feed.tables["anomalies"]
+    collapses = collapses[(collapses["metric"] == "orders") & (collapses["severity"] != "Info")]
+    assert not collapses.empty
+    # at this scale a store's hours are too small to judge one by one; an empty day still says so
+    empty = collapses[(collapses["value"] == 0) & (collapses["expected"] >= 8)]
+    assert not empty.empty and empty["explanation"].str.contains("no completed orders in any hour").all()

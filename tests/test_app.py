@@ -90,7 +90,7 @@ def test_landscape_shows_the_store_network_and_metrics(demo):
     assert (selling["aov"] - selling["revenue"] / selling["orders"]).abs().max() < 0.01
 
     metrics = {m.label: m.value for m in at.metric}
-    text_cards = [c.value for c in at.caption]     # long text values wrap in a card of their own
+    text_cards = " ".join(md.value for md in at.markdown)   # long text values wrap in a card of their own
     for label in ("USD revenue", "Average order value (USD)", "Completed USD orders",
                   "Registered users", "Active products", "#1 product", "Avg production time",
                   "Weekday peak orders", "Weekend orders", "Coupon records", "Stores", "IoT devices"):

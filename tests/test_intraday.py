@@ -75,6 +75,7 @@ def _shape(today: dict[int, int]) -> str:
     ({**BUSY, 7: 0, 8: 1}, "short from opening to 09:00 (opened late?), about 39 orders below usual"),
     ({**BUSY, 11: 0, 12: 0, 16: 3}, "short in 11:00–13:00, 16:00–17:00 (about 57 orders below usual)"),
     (BUSY, "no single hour was far below its usual"),
+    ({}, "no completed orders in any hour (about 240 usual over the day)"),
 ])
 def test_shape_of_a_bad_day(today, words):
     assert _shape(today) == words

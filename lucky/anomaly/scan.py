@@ -73,13 +73,15 @@ def with_hours(found: pd.DataFrame, hours: pd.DataFrame | None) -> pd.DataFrame:
     rows = found.index[(found["metric"] == "orders") & found["shop_id"].notna()]
     if hours is None or hours.empty or rows.empty:
         return found
+    keys = found.loc[rows, ["shop_id", "date"]].rename(columns={"date": "day"})
+    prof = intraday.profiles(hours, keys)
+    prof["date"] = prof["date"].astype(str)
+    words = {key: intraday.shape(g) for key, g in prof.groupby(["shop_id", "date"])}
     found = found.copy()
-    for day, idx in found.loc[rows].groupby("date").groups.items():
-        prof = intraday.profile(hours, day)
-        for i in idx:
-            words = intraday.shape(prof[prof["shop_id"] == found.at[i, "shop_id"]])
-            if words:
-                found.at[i, "explanation"] = f"{found.at[i, 'explanation']}; {words}"
+    for i in rows:
+        text = words.get((found.at[i, "shop_id"], str(found.at[i, "date"])), "")
+        if text:
+            found.at[i, "explanation"] = f"{found.at[i, 'explanation']}; {text}"
     return found
 
 

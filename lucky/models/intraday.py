@@ -25,20 +25,19 @@ HIGH_RATIO = 2.0
 COLUMNS = ["shop_id", "date", "hour", "orders", "expected", "ratio", "status"]
 
 
-def _usual(hours: pd.DataFrame, day: pd.Timestamp, weeks: int) -> pd.DataFrame:
-    """shop_id, hour, expected, weeks: median orders of the same weekday-hour in past weeks."""
-    past = [day - pd.Timedelta(weeks=k) for k in range(1, weeks + 1)]
-    h = hours[hours["date"].isin(past)]
-    if h.empty:
-        return pd.DataFrame(columns=["shop_id", "hour", "expected", "weeks"])
-    traded = h.groupby(["shop_id", "date"], as_index=False)["orders"].sum()
-    traded = traded[traded["orders"] > 0][["shop_id", "date"]]
-    grid = traded.merge(pd.DataFrame({"hour": range(24)}), how="cross")
-    full = grid.merge(h[["shop_id", "date", "hour", "orders"]], on=["shop_id", "date", "hour"], how="left")
-    full["orders"] = full["orders"].fillna(0)
-    usual = full.groupby(["shop_id", "hour"], as_index=False).agg(expected=("orders", "median"),
-                                                                   weeks=("date", "nunique"))
-    return usual
+def _usual(hours: pd.DataFrame, keys: pd.DataFrame, weeks: int) -> pd.DataFrame:
+    """shop_id, day, hour, expected for keys (shop_id, day) with at least MIN_WEEKS traded
+    same weekdays in the `weeks` before; `known` lists those keys."""
+    past = keys.merge(pd.DataFrame({"k": range(1, weeks + 1)}), how="cross")
+    past["date"] = past["day"] - pd.to_timedelta(7 * past["k"], unit="D")
+    totals = hours.groupby(["shop_id", "date"], as_index=False)["orders"].sum()
+    past = past.merge(totals.loc[totals["orders"] > 0, ["shop_id", "date"]], on=["shop_id", "date"])
+    counted = past.groupby(["shop_id", "day"])["date"].transform("size")
+    past = past[counted >= MIN_WEEKS]
+    grid = past[["shop_id", "day", "date"]].merge(pd.DataFrame({"hour": range(24)}), how="cross")
+    grid = grid.merge(hours[["shop_id", "date", "hour", "orders"]], on=["shop_id", "date", "hour"], how="left")
+    grid["orders"] = grid["orders"].fillna(0)
+    return grid.groupby(["shop_id", "day", "hour"], as_index=False).agg(expected=("orders", "median"))
 
 
 def _judge(orders: pd.Series, expected: pd.Series) -> pd.Series:
@@ -50,29 +49,36 @@ def _judge(orders: pd.Series, expected: pd.Series) -> pd.Series:
     return pd.Series(status, index=orders.index)
 
 
-def profile(hours: pd.DataFrame, day, weeks: int = WEEKS) -> pd.DataFrame:
-    """Per store and local hour of `day` (hours the store has orders or usually has them):
-    orders, expected (the usual), ratio and status (usual, low, no orders, high, no usual yet).
+def profiles(hours: pd.DataFrame, keys: pd.DataFrame, weeks: int = WEEKS) -> pd.DataFrame:
+    """Per (shop_id, day) of `keys` and local hour (hours the store has orders or usually
+    has them): orders, expected (the usual), ratio and status (usual, low, no orders, high, no
+    usual yet); `date` is the day. One vectorised pass for any number of store-days.
 
     `hours`: shop_id, date (store-local day), hour (store-local 0-23), orders (completed).
     """
-    day = pd.Timestamp(day).normalize()
     hours = hours.assign(date=pd.to_datetime(hours["date"]))
-    today = hours.loc[hours["date"] == day, ["shop_id", "hour", "orders"]]
-    usual = _usual(hours, day, weeks)
-    usual = usual[usual["weeks"] >= MIN_WEEKS]
-    known = set(usual["shop_id"])
-    out = today.merge(usual.loc[usual["expected"] > 0, ["shop_id", "hour", "expected"]],
-                      on=["shop_id", "hour"], how="outer")
+    keys = keys[["shop_id", "day"]].assign(day=pd.to_datetime(keys["day"]).dt.normalize()).drop_duplicates()
+    today = keys.merge(hours.rename(columns={"date": "day"})[["shop_id", "day", "hour", "orders"]],
+                       on=["shop_id", "day"])
+    usual = _usual(hours, keys, weeks)
+    known = usual[["shop_id", "day"]].drop_duplicates().assign(known=True)
+    out = today.merge(usual[usual["expected"] > 0], on=["shop_id", "day", "hour"], how="outer")
     if out.empty:
         return pd.DataFrame(columns=COLUMNS)
-    out.loc[out["shop_id"].isin(known) & out["expected"].isna(), "expected"] = 0.0   # usually none
+    out = out.merge(known, on=["shop_id", "day"], how="left")
+    out.loc[out["known"].eq(True) & out["expected"].isna(), "expected"] = 0.0   # usually none
     out["orders"] = out["orders"].fillna(0).astype(int)
     out["ratio"] = (out["orders"] / out["expected"].where(out["expected"] > 0)).round(3)
     out["status"] = _judge(out["orders"], out["expected"])
-    out["date"] = day.date()
+    out["date"] = out["day"].dt.date
     out["shop_id"] = out["shop_id"].astype("Int64")
-    return out.sort_values(["shop_id", "hour"])[COLUMNS].reset_index(drop=True)
+    return out.sort_values(["shop_id", "date", "hour"])[COLUMNS].reset_index(drop=True)
+
+
+def profile(hours: pd.DataFrame, day, weeks: int = WEEKS) -> pd.DataFrame:
+    """`profiles` of every store in `hours` on one day."""
+    keys = pd.DataFrame({"shop_id": hours["shop_id"].unique()}).assign(day=pd.Timestamp(day))
+    return profiles(hours, keys, weeks)
 
 
 def chain(profile_rows: pd.DataFrame) -> pd.DataFrame:
@@ -101,6 +107,9 @@ def shape(store_hours: pd.DataFrame) -> str:
     """One store-day's hours in words: which judged hours fell short and in what pattern.
 
     `store_hours`: the `profile` rows of one store. Empty string when nothing can be said."""
+    usual_total = float(store_hours["expected"].sum())
+    if store_hours["orders"].sum() == 0 and usual_total >= MIN_EXPECTED:
+        return f"no completed orders in any hour (about {usual_total:.0f} usual over the day)"
     judged = store_hours[store_hours["expected"] >= MIN_EXPECTED].sort_values("hour")
     if judged.empty:
         return ""

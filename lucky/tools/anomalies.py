@@ -48,12 +48,13 @@ def _hour_charts(hourly: pd.DataFrame, day) -> dict:
         y=alt.Y("orders:Q", title="orders, all stores"), tooltip=["hour:O", "orders:Q", alt.Tooltip("expected:Q", format=".0f")])
     usual = base.mark_line(color="#34495e", strokeDash=[4, 3], point=True).encode(y="expected:Q")
     grid = alt.Chart(hourly).mark_rect().encode(
-        x=alt.X("hour:O", title="local hour"), y=alt.Y("shop_name:N", title=None),
+        x=alt.X("hour:O", title="local hour"),
+        y=alt.Y("shop_name:N", title=None, axis=alt.Axis(labelOverlap=False, labelLimit=220)),
         color=alt.Color("status:N", scale=STATUS_COLOURS, title="hour"),
         tooltip=["shop_name:N", "hour:O", "orders:Q", alt.Tooltip("expected:Q", format=".1f"), "status:N"])
     when = f"{pd.Timestamp(day):%a %b %d %Y}"
     return {f"hours of {when}: all stores against the usual (dashed)": (line + usual).properties(height=200),
-            f"hours of {when} by store": grid.properties(height=22 * hourly["shop_name"].nunique() + 20)}
+            f"hours of {when} by store": grid.properties(height=alt.Step(22))}
 
 
 def run(filters: Filters, min_severity: str = "Info", include_dismissed: bool = True,

@@ -63,9 +63,10 @@ LONG_TEXT = 11
 
 def _text_card(col, kpi: Kpi, text: str) -> None:
     """A card like st.metric whose value wraps in a smaller font instead of being cut off."""
-    with col.container(border=True):
-        st.caption(kpi.label, help=kpi.help or None)
-        st.markdown(f"<div style='font-size:1.4rem;line-height:1.25;padding-bottom:0.4rem'>"
+    with col.container(border=True, gap="small"):
+        st.markdown(f"<span style='font-size:0.875rem'>{html.escape(kpi.label)}</span>",
+                    help=kpi.help or None, unsafe_allow_html=True)
+        st.markdown(f"<div style='font-size:1.5rem;line-height:1.3;min-height:2.6rem'>"
                     f"{html.escape(text)}</div>", unsafe_allow_html=True)
 
 
@@ -167,7 +168,9 @@ def messages(out: Output) -> None:
 
 
 def title_of(name: str) -> str:
-    return name.replace("-", " ").replace("_", " ").capitalize()
+    """A table or chart name as a heading: first letter up, the rest as written (dates, names)."""
+    text = name.replace("-", " ").replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 def render_output(output: Output, filters: Filters, slug: str) -> None:
