@@ -72,6 +72,10 @@ try:
 except Exception as exc:  # noqa: BLE001 - a broken tool module must not blank the app
     errors.show(exc, "the tool registry")
     st.stop()
+if tools.broken():  # the other tools keep working; say which ones are missing and why
+    st.sidebar.warning("Some tools failed to load and are not listed: "
+                       + "; ".join(f"`{name}`: {err}" for name, err in tools.broken().items()),
+                       icon=":material/extension_off:")
 if not nav:
     st.warning("No tool pages are installed yet.")
     st.stop()

@@ -270,3 +270,32 @@ def test_column_formats_follow_names_and_dtypes():
     assert format_kpi(Kpi("t", 217.94, "s")) == "217.9 s"
     assert format_kpi(Kpi("n", 466252)) == "466,252"
     assert format_kpi(Kpi("x", None)) == "—"
+
+
+def test_a_tool_module_that_fails_to_import_leaves_the_others_working(demo, monkeypatch):
+    """One broken tool module is named with its error; the registry, Home and `get` keep going."""
+    import importlib
+
+    from lucky import tools
+
+    real = importlib.import_module
+
+    def flaky(name, *args, **kwargs):
+        if name == "lucky.tools.tax_gap":
+            raise ImportError("No module named 'missing_dependency'")
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr(importlib, "import_module", flaky)
+    tools._scan.cache_clear()
+    try:
+        assert "tax-gap" not in tools.registry() and "landscape" in tools.registry()
+        assert "missing_dependency" in tools.broken()["tax_gap"]
+        with pytest.raises(KeyError, match="tax-gap' failed to load: ImportError"):
+            tools.get("tax-gap")
+        at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=TIMEOUT_S).run()
+        assert not at.exception
+        assert any("tax_gap" in w.value and "missing_dependency" in w.value for w in at.sidebar.warning)
+    finally:
+        monkeypatch.undo()
+        tools._scan.cache_clear()
+    assert "tax-gap" in tools.registry()
