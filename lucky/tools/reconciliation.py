@@ -91,7 +91,7 @@ def run(filters: Filters, **_options) -> Output:
     conflicts = reconcile.currency_conflicts(o_rec, t_rec)
     trade_cur = payments.currency_groups(exact=False)
     expected = trade_cur["shop_id"].map(store_currency(shops))
-    foreign = trade_cur[trade_cur["currency_code"] != expected]
+    foreign = trade_cur[trade_cur["currency_code"] != expected].sort_values(["shop_id", "currency_code"])
     if len(foreign):
         out.note("warning", f"{int(foreign['trades'].sum()):,} charges are in a currency their store does not use "
                             f"({', '.join(f'shop {s}: {c}' for s, c in zip(foreign['shop_id'], foreign['currency_code']))}); "
