@@ -126,6 +126,6 @@ def test_duplicate_spu_and_findings_order():
     assert dup.severity == "LOW" and "(1 with different statuses" in dup.details
     frame = quality.findings_frame([dup, quality.empty_loyalty(_counts(0, 0)), quality.empty_tax(_counts(0)),
                                     quality.unavailable("x", "X", "db", "down"), quality.empty_loyalty(_counts(4))])
-    assert list(frame["severity"]) == ["CRITICAL", "MEDIUM", "LOW", "OK", "UNKNOWN"]
-    assert list(frame["status"]) == ["fail", "fail", "fail", "pass", "unknown"]
+    assert list(frame["severity"]) == ["CRITICAL", "MEDIUM", "LOW", "UNKNOWN", "OK"]
+    assert list(frame["status"]) == ["fail", "fail", "fail", "unknown", "pass"]
     assert np.isnan(frame.loc[frame["severity"] == "UNKNOWN", "measured"].iloc[0])

@@ -163,5 +163,6 @@ def findings_frame(findings: list[Finding]) -> pd.DataFrame:
     df = pd.DataFrame([asdict(f) for f in findings],
                       columns=["check", "issue", "severity", "database", "details", "measured"])
     df["status"] = df["severity"].map(lambda s: "pass" if s == "OK" else "unknown" if s == "UNKNOWN" else "fail")
-    order = df["severity"].map(lambda s: rank.get(s, len(rank) - 0.5))
+    # a check that could not run matters more than a pass: it goes just above the passes
+    order = df["severity"].map(lambda s: rank.get(s, rank["OK"] - 0.5))
     return df.assign(_o=order).sort_values("_o", kind="stable").drop(columns="_o").reset_index(drop=True)
