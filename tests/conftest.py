@@ -287,3 +287,26 @@ def pytest_generate_tests(metafunc):
     if "query_call" in metafunc.fixturenames:
         metafunc.parametrize("query_call", [c[1:] for c in QUERY_CALLS],
                              ids=[c[0] for c in QUERY_CALLS])
+
+
+@pytest.fixture()
+def edited(demo, tmp_path, monkeypatch):
+    """Copy the session demo, apply SQL edits read-write, and point Lucky at the copy."""
+    import shutil
+
+    import duckdb
+
+    from lucky import sources
+
+    def _edit(*statements: str) -> Path:
+        path = tmp_path / "edited.duckdb"
+        shutil.copy(demo["path"], path)
+        con = duckdb.connect(str(path))
+        for sql in statements:
+            con.execute(sql)
+        con.close()
+        monkeypatch.setenv("LUCKY_DATABASE_URL", str(path))
+        sources.dispose_all()
+        return path
+    yield _edit
+    sources.dispose_all()

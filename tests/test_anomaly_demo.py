@@ -171,3 +171,18 @@ def test_hourly_table_adds_up_to_the_day_and_collapses_say_their_shape(demo, fee
     # at this scale a store's hours are too small to judge one by one; an empty day still says so
     empty = collapses[(collapses["value"] == 0) & (collapses["expected"] >= 8)]
     assert not empty.empty and empty["explanation"].str.contains("no completed orders in any hour").all()
+
+
+def test_a_day_still_in_progress_is_not_judged(edited):
+    """Live replicas end *now*: with orders only until 10:00 New York time on the last day, that
+    day is named as in progress, not reported as every store collapsing; earlier days still are."""
+    edited("DELETE FROM luckyus_sales_order.t_order WHERE create_time >= TIMESTAMP '2026-02-14 15:00:00'")
+    out = execute("anomalies", Filters(start=pd.Timestamp("2026-01-20").date(), end=pd.Timestamp("2026-02-14").date()))
+    anoms = out.tables["anomalies"]
+    assert not (pd.to_datetime(anoms["date"]) == pd.Timestamp("2026-02-14")).any()
+    assert (pd.to_datetime(anoms["date"]) < pd.Timestamp("2026-02-14")).any()
+    notes = " | ".join(m.text for m in out.messages)
+    assert "2026-02-14 is still in progress" in notes and "the data reaches 09:" in notes
+    hourly = out.tables["hourly"]
+    ny = hourly[hourly["shop_id"].between(500, 520)]
+    assert not ny.empty and ny["hour"].max() <= 9           # hours not yet lived are not "no orders"

@@ -2,35 +2,16 @@
 message (never an exception), and the pages render without exception."""
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from lucky import sources, tools
+from lucky import tools
 from lucky.tools.base import Filters, Viewer
 
 SLUGS = ("tax-gap", "reconciliation", "payment-costs", "tenant-audit", "timezones")
 ROOT = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture()
-def edited(demo, tmp_path, monkeypatch):
-    """Copy the session demo, apply SQL edits read-write, and point Lucky at the copy."""
-    def _edit(*statements: str) -> Path:
-        path = tmp_path / "edited.duckdb"
-        shutil.copy(demo["path"], path)
-        con = duckdb.connect(str(path))
-        for sql in statements:
-            con.execute(sql)
-        con.close()
-        monkeypatch.setenv("LUCKY_DATABASE_URL", str(path))
-        sources.dispose_all()
-        return path
-    yield _edit
-    sources.dispose_all()
 
 
 def messages(out) -> str:

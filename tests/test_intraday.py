@@ -79,3 +79,16 @@ def _shape(today: dict[int, int]) -> str:
 ])
 def test_shape_of_a_bad_day(today, words):
     assert _shape(today) == words
+
+
+def test_closing_hour_and_days_still_in_progress():
+    rows = []
+    for k, last in zip(range(1, 6), (18, 19, 19, 20, 19)):     # last orders at 18-20h: usually 19
+        rows += _rows(1, _week(k), {8: 5, last: 2})
+    rows += _rows(2, _week(1), {9: 3, 15: 1})                  # store 2 closes at 15
+    hours = pd.DataFrame(rows)
+    assert intraday.closing_hours(hours).to_dict() == {1: 19.0, 2: 15.0}
+    horizon = pd.Series({1: DAY + pd.Timedelta(hours=10, minutes=42), 2: DAY + pd.Timedelta(hours=16),
+                         3: DAY + pd.Timedelta(hours=22)})   # store 3 has no history: closes at 23
+    trading = intraday.in_progress(hours, horizon)
+    assert trading.to_dict() == {1: DAY, 3: DAY}               # store 2 has closed for the day

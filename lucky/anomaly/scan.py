@@ -29,6 +29,8 @@ class Scan:
     end: date | None = None
     shops: pd.DataFrame | None = None
     inputs: dict[str, pd.DataFrame] = field(default_factory=dict)
+    horizon: pd.Series | None = None      # shop_id -> local time of the freshest data
+    trading: pd.Series | None = None      # shop_id -> local day still in progress (not judged)
 
 
 def _empty(notes, shops=None) -> Scan:
@@ -65,6 +67,24 @@ def young_store_notes(span: pd.DataFrame, names: pd.Series, end: pd.Timestamp) -
                                   f"(since {row.first_day:%Y-%m-%d}): too new for a baseline, so it is not judged "
                                   f"until {row.first_day + pd.Timedelta(days=need):%Y-%m-%d}."))
     return notes
+
+
+def without_open_days(found: pd.DataFrame, trading: pd.Series, horizon: pd.Series, names: pd.Series,
+                      notes: list) -> pd.DataFrame:
+    """Drop store-days still in progress (and chain-wide rows from the first such day on): a
+    half-day is not a collapse. Each such day is named in `notes` with how far the data goes."""
+    if trading.empty or found.empty:
+        return found
+    day = pd.to_datetime(found["date"])
+    open_day = found["shop_id"].map(lambda s: trading.get(s) if pd.notna(s) else None)
+    drop = (pd.to_datetime(open_day) == day) | (found["shop_id"].isna() & (day >= trading.min()))
+    for d, shops_open in trading.groupby(trading).groups.items():
+        latest = horizon[list(shops_open)].idxmax()
+        notes.append(("info", f"{d:%Y-%m-%d} is still in progress at {len(shops_open)} store(s) "
+                              f"({', '.join(str(names.get(s, s)) for s in shops_open)}; the data reaches "
+                              f"{horizon[latest]:%H:%M} local time at {names.get(latest, latest)}): "
+                              "that day is judged once they close."))
+    return found[~drop.to_numpy()]
 
 
 def with_hours(found: pd.DataFrame, hours: pd.DataFrame | None) -> pd.DataFrame:
@@ -127,6 +147,9 @@ def run(start: date | None = None, end: date | None = None, stores: tuple[int, .
                                   usage_start=max(first, lo - pd.Timedelta(days=USAGE_HISTORY_DAYS)))
     found = anomaly.detect(inputs, hi, _sensitivity(notes))
     found = found[(pd.to_datetime(found["date"]) >= lo) & (pd.to_datetime(found["date"]) <= hi)]
+    horizon = span.set_index("shop_id")["horizon"]
+    trading = intraday.in_progress(inputs["hours"], horizon)
+    found = without_open_days(found, trading, horizon, names, notes)
     found = with_hours(found, inputs.get("hours"))
     found.insert(1, "shop_name", found["shop_id"].map(names).fillna("all stores").astype(str))
     found = _attach(found.reset_index(drop=True), notes)
@@ -134,4 +157,4 @@ def run(start: date | None = None, end: date | None = None, stores: tuple[int, .
     inc = anomaly.incidents(active)
     if not inc.empty:
         inc.insert(1, "shop_name", inc["shop_id"].map(names).fillna("all stores").astype(str))
-    return Scan(found, inc, notes, lo.date(), hi.date(), shops, inputs)
+    return Scan(found, inc, notes, lo.date(), hi.date(), shops, inputs, horizon, trading)

@@ -130,3 +130,26 @@ def shape(store_hours: pd.DataFrame) -> str:
                     f"about {missing:.0f} orders below usual")
     spans = ", ".join(_span(r) for r in runs)
     return f"short in {spans} (about {missing:.0f} orders below usual)"
+
+
+def closing_hours(hours: pd.DataFrame, days: int = 28) -> pd.Series:
+    """shop_id -> the local hour a store's trading usually ends: the median, over its last
+    `days` days with orders, of the day's last hour with a completed order."""
+    h = hours[hours["orders"] > 0].assign(date=lambda f: pd.to_datetime(f["date"]))
+    if h.empty:
+        return pd.Series(dtype=float)
+    last = h.groupby(["shop_id", "date"], as_index=False)["hour"].max()
+    recent = last["date"] >= last.groupby("shop_id")["date"].transform("max") - pd.Timedelta(days=days)
+    return last[recent].groupby("shop_id")["hour"].median()
+
+
+def in_progress(hours: pd.DataFrame, horizon: pd.Series) -> pd.Series:
+    """shop_id -> the store-local day still trading when the data ends, for stores whose
+    `horizon` (shop_id -> local time of the freshest data) is before their usual closing hour.
+
+    Live replicas end *now*: judging today's half-day against whole days would report every
+    store as collapsing each morning. A store without history closes at 23:00 here."""
+    close = closing_hours(hours)
+    still = {shop: now.normalize() for shop, now in horizon.dropna().items()
+             if now.hour < close.get(shop, 23)}
+    return pd.Series(still, dtype="datetime64[ns]")

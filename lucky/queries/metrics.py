@@ -290,17 +290,21 @@ def registrations_daily(start=None, end=None, zone: str = "America/New_York") ->
 
 
 def order_span(shops: pd.DataFrame) -> pd.DataFrame:
-    """Per shop: store-local first and last day with an order (store age and the data's end)."""
+    """Per shop: store-local first and last day with an order (store age and the data's end),
+    and `horizon`: the freshest order of the whole chain in the shop's local time (how far the
+    data reaches, which tells whether the shop's last day is over)."""
     df = sources.read("luckyus_sales_order", """
         SELECT shop_id, MIN(create_time) AS first_utc, MAX(create_time) AS last_utc
         FROM luckyus_sales_order.t_order WHERE shop_id IN :shops GROUP BY shop_id""",
         {"shops": list(shops["shop_id"])})
     if df.empty:
-        return pd.DataFrame(columns=["shop_id", "first_day", "last_day"])
+        return pd.DataFrame(columns=["shop_id", "first_day", "last_day", "horizon"])
     zones = df["shop_id"].map(shops.set_index("shop_id")["time_zone"])
+    freshest = pd.Series(pd.to_datetime(df["last_utc"]).max(), index=df.index)
     return pd.DataFrame({"shop_id": df["shop_id"],
                          "first_day": to_local(df["first_utc"], zones).dt.normalize(),
-                         "last_day": to_local(df["last_utc"], zones).dt.normalize()})
+                         "last_day": to_local(df["last_utc"], zones).dt.normalize(),
+                         "horizon": to_local(freshest, zones)})
 
 
 def daily_inputs(shops: pd.DataFrame, start=None, end=None, usage_start=None) -> dict[str, pd.DataFrame]:

@@ -105,6 +105,10 @@ def _hourly(result: scan.Scan) -> pd.DataFrame:
     if result.end is None or hours is None or hours.empty:
         return pd.DataFrame(columns=["shop_name", *intraday.COLUMNS])
     prof = intraday.profile(hours, result.end)
+    if result.trading is not None and not result.trading.empty:   # hours not yet lived are not empty
+        today = pd.Timestamp(result.end)
+        upto = prof["shop_id"].map(lambda s: result.horizon[s].hour if result.trading.get(s) == today else 23)
+        prof = prof[prof["hour"] <= upto.astype(int)]
     names = result.shops.set_index("shop_id")["shop_name"]
     prof.insert(1, "shop_name", prof["shop_id"].map(names).astype(str))
     return prof
