@@ -1,6 +1,8 @@
 """The anomaly engine on synthetic series whose answer is known by construction."""
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -194,3 +196,26 @@ def test_root_cause_follows_the_worst_metric_not_a_side_signal():
     cause, _ = anomaly.root_cause({"production_time", "fee_rate"}, lead="production_time")
     assert "production" in cause and "processor" not in cause
     assert "processor" in anomaly.root_cause({"production_time", "fee_rate"}, lead="fee_rate")[0]
+
+
+def test_a_few_empty_busy_hours_are_an_outage_the_daily_total_hides():
+    days = pd.date_range("2025-11-05", periods=5, freq="7D")          # five Wednesdays
+    busy = {h: 30 for h in range(7, 19)}                             # 360 orders a day
+    rows = [{"shop_id": 7, "date": d, "hour": h, "orders": n} for d in days for h, n in busy.items()]
+    hit = days[-1]
+    rows = [r for r in rows if not (r["date"] == hit and r["hour"] in (11, 12, 13))]   # 90 orders gone
+    found = anomaly.detect({"hours": pd.DataFrame(rows)})
+    out = found[found["metric"] == "outage"]
+    assert len(out) == 1 and out["severity"].iloc[0] == "Critical"
+    row = out.iloc[0]
+    assert row["date"] == hit.date() and row["dimension"] == "11:00–14:00" and row["expected"] == 90
+    assert row["score"] == pytest.approx(2 * (math.sqrt(90.375) - math.sqrt(0.375)), abs=0.01)
+    assert "no orders from 11:00 to 14:00" in row["explanation"]
+    assert anomaly.root_cause({"outage"}, "outage")[0].startswith("ordering stopped for part of the day")
+
+
+def test_an_outage_inside_a_whole_day_collapse_is_context():
+    anoms = pd.DataFrame({"shop_id": [7, 7], "date": ["2025-12-03"] * 2, "metric": ["orders", "outage"],
+                          "severity": ["Critical", "Critical"], "explanation": ["x", "y"]})
+    out = anomaly.demote_followers(anoms)
+    assert list(out["severity"]) == ["Critical", "Info"]

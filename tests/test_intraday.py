@@ -92,3 +92,13 @@ def test_closing_hour_and_days_still_in_progress():
                          3: DAY + pd.Timedelta(hours=22)})   # store 3 has no history: closes at 23
     trading = intraday.in_progress(hours, horizon)
     assert trading.to_dict() == {1: DAY, 3: DAY}               # store 2 has closed for the day
+
+
+def test_outages_are_runs_of_empty_busy_hours():
+    today = {**BUSY, 11: 0, 12: 0, 13: 0, 16: 0}            # a 3-hour gap, and one lone empty hour
+    prof = intraday.profile(pd.DataFrame(_store([BUSY] * 4, today)), DAY)
+    runs = intraday.outages(prof)
+    assert runs.to_dict("records") == [{"shop_id": 1, "date": DAY.date(), "first_hour": 11, "last_hour": 13,
+                                        "hours": 3, "expected": 60.0}]
+    quiet = intraday.profile(pd.DataFrame(_store([{h: 3 for h in BUSY}] * 4, {7: 3})), DAY)
+    assert intraday.outages(quiet).empty                       # 3 usual an hour: an empty hour is no news

@@ -4,7 +4,8 @@ Inputs are the daily frames of `lucky.queries.metrics.daily_inputs` (store-local
 `orders` (shop_id, date, placed, orders, revenue, cancelled, refunded), `fees` (shop_id, date,
 channel_id, trades, amount_cents, fee_cents), `production` (shop_id, date, n, p50, p95,
 impossible), `devices` (shop_id, device_no, date, cups, cycle_s), `usage` (shop_id, date,
-goods_code, consumed, implied), `registrations` (date, users).
+goods_code, consumed, implied), `registrations` (date, users), and `hours` (shop_id, date,
+hour, orders: completed orders per store-local hour) for outages within a day.
 
 Severity (thresholds are multiplied by a store × metric sensitivity factor that grows with
 dismissals, see `lucky.anomaly.feedback`):
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from lucky.models import baselines as bl
+from lucky.models import intraday
 
 SEVERITIES = ("Critical", "Warning", "Info")
 SEVERITY_RANK = {"Critical": 0, "Warning": 1, "Info": 2}
@@ -51,6 +53,7 @@ class Spec:
 
 SPECS: dict[str, Spec] = {s.metric: s for s in (
     Spec("orders", -1, "orders (luckyus_sales_order)", warn=1.2, crit=4.0),
+    Spec("outage", -1, "orders (luckyus_sales_order)"),
     Spec("revenue", -1, "orders (luckyus_sales_order)"),
     Spec("aov", -1, "orders (luckyus_sales_order)"),
     Spec("cancel_rate", +1, "orders (luckyus_sales_order)"),
@@ -169,6 +172,29 @@ def detect_orders(orders: pd.DataFrame, end=None, params=bl.DEFAULT) -> pd.DataF
                                                f"({r.value:.1%} vs {r.expected:.1%} usual)"),
                            params.min_history, extra=b.extra))
     return _concat(found)
+
+
+def detect_outages(hours: pd.DataFrame | None, end=None, params=bl.DEFAULT) -> pd.DataFrame:
+    """Hours of a trading day without a single order where the store usually has plenty
+    (`lucky.models.intraday.outages`): an app, POS or network failure that a daily total
+    hides. Score: the Anscombe z of 0 orders against the run's usual (as the daily counts)."""
+    if hours is None or hours.empty:
+        return _empty()
+    h = hours if end is None else hours[pd.to_datetime(hours["date"]) <= pd.Timestamp(end)]
+    keys = h.loc[h["orders"] > 0, ["shop_id", "date"]].drop_duplicates().rename(columns={"date": "day"})
+    runs = intraday.outages(intraday.profiles(h, keys))
+    if runs.empty:
+        return _empty()
+    usual = runs["expected"].astype(float)
+    span = [f"{a:02d}:00–{b + 1:02d}:00" for a, b in zip(runs["first_hour"], runs["last_hour"])]
+    out = pd.DataFrame({
+        "shop_id": runs["shop_id"].astype(object), "date": pd.to_datetime(runs["date"]), "metric": "outage",
+        "score": (-2 * (np.sqrt(usual + 0.375) - np.sqrt(0.375))).round(2), "dimension": span,
+        "value": 0.0, "expected": usual, "material": True, "history": params.min_history,
+        "system": SPECS["outage"].system})
+    out["explanation"] = [f"no orders from {s.replace('–', ' to ')} local time, where about {e:.0f} are usual "
+                          f"in those hours of this weekday" for s, e in zip(span, usual)]
+    return out
 
 
 def detect_fees(fees: pd.DataFrame, end=None, params=bl.DEFAULT) -> pd.DataFrame:
@@ -313,9 +339,9 @@ def demote_followers(anoms: pd.DataFrame) -> pd.DataFrame:
     key = out["shop_id"].astype("string").fillna("chain") + "|" + out["date"].astype(str)
     flagged = out["severity"] != "Info"
     orders_days = set(key[(out["metric"] == "orders") & flagged])
-    follow = (out["metric"].isin(["revenue", "aov"])) & key.isin(orders_days) & flagged
+    follow = (out["metric"].isin(["revenue", "aov", "outage"])) & key.isin(orders_days) & flagged
     out.loc[follow, "severity"] = "Info"
-    out.loc[follow, "explanation"] += "; follows the orders drop"
+    out.loc[follow, "explanation"] += "; part of the day's orders drop"
     return out
 
 
@@ -324,6 +350,7 @@ def detect(inputs: dict[str, pd.DataFrame], end=None, sensitivity: dict | None =
     """Every anomaly of every metric, classified and sorted by severity then score."""
     parts = [
         detect_orders(inputs.get("orders"), end, params),
+        detect_outages(inputs.get("hours"), end, params),
         detect_fees(inputs.get("fees"), end, params),
         detect_production(inputs.get("production"), end, params),
         detect_devices(inputs.get("devices"), end, params),
@@ -357,6 +384,9 @@ CAUSES: tuple[tuple[frozenset, str, str], ...] = (
     (frozenset({"refund_rate", "orders"}),
      "a service failure: orders fell and refunds spiked together",
      "Read the refund reasons and the store's incident log for the day."),
+    (frozenset({"outage"}),
+     "ordering stopped for part of the day: an app, POS or network outage, or the store closed for a while",
+     "Check app, POS and network logs for the hours named; ask the store manager whether the store shut."),
     (frozenset({"orders"}),
      "the store closed early or ordering failed (app, POS or network outage)",
      "Confirm opening hours with the store manager and check app availability for the store."),

@@ -153,3 +153,25 @@ def in_progress(hours: pd.DataFrame, horizon: pd.Series) -> pd.Series:
     still = {shop: now.normalize() for shop, now in horizon.dropna().items()
              if now.hour < close.get(shop, 23)}
     return pd.Series(still, dtype="datetime64[ns]")
+
+
+OUTAGE_MIN_HOURS = 2   # consecutive empty hours (each with a usual of >= 7 orders, see _judge)
+
+
+def outages(prof: pd.DataFrame) -> pd.DataFrame:
+    """Runs of at least OUTAGE_MIN_HOURS consecutive hours with no orders where orders are
+    usual (status "no orders"), per store-day: shop_id, date, first_hour, last_hour, hours,
+    expected (the usual orders of those hours). An empty hour at a busy time has a Poisson
+    chance of e^-7 < 0.001; two in a row, below one in a million."""
+    cols = ["shop_id", "date", "first_hour", "last_hour", "hours", "expected"]
+    if prof.empty:
+        return pd.DataFrame(columns=cols)
+    p = prof.sort_values(["shop_id", "date", "hour"]).reset_index(drop=True)
+    empty = p["status"].eq("no orders")
+    same_day = p["shop_id"].eq(p["shop_id"].shift()) & p["date"].eq(p["date"].shift())
+    continues = empty & empty.shift(fill_value=False) & same_day & p["hour"].sub(p["hour"].shift()).eq(1)
+    run = (~continues).cumsum()
+    runs = p[empty].groupby(run[empty]).agg(shop_id=("shop_id", "first"), date=("date", "first"),
+                                            first_hour=("hour", "min"), last_hour=("hour", "max"),
+                                            hours=("hour", "size"), expected=("expected", "sum"))
+    return runs[runs["hours"] >= OUTAGE_MIN_HOURS][cols].reset_index(drop=True)
