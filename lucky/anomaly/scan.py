@@ -87,15 +87,15 @@ def without_open_days(found: pd.DataFrame, trading: pd.Series, horizon: pd.Serie
     return found[~drop.to_numpy()]
 
 
-def with_hours(found: pd.DataFrame, hours: pd.DataFrame | None) -> pd.DataFrame:
+def with_hours(found: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
     """Say how each store-day's orders collapse went, hour by hour (all day, an early close, an
-    outage in the middle), after its explanation."""
+    outage in the middle), after its explanation. `profiles`: `anomaly.hour_profiles`."""
     rows = found.index[(found["metric"] == "orders") & found["shop_id"].notna()]
-    if hours is None or hours.empty or rows.empty:
+    if profiles.empty or rows.empty:
         return found
-    keys = found.loc[rows, ["shop_id", "date"]].rename(columns={"date": "day"})
-    prof = intraday.profiles(hours, keys)
-    prof["date"] = prof["date"].astype(str)
+    wanted = set(zip(found.loc[rows, "shop_id"], found.loc[rows, "date"].astype(str)))
+    prof = profiles.assign(date=profiles["date"].astype(str))
+    prof = prof[[k in wanted for k in zip(prof["shop_id"], prof["date"])]]
     words = {key: intraday.shape(g) for key, g in prof.groupby(["shop_id", "date"])}
     found = found.copy()
     for i in rows:
@@ -145,12 +145,13 @@ def run(start: date | None = None, end: date | None = None, stores: tuple[int, .
     notes += young_store_notes(span, names, hi)
     inputs = metrics.daily_inputs(shops, max(first, lo - pd.Timedelta(days=HISTORY_DAYS)), hi,
                                   usage_start=max(first, lo - pd.Timedelta(days=USAGE_HISTORY_DAYS)))
+    inputs["hour_profiles"] = anomaly.hour_profiles(inputs["hours"], hi)
     found = anomaly.detect(inputs, hi, _sensitivity(notes))
     found = found[(pd.to_datetime(found["date"]) >= lo) & (pd.to_datetime(found["date"]) <= hi)]
     horizon = span.set_index("shop_id")["horizon"]
     trading = intraday.in_progress(inputs["hours"], horizon)
     found = without_open_days(found, trading, horizon, names, notes)
-    found = with_hours(found, inputs.get("hours"))
+    found = with_hours(found, inputs["hour_profiles"])
     found.insert(1, "shop_name", found["shop_id"].map(names).fillna("all stores").astype(str))
     found = _attach(found.reset_index(drop=True), notes)
     active = found[found["status"] != "dismissed"] if "status" in found else found

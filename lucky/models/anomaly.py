@@ -5,7 +5,8 @@ Inputs are the daily frames of `lucky.queries.metrics.daily_inputs` (store-local
 channel_id, trades, amount_cents, fee_cents), `production` (shop_id, date, n, p50, p95,
 impossible), `devices` (shop_id, device_no, date, cups, cycle_s), `usage` (shop_id, date,
 goods_code, consumed, implied), `registrations` (date, users), and `hours` (shop_id, date,
-hour, orders: completed orders per store-local hour) for outages within a day.
+hour, orders: completed orders per store-local hour) for outages within a day, or their
+`hour_profiles` when the caller has them already.
 
 Severity (thresholds are multiplied by a store × metric sensitivity factor that grows with
 dismissals, see `lucky.anomaly.feedback`):
@@ -174,15 +175,27 @@ def detect_orders(orders: pd.DataFrame, end=None, params=bl.DEFAULT) -> pd.DataF
     return _concat(found)
 
 
-def detect_outages(hours: pd.DataFrame | None, end=None, params=bl.DEFAULT) -> pd.DataFrame:
-    """Hours of a trading day without a single order where the store usually has plenty
-    (`lucky.models.intraday.outages`): an app, POS or network failure that a daily total
-    hides. Score: the Anscombe z of 0 orders against the run's usual (as the daily counts)."""
+def hour_profiles(hours: pd.DataFrame | None, end=None) -> pd.DataFrame:
+    """`intraday.profiles` of every store-day from the store's first order up to `end` (days
+    without a single order included): the hours outages are judged on and, in the scan, the
+    shapes of orders anomalies are read from."""
     if hours is None or hours.empty:
-        return _empty()
-    h = hours if end is None else hours[pd.to_datetime(hours["date"]) <= pd.Timestamp(end)]
-    keys = h.loc[h["orders"] > 0, ["shop_id", "date"]].drop_duplicates().rename(columns={"date": "day"})
-    runs = intraday.outages(intraday.profiles(h, keys))
+        return pd.DataFrame(columns=intraday.COLUMNS)
+    dates = pd.to_datetime(hours["date"])
+    last = pd.Timestamp(end) if end is not None else dates.max()
+    h = hours[dates <= last]
+    first = h.assign(date=pd.to_datetime(h["date"])).groupby("shop_id")["date"].min()
+    keys = pd.concat([pd.DataFrame({"shop_id": shop, "day": pd.date_range(day, last, freq="D")})
+                      for shop, day in first.items()], ignore_index=True)
+    return intraday.profiles(h, keys)
+
+
+def detect_outages(profiles: pd.DataFrame, params=bl.DEFAULT) -> pd.DataFrame:
+    """Hours of a trading day without a single order where the store usually has plenty
+    (`lucky.models.intraday.outages` over `hour_profiles`): an app, POS or network failure that
+    a daily total hides. Score: the Anscombe z of 0 orders against the run's usual (as the
+    daily counts)."""
+    runs = intraday.outages(profiles)
     if runs.empty:
         return _empty()
     usual = runs["expected"].astype(float)
@@ -350,7 +363,8 @@ def detect(inputs: dict[str, pd.DataFrame], end=None, sensitivity: dict | None =
     """Every anomaly of every metric, classified and sorted by severity then score."""
     parts = [
         detect_orders(inputs.get("orders"), end, params),
-        detect_outages(inputs.get("hours"), end, params),
+        detect_outages(inputs["hour_profiles"] if "hour_profiles" in inputs
+                       else hour_profiles(inputs.get("hours"), end), params),
         detect_fees(inputs.get("fees"), end, params),
         detect_production(inputs.get("production"), end, params),
         detect_devices(inputs.get("devices"), end, params),
