@@ -310,3 +310,14 @@ def edited(demo, tmp_path, monkeypatch):
         return path
     yield _edit
     sources.dispose_all()
+
+
+@pytest.fixture()
+def state_store(tmp_path, monkeypatch):
+    """Lucky's own store in a fresh SQLite file (metrics, alerts, verdicts) for one test."""
+    from lucky import state
+
+    monkeypatch.setenv("LUCKY_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
+    state.dispose_all()
+    yield
+    state.dispose_all()

@@ -15,21 +15,13 @@ import redis
 from sqlalchemy import insert
 from sqlalchemy.engine import make_url
 
-from lucky import state
 from lucky.monitor import collector, localfleet, store
 from lucky.monitor.inventory import Instance, Inventory
 from lucky.monitor.probes import Reading
 
+pytestmark = pytest.mark.usefixtures("state_store")   # conftest: a fresh state store per test
 FAST = {rule: {"for": 0} for rule in ("connections", "slow_queries", "replica_lag", "instance_down",
                                       "redis_memory")}
-
-
-@pytest.fixture(autouse=True)
-def state_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("LUCKY_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
-    state.dispose_all()
-    yield
-    state.dispose_all()
 
 
 @pytest.fixture(scope="module")

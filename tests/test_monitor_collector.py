@@ -11,7 +11,6 @@ import pytest
 import redis
 from sqlalchemy.engine import make_url
 
-from lucky import state
 from lucky.monitor import collector, localfleet, store
 from lucky.monitor.inventory import Instance
 
@@ -23,14 +22,6 @@ def fleet(redis_url):
     localfleet.LocalFleet.require()
     with localfleet.LocalFleet() as f:
         yield f
-
-
-@pytest.fixture()
-def state_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("LUCKY_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
-    state.dispose_all()
-    yield
-    state.dispose_all()
 
 
 def _mysql(url: str):

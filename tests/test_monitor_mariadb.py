@@ -13,20 +13,12 @@ from datetime import timedelta
 
 import pytest
 
-from lucky import state
 from lucky.monitor import collector, localfleet, store
 from lucky.monitor.inventory import Instance, Inventory
 
+pytestmark = pytest.mark.usefixtures("state_store")   # conftest: a fresh state store per test
 FAST = {rule: {"for": 0} for rule in ("connections", "slow_queries", "replica_lag", "instance_down")}
 SELECT_TEXT = "SELECT `amount` FROM `shop` . `orders` WHERE"   # digest text prefix
-
-
-@pytest.fixture(autouse=True)
-def state_store(tmp_path, monkeypatch):
-    monkeypatch.setenv("LUCKY_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
-    state.dispose_all()
-    yield
-    state.dispose_all()
 
 
 @pytest.fixture(scope="module")

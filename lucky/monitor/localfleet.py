@@ -58,6 +58,18 @@ class HungServer:
         self._thread.join(timeout=2)
 
 
+def _stop(process: subprocess.Popen, grace_s: float) -> None:
+    """SIGTERM, then SIGKILL if the server has not exited within `grace_s`."""
+    if process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=5)
+
+
 @dataclass
 class RedisServer:
     port: int
@@ -69,13 +81,7 @@ class RedisServer:
         return f"redis://127.0.0.1:{self.port}/0"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        _stop(self.process, grace_s=5)
 
 
 def _redis_answers(port: int) -> bool:
@@ -131,13 +137,7 @@ class MariaDBServer:
             conn.close()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        _stop(self.process, grace_s=20)     # InnoDB flushes on a clean shutdown
 
 
 def _wait_until(ready, what: str, limit_s: float = 30.0, process: subprocess.Popen | None = None) -> None:

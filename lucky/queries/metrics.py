@@ -40,8 +40,10 @@ def _window(column: str, start: date | None, end: date | None) -> tuple[str, dic
             {"lo": lo.to_pydatetime(), "hi": hi.to_pydatetime()})
 
 
-def _days(frame: pd.DataFrame, shops: pd.DataFrame, start, end, ts_col: str = "utc_time") -> pd.DataFrame:
-    """Add the store-local `date` and keep the days asked for (rows of unknown zones dropped)."""
+def _days(frame: pd.DataFrame, shops: pd.DataFrame, start, end, ts_col: str = "utc_time",
+          hour: bool = False) -> pd.DataFrame:
+    """Add the store-local `date` (and with `hour` the local hour) and keep the days asked for
+    (rows of unknown zones dropped)."""
     if frame.empty:
         return frame.assign(date=pd.Series(dtype="datetime64[ns]"))
     out = localize(frame, shops, ts_col).rename(columns={"business_date": "date"})
@@ -50,6 +52,8 @@ def _days(frame: pd.DataFrame, shops: pd.DataFrame, start, end, ts_col: str = "u
         out = out[out["date"] >= pd.Timestamp(start)]
     if end is not None:
         out = out[out["date"] <= pd.Timestamp(end)]
+    if hour:
+        out = out.assign(hour=out["local_time"].dt.hour)
     return out.drop(columns=["local_time"])
 
 
@@ -84,13 +88,7 @@ def orders_hours(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     cols = ["shop_id", "date", "hour", "placed", "orders", "revenue", "cancelled", "refunded"]
     if h.empty:
         return pd.DataFrame(columns=cols)
-    h = localize(h, shops, "utc_time").rename(columns={"business_date": "date"})
-    h = h[h["date"].notna()]
-    if start is not None:
-        h = h[h["date"] >= pd.Timestamp(start)]
-    if end is not None:
-        h = h[h["date"] <= pd.Timestamp(end)]
-    h["hour"] = h["local_time"].dt.hour
+    h = _days(h, shops, start, end, hour=True)
     h["orders_90"] = np.where(h["status"] == 90, h["orders"], 0)
     h["revenue"] = np.where(h["status"] == 90, h["pay_money"].fillna(0), 0.0)
     h["cancelled"] = np.where(h["status"] == 0, h["orders"], 0)
@@ -310,8 +308,8 @@ def order_span(shops: pd.DataFrame) -> pd.DataFrame:
 def daily_inputs(shops: pd.DataFrame, start=None, end=None, usage_start=None) -> dict[str, pd.DataFrame]:
     """Every input of `lucky.models.anomaly.detect` for these shops and local days, read
     concurrently (each reads its own database), plus `hours`, the orders per local hour that
-    the daily orders are summed from (for `lucky.models.intraday`). `usage_start` can shorten the costliest input's
-    history: the consumption/recipe ratio needs no weekday seasonality."""
+    the daily orders are summed from (for `lucky.models.intraday`). `usage_start` can shorten
+    the costliest input's history: the consumption/recipe ratio needs no weekday seasonality."""
     from concurrent.futures import ThreadPoolExecutor
 
     jobs = {

@@ -101,14 +101,14 @@ def run(filters: Filters, min_severity: str = "Info", include_dismissed: bool = 
 
 
 def _hourly(result: scan.Scan) -> pd.DataFrame:
-    hours = result.inputs.get("hours")
-    if result.end is None or hours is None or hours.empty:
+    profiles = result.inputs.get("hour_profiles")
+    if result.end is None or profiles is None or profiles.empty:
         return pd.DataFrame(columns=["shop_name", *intraday.COLUMNS])
-    prof = intraday.profile(hours, result.end)
+    prof = profiles[profiles["date"] == result.end].reset_index(drop=True)   # computed by the scan
     if result.trading is not None and not result.trading.empty:   # hours not yet lived are not empty
         today = pd.Timestamp(result.end)
         upto = prof["shop_id"].map(lambda s: result.horizon[s].hour if result.trading.get(s) == today else 23)
-        prof = prof[prof["hour"] <= upto.astype(int)]
+        prof = prof[prof["hour"] <= upto.astype(int)].reset_index(drop=True)
     names = result.shops.set_index("shop_id")["shop_name"]
     prof.insert(1, "shop_name", prof["shop_id"].map(names).astype(str))
     return prof
