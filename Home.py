@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from lucky import config, sources, tools
-from lucky.tools.base import DEPARTMENTS
+from lucky.core import DEPARTMENTS
 from lucky.ui import errors, frame
 
 ROOT = Path(__file__).resolve().parent

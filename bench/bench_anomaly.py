@@ -66,6 +66,7 @@ def main() -> int:
 
     from lucky.anomaly import scan
     from lucky.briefing import compose, narrative, render
+    from lucky.core import Viewer
 
     t0, c0 = time.perf_counter(), time.process_time()
     result = scan.run()
@@ -73,7 +74,7 @@ def main() -> int:
     s = score(result.anomalies, json.loads(truth_path.read_text()))
     day = args.date or str(result.end)
     t0, c0 = time.perf_counter(), time.process_time()
-    brief = narrative.write(compose.build(pd_date(day)), use_llm=False)
+    brief = narrative.write(compose.build(pd_date(day), Viewer()), use_llm=False)
     html_doc, md = render.to_html(brief), render.to_markdown(brief)
     t_brief, c_brief = time.perf_counter() - t0, time.process_time() - c0
     words = len(md.split())

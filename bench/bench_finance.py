@@ -60,13 +60,13 @@ def page_times(slug: str, repeat: int) -> tuple[float, float, float, bool]:
 
 def tool_time(slug: str, repeat: int) -> float:
     from lucky import sources, tools
-    from lucky.tools.base import Filters
+    from lucky.core import Filters, Viewer
 
     best = float("inf")
     for _ in range(repeat):
         sources.dispose_all()
         t0 = time.perf_counter()
-        out = tools.execute(slug, Filters())
+        out = tools.execute(slug, Filters(), Viewer())
         best = min(best, time.perf_counter() - t0)
     print(f"  {slug}: {best:.2f} s; " + "; ".join(m.text for m in out.messages if "buckets" in m.text))
     return best

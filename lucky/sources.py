@@ -33,7 +33,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from lucky import config
-from lucky.demo.schema import DATABASES
+from lucky.schema import DATABASES
 from lucky.errors import SourceError
 
 STATEMENT_TIMEOUT_MS = int(os.environ.get("LUCKY_STATEMENT_TIMEOUT_MS", "30000"))

@@ -11,7 +11,7 @@ import pytest
 
 from lucky import sources
 from lucky.tools import execute
-from lucky.tools.base import Filters, Viewer
+from lucky.core import Filters, Viewer
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from bench_anomaly import score  # noqa: E402  (the same scoring as the benchmark)
@@ -21,7 +21,7 @@ REQUIRED = ["shop_id", "date", "metric", "severity", "score", "explanation"]
 
 @pytest.fixture(scope="module")
 def feed(demo):
-    out = execute("anomalies", Filters())
+    out = execute("anomalies", Filters(), Viewer())
     return out
 
 
@@ -46,7 +46,7 @@ def test_other_seeds_recall_and_false_positives(demo, build_demo, monkeypatch, s
     monkeypatch.setenv("LUCKY_DATABASE_URL", str(path))
     sources.dispose_all()
     try:
-        s = score(execute("anomalies", Filters()).tables["anomalies"], truth)
+        s = score(execute("anomalies", Filters(), Viewer()).tables["anomalies"], truth)
     finally:
         monkeypatch.setenv("LUCKY_DATABASE_URL", str(demo["path"]))
         sources.dispose_all()
@@ -80,7 +80,7 @@ def test_store_manager_sees_only_their_store(demo, feed):
     ("2030-01-01", "2030-01-31", "The data ends on"),
 ])
 def test_dates_outside_the_data_are_a_statement(demo, start, end, words):
-    out = execute("anomalies", Filters(start=pd.Timestamp(start).date(), end=pd.Timestamp(end).date()))
+    out = execute("anomalies", Filters(start=pd.Timestamp(start).date(), end=pd.Timestamp(end).date()), Viewer())
     assert out.tables["anomalies"].empty
     assert any(words in m.text for m in out.messages)
 
@@ -90,7 +90,7 @@ def test_young_store_is_named_not_judged(demo, feed):
     span = metrics.order_span(shops.trading_shops("USD"))
     youngest = span.sort_values("first_day").iloc[-1]
     day = youngest["first_day"] + pd.Timedelta(days=1)
-    out = execute("anomalies", Filters(start=day.date(), end=day.date()))
+    out = execute("anomalies", Filters(start=day.date(), end=day.date()), Viewer())
     assert any("too new for a baseline" in m.text for m in out.messages)
     rows = out.tables["anomalies"]
     judged = rows[(rows["shop_id"] == youngest["shop_id"]) & (rows["severity"] != "Info")]
@@ -111,7 +111,7 @@ def test_acknowledge_and_dismiss_are_stored_and_learned(demo, feed):
     hist = feedback.history()
     assert list(hist["actor"]) == ["ops lead", "store ops"] and hist["at"].notna().all()
     assert feedback.sensitivity()[(int(row["shop_id"]), row["metric"])] == pytest.approx(1 + feedback.STEP)
-    again = execute("anomalies", Filters()).tables["anomalies"]
+    again = execute("anomalies", Filters(), Viewer()).tables["anomalies"]
     mine = again[(again["shop_id"] == row["shop_id"]) & (again["date"] == row["date"]) & (again["metric"] == row["metric"])]
     assert mine["status"].iloc[0] == "dismissed" and mine["by"].iloc[0] == "ops lead"
     assert mine["sensitivity"].iloc[0] == pytest.approx(1 + feedback.STEP)
@@ -177,7 +177,7 @@ def test_a_day_still_in_progress_is_not_judged(edited):
     """Live replicas end *now*: with orders only until 10:00 New York time on the last day, that
     day is named as in progress, not reported as every store collapsing; earlier days still are."""
     edited("DELETE FROM luckyus_sales_order.t_order WHERE create_time >= TIMESTAMP '2026-02-14 15:00:00'")
-    out = execute("anomalies", Filters(start=pd.Timestamp("2026-01-20").date(), end=pd.Timestamp("2026-02-14").date()))
+    out = execute("anomalies", Filters(start=pd.Timestamp("2026-01-20").date(), end=pd.Timestamp("2026-02-14").date()), Viewer())
     anoms = out.tables["anomalies"]
     assert not (pd.to_datetime(anoms["date"]) == pd.Timestamp("2026-02-14")).any()
     assert (pd.to_datetime(anoms["date"]) < pd.Timestamp("2026-02-14")).any()

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from lucky.tools.base import ROLES, Filters, Kpi
+from lucky.core import ROLES, Filters, Kpi
 from lucky.ui import errors as panels
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,7 +182,7 @@ def test_date_range_filter_changes_the_figures(demo):
 # ------------------------------------------------------------------ roles and failures
 def test_a_denied_role_sees_why(demo):
     from lucky import tools
-    from lucky.tools.base import Output, Tool
+    from lucky.core import Output, Tool
 
     tools.registry()["finance-only-test"] = Tool(
         slug="finance-only-test", number=99, title="Finance only", department="Finance",
@@ -222,7 +222,7 @@ def test_a_source_that_is_down_shows_a_panel_not_a_traceback(demo, tmp_path, mon
 
 def test_run_cached_turns_unexpected_errors_into_a_panel(demo):
     from lucky import tools
-    from lucky.tools.base import Tool
+    from lucky.core import Tool
 
     def boom(filters, **_):
         raise ZeroDivisionError("division by zero")

@@ -9,7 +9,7 @@ from lucky.briefing import compose, narrative, render
 from lucky.briefing.compose import SECTIONS
 from lucky.queries import metrics, shops
 from lucky.tools import execute
-from lucky.tools.base import Filters
+from lucky.core import Filters, Viewer
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def span(demo):
 @pytest.fixture(scope="module")
 def brief(demo, span):
     day = span["last_day"].max() - pd.Timedelta(days=3)
-    return narrative.write(compose.build(day.date()), use_llm=False)
+    return narrative.write(compose.build(day.date(), Viewer()), use_llm=False)
 
 
 def test_sections_and_numbers_come_from_the_data(brief, span):
@@ -45,7 +45,7 @@ def test_html_and_markdown(brief):
 
 @pytest.mark.parametrize("day, words", [("2020-01-01", "The data starts on"), ("2031-06-01", "The data ends on")])
 def test_dates_outside_the_data_are_a_statement(demo, day, words):
-    b = narrative.write(compose.build(pd.Timestamp(day).date()))
+    b = narrative.write(compose.build(pd.Timestamp(day).date(), Viewer()))
     assert not b.sections
     assert words in " ".join(b.notes) and not b.narrative
     assert words in render.to_html(b) and words in render.to_markdown(b)
@@ -54,7 +54,7 @@ def test_dates_outside_the_data_are_a_statement(demo, day, words):
 def test_store_opened_yesterday(demo, span):
     young = span.sort_values("first_day").iloc[-1]
     day = (young["first_day"] + pd.Timedelta(days=1)).date()
-    b = compose.build(day)
+    b = compose.build(day, Viewer())
     lines = " ".join(b.section("Revenue & Orders").lines + b.notes)
     assert "opened 1 day(s) before" in lines and "too new for a baseline" in lines
 
@@ -72,13 +72,13 @@ def test_day_with_no_orders_at_a_store(demo, span):
             break
     if empty is None:
         pytest.skip("every store of this demo has orders every day")
-    b = narrative.write(compose.build(empty[1].date(), stores=(empty[0],)), use_llm=False)
+    b = narrative.write(compose.build(empty[1].date(), Viewer(), stores=(empty[0],)), use_llm=False)
     assert "No completed orders were recorded" in b.narrative
     assert b.section("Revenue & Orders").figures[0].value == 0
 
 
 def test_tool_output(demo, span):
-    out = execute("briefing", Filters(as_of=span["last_day"].max().date()), use_llm=False)
+    out = execute("briefing", Filters(as_of=span["last_day"].max().date()), Viewer(), use_llm=False)
     docs = out.tables["documents"].set_index("format")["content"]
     assert docs["html"].startswith("<!DOCTYPE html>") and docs["md"].startswith("*Luckin")
     assert [k.label for k in out.kpis] == ["Orders", "Revenue", "Average order"]

@@ -20,7 +20,7 @@ import pytest
 from lucky.demo import build as build_mod
 from lucky.demo.load_mysql import DDL_DIR, mysql_ddl
 from lucky.demo.loaders import conform, to_tsv
-from lucky.demo.schema import DATABASES, get_table, metadata
+from lucky.schema import DATABASES, get_table, metadata
 from lucky.errors import InputError
 
 NASTY = ["plain", "tab\there", "new\nline", "back\\slash", 'quo"te', "caf\u00e9 \u2615", "", None]

@@ -68,7 +68,7 @@ def test_filters_and_roles_match_the_page(demo):
     from datetime import date
 
     from lucky import tools
-    from lucky.tools.base import Filters, Viewer
+    from lucky.core import Filters, Viewer
     from lucky.tools.cli import filters_from, add_arguments
     import argparse
 

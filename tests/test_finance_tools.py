@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from lucky import tools
-from lucky.tools.base import Filters, Viewer
+from lucky.core import Filters, Viewer
 
 SLUGS = ("tax-gap", "reconciliation", "payment-costs", "tenant-audit", "timezones")
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +20,7 @@ def messages(out) -> str:
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_tool_runs_with_tables_and_kpis(demo, slug):
-    out = tools.execute(slug, Filters())
+    out = tools.execute(slug, Filters(), Viewer())
     assert out.kpis and out.tables
     expected = {"tax-gap": {"exceptions", "monthly", "quarterly-ledger", "fi-tax"},
                 "reconciliation": {"exceptions", "daily", "fees-daily", "fees-monthly"},
@@ -32,18 +32,18 @@ def test_tool_runs_with_tables_and_kpis(demo, slug):
 
 @pytest.mark.parametrize("slug", ("tax-gap", "reconciliation", "payment-costs", "timezones"))
 def test_range_with_no_data_is_a_message(demo, slug):
-    out = tools.execute(slug, Filters(start=date(2020, 1, 1), end=date(2020, 1, 31)))
+    out = tools.execute(slug, Filters(start=date(2020, 1, 1), end=date(2020, 1, 31)), Viewer())
     assert out.messages
 
 
 @pytest.mark.parametrize("slug", ("tax-gap", "reconciliation", "payment-costs", "timezones"))
 def test_store_with_no_orders_is_a_message(demo, slug):
-    out = tools.execute(slug, Filters(stores=(987654,)))
+    out = tools.execute(slug, Filters(stores=(987654,)), Viewer())
     assert out.messages
 
 
 def test_tax_daily_figures_are_store_local_days(demo):
-    out = tools.execute("tax-gap", Filters())
+    out = tools.execute("tax-gap", Filters(), Viewer())
     monthly = out.tables["monthly"]
     assert (monthly["tax_expected"] >= monthly["tax_collected"] - 1e-9).all() or len(out.tables["exceptions"])
     ledger = out.tables["quarterly-ledger"]
@@ -52,29 +52,29 @@ def test_tax_daily_figures_are_store_local_days(demo):
 
 
 def test_fi_tax_watch_empty_then_live(demo, edited):
-    assert "still empty" in messages(tools.execute("tax-gap", Filters()))
+    assert "still empty" in messages(tools.execute("tax-gap", Filters(), Viewer()))
     edited("INSERT INTO luckyus_fi_tax.t_tax_invoice (id, tenant, invoice_no, create_time) "
            "VALUES (1, 'LKUS', 'INV1', TIMESTAMP '2026-02-15 10:00:00')")
-    out = tools.execute("tax-gap", Filters())
+    out = tools.execute("tax-gap", Filters(), Viewer())
     assert "Integration live" in messages(out)
     assert out.tables["fi-tax"].set_index("table_name").loc["t_tax_invoice", "row_count"] == 1
 
 
 def test_nzd_never_in_usd_totals(demo):
-    usd = tools.execute("reconciliation", Filters(currency="USD")).tables["daily"]
-    nzd = tools.execute("reconciliation", Filters(currency="NZD")).tables["daily"]
+    usd = tools.execute("reconciliation", Filters(currency="USD"), Viewer()).tables["daily"]
+    nzd = tools.execute("reconciliation", Filters(currency="NZD"), Viewer()).tables["daily"]
     assert set(usd["currency_code"]) == {"USD"} and set(nzd["currency_code"]) <= {"NZD"}
     assert len(nzd) and not {470, 471} & set(usd["shop_id"])        # the Cook Islands test stores
     assert {470, 471} <= set(nzd["shop_id"])
 
 
 def test_what_if_shows_its_arithmetic(demo):
-    out = tools.execute("payment-costs", Filters(), from_channel=53, to_channel=3, share=0.2)
+    out = tools.execute("payment-costs", Filters(), Viewer(), from_channel=53, to_channel=3, share=0.2)
     row = out.tables["what-if"].iloc[0]
     assert row["yearly_saving"] == pytest.approx(row["moved_amount_per_year"] * (row["from_rate"] - row["to_rate"]))
     assert row["moved_amount_per_year"] == pytest.approx(0.2 * row["yearly_amount"])
     assert "What-if:" in messages(out)
-    bad = tools.execute("payment-costs", Filters(), from_channel=53, to_channel=12345)
+    bad = tools.execute("payment-costs", Filters(), Viewer(), from_channel=53, to_channel=12345)
     assert "not computed" in messages(bad)
 
 
@@ -82,16 +82,16 @@ def test_unknown_and_null_time_zones_are_reported(demo, edited):
     edited("UPDATE luckyus_opshop.t_shop_info SET time_zone = NULL WHERE id = 501",
            "UPDATE luckyus_opshop.t_shop_info SET time_zone = 'Mars/Olympus' WHERE id = 502")
     for slug in ("timezones", "reconciliation", "tax-gap"):
-        out = tools.execute(slug, Filters())
+        out = tools.execute(slug, Filters(), Viewer())
         assert "time zone" in messages(out), slug
-    hub = tools.execute("timezones", Filters()).tables["markets"]
+    hub = tools.execute("timezones", Filters(), Viewer()).tables["markets"]
     assert set(hub["time_zone"]) == {"America/New_York", "Pacific/Rarotonga"}
 
 
 def test_trade_in_a_currency_the_store_does_not_use(demo, edited):
     edited("""UPDATE luckyus_sales_payment.t_trade SET currency_code = 'NZD'
               WHERE id = (SELECT MIN(id) FROM luckyus_sales_payment.t_trade WHERE shop_id = 503 AND status = 3)""")
-    out = tools.execute("reconciliation", Filters())
+    out = tools.execute("reconciliation", Filters(), Viewer())
     assert "currency their store does not use" in messages(out)
 
 
@@ -105,7 +105,7 @@ def test_roles_are_enforced(demo):
 
 def test_timezone_hub_open_now_and_close(demo):
     from datetime import datetime
-    out = tools.execute("timezones", Filters(), now=datetime(2026, 2, 13, 15, 0))   # 10:00 in New York
+    out = tools.execute("timezones", Filters(), Viewer(), now=datetime(2026, 2, 13, 15, 0))   # 10:00 in New York
     hub = out.tables["markets"].set_index("market")
     assert bool(hub.loc["NYC", "open_now"]) and not bool(hub.loc["Cook Islands", "open_now"])  # 05:00 there
     assert str(hub.loc["NYC", "today_closes_utc"]) == "2026-02-14 05:00:00"

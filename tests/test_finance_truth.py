@@ -9,7 +9,7 @@ import duckdb
 import pandas as pd
 
 from lucky import sources, tools
-from lucky.tools.base import Filters
+from lucky.core import Filters, Viewer
 
 GOAL = 0.99
 
@@ -22,9 +22,9 @@ def _pr(found, planted) -> tuple[float, float]:
 
 def findings() -> dict[str, set]:
     """Every finding of the three tools, keyed like the truth file."""
-    tax = tools.execute("tax-gap", Filters()).tables["exceptions"]
-    rec = pd.concat([tools.execute("reconciliation", Filters(currency=c)).tables["exceptions"] for c in ("USD", "NZD")])
-    ten = tools.execute("tenant-audit", Filters()).tables
+    tax = tools.execute("tax-gap", Filters(), Viewer()).tables["exceptions"]
+    rec = pd.concat([tools.execute("reconciliation", Filters(currency=c), Viewer()).tables["exceptions"] for c in ("USD", "NZD")])
+    ten = tools.execute("tenant-audit", Filters(), Viewer()).tables
     got = {f"tax.{k}": set(tax.loc[tax["kind"] == k, "order_no"]) for k in ("missing_tax", "wrong_rate", "amount_error")}
     for kind in ("missing_payment", "amount_mismatch", "duplicate_charge"):
         got[f"reconciliation.{kind}"] = set(rec.loc[rec["kind"] == kind, "order_no"])

@@ -12,7 +12,7 @@ import pytest
 
 from lucky.demo.gen import accounting, catalog, orders, payments, users
 from lucky.demo.gen.catalog import STORES, TOP15
-from lucky.demo.schema import get_table
+from lucky.schema import get_table
 from lucky.demo.world import END, World
 
 SCALE = 0.01

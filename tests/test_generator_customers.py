@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lucky.demo.schema import get_table
+from lucky.schema import get_table
 from lucky.demo.world import World
 
 MY_STEPS = ("crm", "marketing", "experiments", "misc")

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from lucky.demo.gen import stock
-from lucky.demo.schema import WEEKDAYS, get_table
+from lucky.schema import WEEKDAYS, get_table
 from lucky.demo.world import END, World
 
 CORE = ("catalog", "users", "orders", "payments", "accounting")

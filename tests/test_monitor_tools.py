@@ -9,7 +9,7 @@ import redis
 from lucky import config, state, tools
 from lucky.access import AccessDenied
 from lucky.monitor import localfleet
-from lucky.tools.base import Filters, Viewer
+from lucky.core import Filters, Viewer
 
 ROOT = Path(config.ROOT)
 
@@ -73,7 +73,7 @@ def test_db_health_first_run_collects_and_explains_down(local_fleet):
     assert set(df.loc[["gone", "frozen"], "light"]) == {"🔴"}
     assert any("Collected 5 instances" in m.text for m in out.messages)
     out.charts["heatmap"].to_dict()
-    detail = tools.execute("db-health", Filters(), instance="pg", collect_now=True)
+    detail = tools.execute("db-health", Filters(), Viewer(), instance="pg", collect_now=True)
     assert {"metrics", "activity", "statements", "tables"} <= set(detail.tables)
     assert set(detail.tables["metrics"]["metric"]) >= {"connections_pct", "commits_per_s"}
 
@@ -85,7 +85,7 @@ def test_access_is_for_it(local_fleet):
 
 
 def test_redis_console_scan_and_right_sizing(local_fleet):
-    out = tools.execute("redis-console", Filters(), instance="cache", scan_now=True)
+    out = tools.execute("redis-console", Filters(), Viewer(), instance="cache", scan_now=True)
     grid = out.tables["instances"].set_index("name")
     assert grid.loc["cache", "right_sizing"] == "over-provisioned"
     assert grid.loc["gone", "status"] == "down"

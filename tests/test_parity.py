@@ -18,7 +18,7 @@ from sqlalchemy import BigInteger, Numeric
 
 from conftest import resolve_lazy
 from lucky import sources
-from lucky.demo.schema import metadata
+from lucky.schema import metadata
 
 TOLERANCE = 1e-6
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from conftest import resolve_lazy
 from lucky import sources
-from lucky.demo.schema import DATABASES, tables_of
+from lucky.schema import DATABASES, tables_of
 from lucky.errors import SourceError
 
 DB = "luckyus_sales_order"

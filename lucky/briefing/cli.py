@@ -1,9 +1,12 @@
-"""`python -m lucky briefing --date YYYY-MM-DD [--format html|md] [--send]`.
+"""`python -m lucky briefing --date YYYY-MM-DD [--format html|md] [--send] [--role R [--manager-of ID]]`.
 
 Prints the briefing (HTML by default) or writes it to `--out`; `--send` also delivers it by
 email and Slack. Without `--date` it briefs yesterday in America/New_York, which is what the
-7 AM cron run wants. Exit status: 0 when written (and, with --send, every configured channel
-delivered), 1 when a delivery failed or none is configured.
+7 AM cron run wants. It runs the `briefing` tool through `lucky.tools.execute` as a viewer:
+`--role`, else `LUCKY_BRIEFING_ROLE` (the role the scheduled briefing's recipients hold; admin
+when unset), so recipients see only what that role may. Exit status: 0 when written (and, with
+--send, every configured channel delivered), 1 when a delivery failed or none is configured,
+2 bad usage, 3 the role may not read the briefing.
 """
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from lucky import config
+from lucky.core import ROLES, Filters, Viewer
 from lucky.errors import LuckyError
 
 CHAIN_ZONE = "America/New_York"
@@ -25,6 +30,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", help="write to this file instead of standard output")
     parser.add_argument("--currency", default="USD")
     parser.add_argument("--no-llm", action="store_true", help="skip the language model; deterministic summary")
+    parser.add_argument("--role", choices=ROLES, help="brief as this role (default LUCKY_BRIEFING_ROLE, else admin)")
+    parser.add_argument("--manager-of", type=int, nargs="+", action="extend", default=[], metavar="ID",
+                        dest="manager_of", help="with --role store_manager: the manager's shop ids")
+
+
+def viewer_from(args: argparse.Namespace) -> Viewer:
+    """Who the briefing is for; ValueError when the role or its shops are not usable."""
+    role = args.role or (config.setting("LUCKY_BRIEFING_ROLE") or "admin").strip()
+    if role not in ROLES:
+        raise ValueError(f"LUCKY_BRIEFING_ROLE={role!r} is not a role; roles: {', '.join(ROLES)}")
+    if role == "store_manager" and not args.manager_of:
+        raise ValueError("--role store_manager needs --manager-of ID ...")
+    return Viewer(role=role, shop_ids=tuple(args.manager_of), name="briefing-cli")
 
 
 def _day(text: str | None):
@@ -34,7 +52,9 @@ def _day(text: str | None):
 
 
 def run(args: argparse.Namespace) -> int:
-    from lucky.briefing import compose, deliver, narrative, render
+    from lucky import tools
+    from lucky.access import AccessDenied
+    from lucky.briefing import deliver
 
     try:
         day = _day(args.date)
@@ -42,11 +62,24 @@ def run(args: argparse.Namespace) -> int:
         print(f"--date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
         return 2
     try:
-        brief = narrative.write(compose.build(day, args.currency), use_llm=not args.no_llm)
+        viewer = viewer_from(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        out = tools.execute("briefing", Filters(start=day, end=day, as_of=day, currency=args.currency),
+                            viewer, day=day, use_llm=not args.no_llm)
+    except AccessDenied as exc:
+        print(f"denied: {exc}", file=sys.stderr)
+        return 3
     except LuckyError as exc:
         print(f"The briefing could not be built: {exc}", file=sys.stderr)
         return 1
-    html_body, md = render.to_html(brief), render.to_markdown(brief)
+    documents = out.tables.get("documents")
+    if documents is None or documents.empty:
+        print("; ".join(m.text for m in out.messages) or "Nothing to brief.", file=sys.stderr)
+        return 1
+    html_body, md = (documents.set_index("format").loc[f, "content"] for f in ("html", "md"))
     text = html_body if args.format == "html" else md
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")

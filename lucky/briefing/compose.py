@@ -13,6 +13,7 @@ import pandas as pd
 
 from lucky.anomaly import scan
 from lucky.briefing.figures import Figure, fmt, fmt_change
+from lucky.core import Filters, Viewer
 from lucky.errors import LuckyError
 from lucky.queries import metrics
 
@@ -229,17 +230,18 @@ def alerts_section(day: pd.Timestamp, result: scan.Scan, extras: dict) -> Sectio
     return sec
 
 
-def exception_lines(day: pd.Timestamp, currency: str) -> list[str]:
-    """Reconciliation and tax exceptions of the day, through the tools when they exist."""
+def exception_lines(day: pd.Timestamp, currency: str, stores: tuple[int, ...], viewer: Viewer) -> list[str]:
+    """Reconciliation and tax exceptions of the day, through the tools, as `viewer` may see them:
+    a tool the viewer may not open adds nothing, and the stores filter carries over."""
     from lucky.tools import execute, registry
-    from lucky.tools.base import Filters
 
     lines = []
     for slug, label in (("reconciliation", "Reconciliation"), ("tax-gap", "Tax")):
-        if slug not in registry():
+        tool = registry().get(slug)
+        if tool is None or not tool.allows(viewer):
             continue
         try:
-            out = execute(slug, Filters(start=day.date(), end=day.date(), currency=currency))
+            out = execute(slug, Filters(start=day.date(), end=day.date(), stores=stores, currency=currency), viewer)
         except Exception as exc:  # noqa: BLE001 - another tool's failure must not sink the briefing
             lines.append(f"{label} check could not run: {exc}")
             continue
@@ -277,8 +279,9 @@ def outlook_section(day: pd.Timestamp, orders: pd.DataFrame, extras: dict) -> Se
     return sec
 
 
-def build(day: date, currency: str = "USD", stores: tuple[int, ...] = ()) -> Briefing:
-    """The briefing for one store-local day; outside the data it holds only the statement."""
+def build(day: date, viewer: Viewer, currency: str = "USD", stores: tuple[int, ...] = ()) -> Briefing:
+    """The briefing for one store-local day as `viewer` may see it; outside the data it holds only
+    the statement."""
     day = pd.Timestamp(day).normalize()
     brief = Briefing(day.date(), currency)
     result = scan.run(day.date(), day.date(), stores, currency)   # the currency's real stores
@@ -299,7 +302,7 @@ def build(day: date, currency: str = "USD", stores: tuple[int, ...] = ()) -> Bri
             "coupons": pool.submit(metrics.coupons_daily, start, day),
             "predictions": pool.submit(metrics.order_predictions, shops, day + pd.Timedelta(days=1),
                                        day + pd.Timedelta(days=7)),
-            "exceptions": pool.submit(exception_lines, day, currency),
+            "exceptions": pool.submit(exception_lines, day, currency, stores, viewer),
         }
         brief.sections = [
             revenue_section(day, orders, shops, span),

@@ -28,7 +28,7 @@ import numpy as np
 from lucky import config
 from lucky.demo.generate import generate
 from lucky.demo.loaders import conform, open_loader, redact
-from lucky.demo.schema import get_table, metadata
+from lucky.schema import get_table, metadata
 from lucky.demo.world import World
 from lucky.errors import InputError
 

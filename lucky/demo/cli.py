@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     b.add_argument("--truth", type=Path, help="write the planted defects as JSON here (tests only)")
     b.add_argument("--replace", action="store_true", help="rebuild a target that already holds data")
     b.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    d = actions.add_parser("ddl", help="write lucky/demo/ddl/<database>.sql from the schema")
+    d = actions.add_parser("ddl", help="write lucky/schema/ddl/<database>.sql from the schema")
     d.add_argument("--check", action="store_true", help="only check the files are current (exit 1 if not)")
     i = actions.add_parser("info", help="show the scale, seed and build time of a demo target")
     i.add_argument("--target", help="DuckDB file path or server URL (default: the embedded demo)")
@@ -68,7 +68,7 @@ def _printer():
 
 def _ddl(args: argparse.Namespace) -> int:
     from lucky.demo.load_mysql import DDL_DIR, mysql_ddl, write_ddl
-    from lucky.demo.schema import DATABASES
+    from lucky.schema import DATABASES
 
     if args.check:
         stale = [db for db in DATABASES if not (DDL_DIR / f"{db}.sql").exists()

@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 import pandas as pd
 
-from lucky.demo.schema import metadata
+from lucky.schema import metadata
 from lucky.demo.world import World
 
 #: Generator steps, in dependency order. Each module defines `generate(world) -> Iterator[...]`.

@@ -1,7 +1,7 @@
 """Load the demo into a MySQL/MariaDB server (one database per source) and compile its DDL.
 
-The committed DDL in `lucky/demo/ddl/<database>.sql` and the tables a load creates come from the
-same `mysql_ddl()`, compiled from `lucky/demo/schema.py`.
+The committed DDL in `lucky/schema/ddl/<database>.sql` and the tables a load creates come from the
+same `mysql_ddl()`, compiled from `lucky/schema/__init__.py`.
 
 A load fills staging databases `<db>__building` (tables with their primary key; secondary
 indexes after the rows are in), then one atomic `RENAME TABLE` moves the old tables to
@@ -28,10 +28,10 @@ from lucky.demo.loaders import (
     META_SCHEMA, OLD_SUFFIX, STAGING_SUFFIX, LoadError, Loader, meta_row, meta_table, plain_rows,
     staging_tables, to_tsv,
 )
-from lucky.demo.schema import DATABASES, tables_of
+from lucky.schema import DATABASES, tables_of
 from lucky.errors import InputError
 
-DDL_DIR = Path(__file__).resolve().parent / "ddl"
+DDL_DIR = Path(__file__).resolve().parent.parent / "schema" / "ddl"
 TABLE_OPTIONS = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"
 LOCK_NAME, LOCK_WAIT_S = "lucky_demo_build", 600
 BATCH_ROWS = 5000
@@ -56,8 +56,8 @@ def index_sql(table: Table) -> list[str]:
 
 
 def mysql_ddl(database: str) -> str:
-    """The MySQL DDL of one source database, as committed in `lucky/demo/ddl/<database>.sql`."""
-    parts = [f"-- {database}: MySQL DDL compiled from lucky/demo/schema.py.",
+    """The MySQL DDL of one source database, as committed in `lucky/schema/ddl/<database>.sql`."""
+    parts = [f"-- {database}: MySQL DDL compiled from lucky/schema/__init__.py.",
              "-- Regenerate with `python -m lucky demo ddl`; tests/test_build.py checks it is current.",
              f"CREATE DATABASE IF NOT EXISTS {_q(database)} DEFAULT CHARACTER SET utf8mb4;", ""]
     for table in tables_of(database):

@@ -20,7 +20,7 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from lucky.demo.loaders import (
     META_SCHEMA, OLD_SUFFIX, STAGING_SUFFIX, Loader, meta_row, meta_table, staging_tables, to_tsv,
 )
-from lucky.demo.schema import DATABASES
+from lucky.schema import DATABASES
 from lucky.errors import InputError
 
 LOCK_KEY = 0x6C75636B79  # "lucky"

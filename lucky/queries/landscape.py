@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from lucky import sources
-from lucky.demo.schema import tables_of
+from lucky.schema import tables_of
 
 OUTLIER_SECONDS = 3600  # no drink takes an hour: the check's threshold (portable INTERVAL below)
 

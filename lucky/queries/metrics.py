@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from lucky import sources
-from lucky.demo.schema import WEEKDAYS
+from lucky.schema import WEEKDAYS
 from lucky.models.timezones import localize, midnight_hours, to_local, utc_bounds
 from lucky.models.histogram import histogram_quantile
 from lucky.queries import orders as order_queries

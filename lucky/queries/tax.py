@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 
 from lucky import sources
-from lucky.demo.schema import tables_of
+from lucky.schema import tables_of
 from lucky.queries.finance import COMPLETED, day_part, window
 
 DB = "luckyus_sales_order"

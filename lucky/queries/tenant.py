@@ -10,7 +10,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lucky import sources
-from lucky.demo.schema import tables_of
+from lucky.schema import tables_of
 from lucky.errors import SourceError
 
 SAMPLE_ABOVE = 200_000     # id span above which a table is sampled

@@ -10,7 +10,7 @@ import logging
 import pkgutil
 from functools import lru_cache
 
-from lucky.tools.base import Filters, Output, Tool, Viewer
+from lucky.core import Filters, Output, Tool, Viewer
 
 log = logging.getLogger(__name__)
 
@@ -20,7 +20,7 @@ def _scan() -> tuple[dict[str, Tool], dict[str, str]]:
     found: list[Tool] = []
     failed: dict[str, str] = {}
     for info in pkgutil.iter_modules(__path__):
-        if info.name in {"base", "cli"} or info.name.startswith("_"):
+        if info.name in {"cli"} or info.name.startswith("_"):
             continue
         try:
             module = importlib.import_module(f"{__name__}.{info.name}")
@@ -54,12 +54,17 @@ def get(slug: str) -> Tool:
     return tools[slug]
 
 
-def execute(slug: str, filters: Filters, viewer: Viewer | None = None, **options) -> Output:
-    """Run a tool as `viewer` would see it (admin when None)."""
+def execute(slug: str, filters: Filters, viewer: Viewer, **options) -> Output:
+    """Run a tool as `viewer` may see it: role check, store clamp, declared options only.
+
+    The viewer is required: a path that runs a tool for someone must say who, so no caller
+    (the briefing running reconciliation, a scheduled job) silently runs with admin rights.
+    Unknown or ill-typed options raise InputError naming what the tool accepts.
+    """
     from lucky import access
 
-    viewer = viewer or Viewer()
     tool = get(slug)
     access.require(tool, viewer)
-    output = tool.run(access.clamp_filters(filters, viewer), **options)
+    values = tool.parse_options(options)
+    output = tool.run(access.clamp_filters(filters, viewer), viewer, **values)
     return access.apply(output, viewer)

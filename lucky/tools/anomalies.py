@@ -16,7 +16,7 @@ import pandas as pd
 from lucky.anomaly import scan
 from lucky.models import intraday
 from lucky.models.anomaly import SEVERITY_RANK
-from lucky.tools.base import Filters, Kpi, Output, Tool
+from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 
 ORDER = ["shop_id", "date", "metric", "severity", "score", "explanation", "shop_name", "dimension",
          "value", "expected", "system", "sensitivity", "status", "by", "at"]
@@ -57,7 +57,7 @@ def _hour_charts(hourly: pd.DataFrame, day) -> dict:
             f"hours of {when} by store": grid.properties(height=alt.Step(22))}
 
 
-def run(filters: Filters, min_severity: str = "Info", include_dismissed: bool = True,
+def run(filters: Filters, viewer: Viewer, min_severity: str = "Info", include_dismissed: bool = True,
         all_currencies: bool = True) -> Output:
     """Scan the filtered stores and days; `min_severity` hides weaker anomalies.
 
@@ -119,6 +119,10 @@ TOOL = Tool(
     roles=frozenset({"finance", "operations", "supply_chain", "it", "product", "marketing", "store_manager"}),
     sources=("luckyus_sales_order", "luckyus_sales_payment", "luckyus_opproduction", "luckyus_iot_platform",
              "luckyus_scm_shopstock", "luckyus_scm_commodity", "luckyus_sales_crm", "luckyus_opshop"),
-    run=run, icon=":material/crisis_alert:",
+    run=run, options=(
+        Option("min_severity", str, "Info", "hide anomalies weaker than this", choices=("Info", "Warning", "Critical")),
+        Option("include_dismissed", bool, True, "list anomalies someone dismissed (marked as such)"),
+        Option("all_currencies", bool, True, "scan stores of every currency, test stores included"),
+    ), icon=":material/crisis_alert:",
     description="Statistical anomalies per store-day with severity, root cause and acknowledge/dismiss.",
 )

@@ -12,7 +12,7 @@ from datetime import date
 import pandas as pd
 
 from lucky.briefing import compose, narrative, render
-from lucky.tools.base import Filters, Kpi, Output, Tool
+from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 
 
 def _day(filters: Filters, day: date | str | None) -> date | None:
@@ -27,13 +27,13 @@ def _latest_day(filters: Filters) -> date | None:
     return None if span.empty else span["last_day"].max().date()
 
 
-def run(filters: Filters, day: date | str | None = None, use_llm: bool = True) -> Output:
+def run(filters: Filters, viewer: Viewer, day: date | str | None = None, use_llm: bool = True) -> Output:
     out = Output()
     chosen = _day(filters, day) or _latest_day(filters)
     if chosen is None:
         out.note("warning", "There are no orders at all, so there is nothing to brief.")
         return out
-    brief = narrative.write(compose.build(chosen, filters.currency, filters.stores), use_llm=use_llm)
+    brief = narrative.write(compose.build(chosen, viewer, filters.currency, filters.stores), use_llm=use_llm)
     for n in brief.notes:
         out.note("warning" if not brief.has_data else "info", n)
     if brief.narrative:
@@ -62,6 +62,9 @@ TOOL = Tool(
     roles=frozenset({"finance", "operations", "marketing", "product", "supply_chain"}),
     sources=("luckyus_sales_order", "luckyus_sales_payment", "luckyus_opproduction", "luckyus_iot_platform",
              "luckyus_scm_shopstock", "luckyus_sales_marketing", "luckyus_sales_crm", "luckyus_ireplenishment"),
-    run=run, icon=":material/newspaper:",
+    run=run, options=(
+        Option("day", date, None, "the day to brief on (default: the filters' as-of, else the latest day)"),
+        Option("use_llm", bool, True, "write the narrative with the configured LLM (falls back to a template)"),
+    ), icon=":material/newspaper:",
     description="Yesterday's numbers, alerts and the week ahead, as an email and a Slack message.",
 )

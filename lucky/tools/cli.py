@@ -14,7 +14,7 @@ from typing import TextIO
 
 import pandas as pd
 
-from lucky.tools.base import ROLES, Filters, Viewer
+from lucky.core import ROLES, Filters, Viewer
 
 FORMATS = ("csv", "json", "md")
 
@@ -26,14 +26,12 @@ def _day(text: str) -> date:
         raise argparse.ArgumentTypeError(f"'{text}' is not a date (YYYY-MM-DD)") from None
 
 
-def _option(text: str) -> tuple[str, object]:
+def _option(text: str) -> tuple[str, str]:
+    """`KEY=VALUE` as text: the tool's declaration parses and checks the value."""
     key, sep, value = text.partition("=")
     if not sep or not key:
         raise argparse.ArgumentTypeError(f"'{text}' is not KEY=VALUE")
-    try:
-        return key.replace("-", "_"), json.loads(value)
-    except json.JSONDecodeError:
-        return key.replace("-", "_"), value
+    return key.replace("-", "_"), value
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -50,14 +48,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--manager-of", type=int, nargs="+", action="extend", default=[], metavar="ID",
                         dest="manager_of", help="with --role store_manager: the manager's shop ids")
     parser.add_argument("--option", type=_option, action="append", default=[], metavar="KEY=VALUE",
-                        help="a tool option (what-if knob); VALUE is parsed as JSON when it can be")
+                        help="a tool option (what-if knob) as the tool declares it; "
+                             "an unknown key or bad value lists what is allowed")
 
 
 def _default_span(start: date | None, end: date | None) -> tuple[date | None, date | None]:
     """Fill missing ends from the data, as the app's sidebar does."""
     if start and end:
         return start, end
-    from lucky.errors import LuckyError
+    from lucky.errors import InputError, LuckyError
     from lucky.queries.landscape import data_span
 
     try:
@@ -121,7 +120,12 @@ def run(args: argparse.Namespace) -> int:
         return 2
     viewer = Viewer(role=args.role, shop_ids=tuple(args.manager_of), name="cli")
     try:
-        output = tools.execute(args.slug, filters_from(args, bool(tool.sources)), viewer, **dict(args.option))
+        options = tool.parse_options(dict(args.option))
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        output = tools.execute(args.slug, filters_from(args, bool(tool.sources)), viewer, **options)
     except AccessDenied as exc:
         print(f"denied: {exc}", file=sys.stderr)
         return 3

@@ -13,7 +13,7 @@ import pandas as pd
 from lucky.errors import InputError
 from lucky.monitor import capacity, collector, fleet, store
 from lucky.monitor import inventory as fleet_inventory
-from lucky.tools.base import Filters, Kpi, Output, Tool
+from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 
 HEALTH_COLOURS = alt.Scale(domain=["ok", "warning", "critical", "down", "unknown"],
                            range=["#2e7d32", "#f9a825", "#e65100", "#c62828", "#9e9e9e"])
@@ -83,13 +83,18 @@ def _detail(out: Output, inv: fleet_inventory.Inventory, name: str, now: datetim
         avg_ms=lambda d: 1000 * d["total_s"] / d["calls"].where(d["calls"] > 0))
     out.tables["tables"] = store.latest_rows(store.table_sizes, name).drop(columns=["instance"])
 
+FLEET_OPTIONS = (
+    Option("inventory", str, None, "fleet inventory file (default LUCKY_INVENTORY, else inventories/local.toml)"),
+    Option("instance", str, None, "the instance to show in detail (default: the most utilised)"),
+    Option("hours", float, 24.0, "hours of history in the trends", range=(1.0, 24.0 * 90), step=1.0),
+    Option("collect_now", bool, False, "poll the fleet before answering (else the collector's last poll)"),
+    Option("now", datetime, None, "evaluate as of this UTC time (default: now)"),
+)
 
-def run(filters: Filters, inventory: str | None = None, instance: str | None = None,
-        hours: float = 24.0, collect_now: bool = False, now: datetime | None = None,
-        tick: object = None) -> Output:
-    """`tick`: any value; the page passes the current minute so its cache never serves stale
-    health."""
-    del filters, tick      # fleet health has no store/date filter
+
+def run(filters: Filters, viewer: Viewer, inventory: str | None = None, instance: str | None = None,
+        hours: float = 24.0, collect_now: bool = False, now: datetime | None = None) -> Output:
+    del filters, viewer     # fleet health has no store/date filter
     inv = fleet_inventory.load(inventory)
     out = Output()
     collected = fleet.ensure_collected(inv, force=collect_now)
@@ -132,6 +137,6 @@ def run(filters: Filters, inventory: str | None = None, instance: str | None = N
 
 TOOL = Tool(
     slug="db-health", number=1, title="Database Health Monitor", department="IT / DevOps",
-    roles=frozenset({"it"}), sources=(), run=run, icon=":material/monitor_heart:",
+    roles=frozenset({"it"}), sources=(), run=run, options=FLEET_OPTIONS, icon=":material/monitor_heart:",
     description="Fleet heatmap of every MySQL, PostgreSQL and Redis instance, server detail with "
                 "query-level drill-down, alert timeline and 30/60/90-day capacity.")

@@ -13,13 +13,13 @@ from typing import Any, Callable
 import pandas as pd
 
 from lucky import sources
-from lucky.demo.schema import DATABASES, SERVERS, get_table
+from lucky.schema import DATABASES, SERVERS, get_table
 from lucky.errors import SourceError
 from lucky.models import quality
 from lucky.models.timezones import known_zone, localize, utc_bounds
 from lucky.queries import landscape as q
 from lucky.queries import orders, shops
-from lucky.tools.base import ROLES, Filters, Kpi, Output, Tool
+from lucky.core import Filters, Kpi, Output, ROLES, Tool, Viewer
 
 TREND_DAYS = 28        # weekday peak / weekend orders: the last four weeks up to the as-of day
 PRODUCTION_DAYS = 14   # average production time: the last two weeks (the report used Feb 1-14)
@@ -401,7 +401,7 @@ def charts(stores, daily, products, inventory) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------ the tool
-def run(filters: Filters, **_options) -> Output:
+def run(filters: Filters, viewer: Viewer) -> Output:
     out = Output()
     shop_df = _guard(out, "stores", shops.shops)
     local = stores = daily = products = per_store = None

@@ -9,7 +9,7 @@ from lucky.models import timezones as tzm
 from lucky.models import fees
 from lucky.models.timezones import midnight_hours, to_local
 from lucky.queries import payments, shops as shop_q
-from lucky.tools.base import Filters, Kpi, Output, Tool
+from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 
 #: the report's example: "shift 10% of Apple Pay (53) to debit (3)"
 DEFAULT_FROM, DEFAULT_TO, DEFAULT_SHARE = 53, 3, 0.10
@@ -24,8 +24,8 @@ def _localized(df: pd.DataFrame, names: list[str], filters: Filters) -> pd.DataF
     return tzm.in_days(out, filters.start, filters.end)
 
 
-def run(filters: Filters, from_channel: int | None = None, to_channel: int | None = None,
-        share: float = DEFAULT_SHARE, **_options) -> Output:
+def run(filters: Filters, viewer: Viewer, from_channel: int | None = None, to_channel: int | None = None,
+        share: float = DEFAULT_SHARE) -> Output:
     out = Output()
     cur = filters.currency
     shops = shop_q.shops()
@@ -87,7 +87,11 @@ def run(filters: Filters, from_channel: int | None = None, to_channel: int | Non
 TOOL = Tool(
     slug="payment-costs", number=8, title="Payment Channel Cost Optimizer", department="Finance",
     roles=frozenset({"finance"}), sources=("luckyus_sales_payment", "luckyus_opshop"),
-    run=run, icon=":material/credit_card:",
+    run=run, options=(
+        Option("from_channel", int, None, "channel_id to move volume away from (default Apple Pay, 53)"),
+        Option("to_channel", int, None, "channel_id to move it to (default debit, 3)"),
+        Option("share", float, DEFAULT_SHARE, "share of the from-channel's volume moved", range=(0.0, 1.0), step=0.05),
+    ), icon=":material/credit_card:",
     description="Effective Stripe rate and cost rank per channel_id, monthly fee trend, and a "
                 "what-if for steering volume between channels.",
 )

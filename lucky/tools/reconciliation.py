@@ -16,7 +16,7 @@ from lucky.models import fees, reconcile
 from lucky.models.tenancy import store_currency
 from lucky.models.timezones import localize, midnight_hours, to_local
 from lucky.queries import accounting, finance, payments, shops as shop_q
-from lucky.tools.base import Filters, Kpi, Output, Tool
+from lucky.core import Filters, Kpi, Output, Tool, Viewer
 
 #: order_no buckets: start with the last 3 characters, split the disagreeing ones a character at a
 #: time until they hold few enough rows to read one by one
@@ -73,7 +73,7 @@ def _fees(filters: Filters, shops: pd.DataFrame, edges: list[int]) -> pd.DataFra
     return tzm.in_days(fp, filters.start, filters.end)
 
 
-def run(filters: Filters, **_options) -> Output:
+def run(filters: Filters, viewer: Viewer) -> Output:
     out = Output()
     cur = filters.currency
     shops = shop_q.shops()

@@ -17,7 +17,8 @@ from lucky.errors import InputError
 from lucky.models.capacity import right_size
 from lucky.monitor import collector, fleet, store
 from lucky.monitor import inventory as fleet_inventory
-from lucky.tools.base import Filters, Kpi, Output, Tool
+from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
+from lucky.tools.db_health import FLEET_OPTIONS
 
 GRID_METRICS = ["memory_pct", "used_memory", "used_memory_peak", "maxmemory", "keys",
                 "keys_without_ttl", "hit_ratio", "ops_per_s", "connected_clients", "evictions_per_s"]
@@ -91,11 +92,11 @@ def _detail(out: Output, inv: fleet_inventory.Inventory, name: str, now: datetim
         _scan_tables(out, store.latest_scan(name), scans["at"].iloc[0])
 
 
-def run(filters: Filters, inventory: str | None = None, instance: str | None = None,
+def run(filters: Filters, viewer: Viewer, inventory: str | None = None, instance: str | None = None,
         hours: float = 24.0, scan_now: bool = False, collect_now: bool = False,
-        now: datetime | None = None, tick: object = None) -> Output:
-    """`instance` defaults to the most utilised one; `tick` only keys the page cache."""
-    del filters, tick
+        now: datetime | None = None) -> Output:
+    """`instance` defaults to the most utilised one."""
+    del filters, viewer
     inv = fleet_inventory.load(inventory)
     out = Output()
     note = fleet.ensure_collected(inv, force=collect_now)
@@ -128,6 +129,7 @@ def run(filters: Filters, inventory: str | None = None, instance: str | None = N
 
 TOOL = Tool(
     slug="redis-console", number=3, title="Redis Cluster Intelligence Console",
-    department="IT / DevOps", roles=frozenset({"it"}), sources=(), run=run, icon=":material/memory:",
+    department="IT / DevOps", roles=frozenset({"it"}), sources=(), run=run, options=FLEET_OPTIONS + (
+        Option("scan_now", bool, False, "sample the instance's keyspace now (SCAN, bounded)"),), icon=":material/memory:",
     description="Redis instances by memory use; per instance memory by key prefix, TTL histogram, "
                 "biggest and hot keys, hit/miss trend and right-sizing.")

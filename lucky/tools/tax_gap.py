@@ -11,7 +11,7 @@ from lucky.models import tax
 from lucky.models.tenancy import store_currency
 from lucky.models.timezones import midnight_hours
 from lucky.queries import shops as shop_q, tax as tax_q
-from lucky.tools.base import Filters, Kpi, Output, Tool
+from lucky.core import Filters, Kpi, Output, Tool, Viewer
 
 CURRENCY = "USD"
 #: display names that say what the number is (and get the money format)
@@ -53,7 +53,7 @@ def _fi_tax(out: Output) -> pd.DataFrame:
     return counts
 
 
-def run(filters: Filters, **_options) -> Output:
+def run(filters: Filters, viewer: Viewer) -> Output:
     out = Output()
     fi = _fi_tax(out)
     if filters.currency != CURRENCY:

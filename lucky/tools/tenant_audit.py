@@ -9,12 +9,12 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from lucky import config
-from lucky.demo.schema import DATABASES
+from lucky.schema import DATABASES
 from lucky.errors import SourceError
 from lucky.models import tenancy
 from lucky.models.timezones import localize
 from lucky.queries import orders as order_q, payments, shops as shop_q, tenant as tenant_q
-from lucky.tools.base import Filters, Kpi, Output, Tool
+from lucky.core import Filters, Kpi, Output, Tool, Viewer
 
 DRILL_ROWS = 50
 WORKERS = 6
@@ -88,7 +88,7 @@ def _currency(shops: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return rows[cols].sort_values("utc_time").reset_index(drop=True), groups
 
 
-def run(filters: Filters, **_options) -> Output:
+def run(filters: Filters, viewer: Viewer) -> Output:
     out = Output()
     configured = tenancy.configured_tenants(config.setting("LUCKY_TENANTS"))
     shops = shop_q.shops()

@@ -16,7 +16,7 @@ from lucky.models import timezones as tzm
 from lucky.models import markets
 from lucky.models.timezones import known_zone, midnight_hours
 from lucky.queries import finance, markets as market_q, shops as shop_q
-from lucky.tools.base import Filters, Kpi, Output, Tool
+from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 
 
 def _slug(market: str) -> str:
@@ -37,7 +37,7 @@ def _open_now(hours: pd.DataFrame, shop_ids: tuple[int, ...], zone: str, now_utc
     return int(n), "from t_shop_opening_time (latest week on file)"
 
 
-def run(filters: Filters, now: datetime | None = None, **_options) -> Output:
+def run(filters: Filters, viewer: Viewer, now: datetime | None = None) -> Output:
     out = Output()
     now_utc = now or datetime.now(timezone.utc)
     shops = shop_q.shops()
@@ -138,7 +138,7 @@ def run(filters: Filters, now: datetime | None = None, **_options) -> Output:
 TOOL = Tool(
     slug="timezones", number=23, title="Cross-Timezone Operations Hub", department="Company-wide",
     roles=frozenset({"admin", "finance", "operations", "it", "marketing", "product", "supply_chain"}),
-    sources=("luckyus_sales_order", "luckyus_opshop"), run=run, icon=":material/schedule:",
+    sources=("luckyus_sales_order", "luckyus_opshop"), run=run, options=(Option("now", datetime, None, "evaluate store hours as of this UTC time (default: now)"),), icon=":material/schedule:",
     description="Markets by time zone: business-day close, KPIs side by side, open now, holidays, "
                 "and a report per market.",
 )

@@ -17,7 +17,7 @@ import streamlit as st
 from lucky import config, sources, tools
 from lucky.access import AccessDenied
 from lucky.errors import LuckyError
-from lucky.tools.base import ROLES, Filters, Output, Tool, Viewer
+from lucky.core import ROLES, Filters, Output, Tool, Viewer
 from lucky.ui import errors
 
 log = logging.getLogger("lucky.ui")
@@ -262,14 +262,17 @@ def source_keys(tool: Tool) -> tuple[str, ...]:
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
 def _cached_execute(slug: str, filters: Filters, viewer: Viewer, options: dict,
-                    keys: tuple[str, ...]) -> Output:
+                    keys: tuple[str, ...], tick: object) -> Output:
     return tools.execute(slug, filters, viewer, **options)
 
 
-def run_cached(slug: str, filters: Filters, viewer: Viewer, **options) -> Output | None:
+def run_cached(slug: str, filters: Filters, viewer: Viewer, tick: object = None,
+               **options) -> Output | None:
     """`tools.execute` through st.cache_data (TTL, source identity in the key) with a spinner.
 
-    Any failure becomes an error panel naming the database and the setting to fix; returns None.
+    `tick` only keys the cache (the fleet pages pass the current minute so health is never
+    stale). Any failure becomes an error panel naming the database and the setting to fix;
+    returns None.
     """
     from streamlit.runtime.caching.cache_errors import UnserializableReturnValueError
 
@@ -278,7 +281,7 @@ def run_cached(slug: str, filters: Filters, viewer: Viewer, **options) -> Output
         keys = source_keys(tool)
         with st.spinner(f"Loading {tool.title}…", show_time=True):
             try:
-                return _cached_execute(slug, filters, viewer, dict(options), keys)
+                return _cached_execute(slug, filters, viewer, dict(options), keys, tick)
             except UnserializableReturnValueError:
                 log.warning("%s returned an unpicklable Output; running uncached", slug)
                 return tools.execute(slug, filters, viewer, **options)

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from lucky.tools.base import Filters, Kpi, Output
+from lucky.core import Filters, Kpi, Output
 
 MAX_ROWS_SHOWN = 10_000
 MONEY = re.compile(r"(^|_)(revenue|amount|money|aov|price|cost|costs|fee|fees|tax|gap|sales|"

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lucky.demo.schema import get_table
+from lucky.schema import get_table
 from lucky.demo.world import TENANT, World
 
 OPSHOP, COMMODITY = "luckyus_opshop", "luckyus_scm_commodity"

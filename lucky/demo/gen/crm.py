@@ -84,7 +84,7 @@ def seconds(column: pd.Series) -> np.ndarray:
 
 def frame(database: str, table: str, first_id: int, columns: dict) -> pd.DataFrame:
     """A source-table frame: id, tenant, then `columns` in schema order."""
-    from lucky.demo.schema import get_table
+    from lucky.schema import get_table
 
     n = len(next(iter(columns.values())))
     data = {"id": np.arange(first_id, first_id + n, dtype=np.int64),

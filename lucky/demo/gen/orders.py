@@ -513,7 +513,7 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
 
 
 def _cols(name: str) -> list[str]:
-    from lucky.demo.schema import get_table
+    from lucky.schema import get_table
     return [c.name for c in get_table(DB, name).columns]
 
 

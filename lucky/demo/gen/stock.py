@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from lucky.demo.gen.production import active_recipes, const, text, with_ids
-from lucky.demo.schema import WEEKDAYS
+from lucky.schema import WEEKDAYS
 from lucky.demo.world import END, START, TENANT, World
 
 DB = "luckyus_scm_shopstock"

@@ -1,6 +1,6 @@
 """The source databases of Luckin Coffee USA as SQLAlchemy Core tables.
 
-One definition serves every target: the MySQL DDL shipped in `lucky/demo/ddl/` is compiled from
+One definition serves every target: the MySQL DDL shipped in `lucky/schema/ddl/` is compiled from
 it, and the demo loaders create the same tables in DuckDB (one schema per database), MariaDB (one
 database per source) and PostgreSQL (one schema per source). Column names follow the report's
 column reference (§7.4) verbatim where it gives them; the rest are the columns the Luckin
