@@ -91,6 +91,39 @@ def build_demo(tmp_path):
     return _build
 
 
+@pytest.fixture(scope="session")
+def shared_build(tmp_path_factory):
+    """Demo builds shared by the whole session: `shared_build(scale, seed)` -> (path, truth).
+
+    Truth tests on a second seed (or a larger scale) ask for the same build, so it is made once
+    per session however many test modules use it. Point Lucky at it with `use_demo`.
+    """
+    from lucky.demo.build import build
+
+    made: dict[tuple[float, int], tuple[Path, dict]] = {}
+
+    def _get(scale: float = TEST_SCALE, seed: int = 1) -> tuple[Path, dict]:
+        if (scale, seed) not in made:
+            folder = tmp_path_factory.mktemp(f"shared_{seed}_{scale}")
+            path, truth = folder / "demo.duckdb", folder / "truth.json"
+            build(str(path), scale=scale, seed=seed, truth=truth)
+            made[(scale, seed)] = (path, json.loads(truth.read_text()))
+        return made[(scale, seed)]
+    return _get
+
+
+@pytest.fixture()
+def use_demo(monkeypatch):
+    """`use_demo(path)`: point Lucky's sources at another demo file for one test."""
+    from lucky import sources
+
+    def _use(path: Path) -> None:
+        monkeypatch.setenv("LUCKY_DATABASE_URL", str(path))
+        sources.dispose_all()
+    yield _use
+    sources.dispose_all()
+
+
 # ----------------------------------------------------------------- the demo on the servers
 PARITY_POSTGRES_DB = "lucky_test"
 
