@@ -1,8 +1,9 @@
 """Lucky's entrypoint: `streamlit run Home.py`.
 
-Builds the navigation from the tool registry, grouped by department, listing only tools whose page
-file exists and that the viewer's role may open (other pages stay reachable by URL and explain
-the denial). The landing page is the Data Landscape. On a first run with nothing configured, the
+Builds the navigation from the tool registry, grouped by department, listing the tools the
+viewer's role may open (other pages stay reachable by URL and explain the denial). A tool with a
+`pages/<slug>.py` gets that page; any other gets the generic page drawn from its declaration
+(`lucky.ui.options.generic_page`). The landing page is the Data Landscape. On a first run with nothing configured, the
 embedded demo is built here with a progress bar.
 """
 from __future__ import annotations
@@ -12,8 +13,9 @@ from pathlib import Path
 import streamlit as st
 
 from lucky import config, sources, tools
-from lucky.core import DEPARTMENTS
+from lucky.core import DEPARTMENTS, Viewer
 from lucky.ui import errors, frame
+from lucky.ui.options import generic_page
 
 ROOT = Path(__file__).resolve().parent
 LANDING = "landscape"
@@ -49,12 +51,11 @@ def ensure_demo() -> None:
 
 def pages_for(role: str | None) -> dict[str, list[st.Page]]:
     """Department -> pages; pages the role may not open stay routable but hidden."""
-    viewer = tools.Viewer(role=role or "admin")
+    viewer = Viewer(role=role or "admin")
     groups: dict[str, list[st.Page]] = {}
     for tool in tools.registry().values():
-        path = ROOT / "pages" / f"{tool.slug}.py"
-        if not path.exists():
-            continue
+        file = ROOT / "pages" / f"{tool.slug}.py"
+        path = file if file.exists() else generic_page(tool.slug)
         visible = role is not None and tool.allows(viewer)
         page = st.Page(path, title=tool.title, icon=tool.icon, url_path=tool.slug,
                        visibility="visible" if visible else "hidden")

@@ -60,8 +60,11 @@ def run(filters: Filters, viewer: Viewer, day: date | str | None = None, use_llm
 TOOL = Tool(
     slug="briefing", number=20, title="Executive Daily Briefing", department="Company-wide",
     roles=frozenset({"finance", "operations", "marketing", "product", "supply_chain"}),
+    # its own reads, then those of the reconciliation and tax-gap runs it makes for the reader
     sources=("luckyus_sales_order", "luckyus_sales_payment", "luckyus_opproduction", "luckyus_iot_platform",
-             "luckyus_scm_shopstock", "luckyus_sales_marketing", "luckyus_sales_crm", "luckyus_ireplenishment"),
+             "luckyus_scm_shopstock", "luckyus_scm_commodity", "luckyus_sales_marketing", "luckyus_sales_crm",
+             "luckyus_ireplenishment", "luckyus_opshop",
+             "luckyus_ifiaccounting", "luckyus_iunifiedreconcile", "luckyus_fi_tax"),
     run=run, options=(
         Option("day", date, None, "the day to brief on (default: the filters' as-of, else the latest day)"),
         Option("use_llm", bool, True, "write the narrative with the configured LLM (falls back to a template)"),

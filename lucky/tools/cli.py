@@ -108,7 +108,7 @@ def write(tables: dict[str, pd.DataFrame], fmt: str, out: TextIO, single: bool) 
 def run(args: argparse.Namespace) -> int:
     from lucky import tools
     from lucky.access import AccessDenied
-    from lucky.errors import LuckyError
+    from lucky.errors import InputError, LuckyError
 
     try:
         tool = tools.get(args.slug)
