@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -39,7 +40,25 @@ def test_feed_cards_and_dismiss(demo):
 
 
 def test_store_manager_sees_the_feed_of_their_store(demo):
+    """Only their store's rows in every table and only their store's name on the cards, while
+    the same feed as admin has other stores."""
+    from lucky.queries.shops import trading_shops
+
+    shops = trading_shops("USD").set_index("shop_id")["shop_name"]
+    admin = AppTest.from_file(PAGE, default_timeout=180)
+    admin.session_state["role"] = "admin"
+    admin.run()
+    busiest = pd.concat([df.value for df in admin.dataframe if "shop_id" in df.value.columns])
+    mine = int(busiest["shop_id"].value_counts().index[0])
+    assert busiest["shop_id"].nunique() > 1
+
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.session_state["role"] = "store_manager"
+    at.session_state["my_stores"] = [mine]
     at.run()
     assert not at.exception
+    tables = [df.value for df in at.dataframe if "shop_id" in df.value.columns]
+    assert tables and all(set(t["shop_id"]) == {mine} for t in tables if len(t))
+    cards = " ".join(m.value for m in at.markdown if "-badge[" in m.value)
+    assert cards and shops[mine] in cards
+    assert not [name for sid, name in shops.items() if sid != mine and name in cards]

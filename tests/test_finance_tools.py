@@ -30,23 +30,58 @@ def test_tool_runs_with_tables_and_kpis(demo, slug):
     assert expected <= set(out.tables)
 
 
-@pytest.mark.parametrize("slug", ("tax-gap", "reconciliation", "payment-costs", "timezones"))
+NO_DATA = {   # slug -> (the sentence that says so, the tables that must then be empty)
+    "tax-gap": ("No completed USD order items in this date range.", ("exceptions", "monthly")),
+    "reconciliation": ("No completed USD orders or charges in this date range and store selection.",
+                       ("exceptions", "daily", "fees-daily")),
+    "payment-costs": ("No USD charges in this date range and store selection.", ("channels", "monthly")),
+    "timezones": ("No completed orders in this date range", ("report-nyc", "report-cook-islands")),
+}
+NO_STORE = dict(NO_DATA, **{"tax-gap": ("No USD store matches the store filter: nothing to audit.",
+                                        ("exceptions", "monthly"))})
+
+
+def _says_and_shows_nothing(out, sentence: str, empty: tuple[str, ...]) -> None:
+    """The tool says why there is nothing, at info level, and shows no rows (never a zero row)."""
+    assert any(m.level == "info" and m.text.startswith(sentence) for m in out.messages), messages(out)
+    for name in empty:
+        assert name not in out.tables or out.tables[name].empty, name
+
+
+@pytest.mark.parametrize("slug", sorted(NO_DATA))
 def test_range_with_no_data_is_a_message(demo, slug):
     out = tools.execute(slug, Filters(start=date(2020, 1, 1), end=date(2020, 1, 31)), Viewer())
-    assert out.messages
+    _says_and_shows_nothing(out, *NO_DATA[slug])
 
 
-@pytest.mark.parametrize("slug", ("tax-gap", "reconciliation", "payment-costs", "timezones"))
+@pytest.mark.parametrize("slug", sorted(NO_STORE))
 def test_store_with_no_orders_is_a_message(demo, slug):
     out = tools.execute(slug, Filters(stores=(987654,)), Viewer())
-    assert out.messages
+    _says_and_shows_nothing(out, *NO_STORE[slug])
 
 
-def test_tax_daily_figures_are_store_local_days(demo):
-    out = tools.execute("tax-gap", Filters(), Viewer())
-    monthly = out.tables["monthly"]
-    assert (monthly["tax_expected"] >= monthly["tax_collected"] - 1e-9).all() or len(out.tables["exceptions"])
-    ledger = out.tables["quarterly-ledger"]
+def test_tax_daily_figures_are_store_local_days(demo, edited):
+    """An order stamped 2026-02-01 03:00 UTC was sold on January 31st in New York: its tax
+    belongs to January's month (and the Dec-Feb quarter), not February's."""
+    from lucky import sources
+
+    order_no, shop, tax = sources.read("luckyus_sales_order", """
+        SELECT o.order_no, o.shop_id, SUM(i.tax) FROM luckyus_sales_order.t_order o
+        JOIN luckyus_sales_order.t_order_item i ON i.order_id = o.id
+        WHERE o.status = 90 AND o.currency_code = 'USD' AND o.create_time >= TIMESTAMP '2026-02-03'
+        GROUP BY o.order_no, o.shop_id HAVING SUM(i.tax) > 0 ORDER BY o.order_no LIMIT 1""").iloc[0]
+    window = Filters(start=date(2026, 1, 1), end=date(2026, 2, 28), stores=(shop,))
+
+    def month_tax(month: str) -> float:
+        monthly = tools.execute("tax-gap", window, Viewer()).tables["monthly"]
+        return float(monthly.loc[monthly["month"] == month, "tax_collected"].sum())
+
+    before = {m: month_tax(m) for m in ("2026-01", "2026-02")}
+    edited(f"UPDATE luckyus_sales_order.t_order SET create_time = TIMESTAMP '2026-02-01 03:00:00' "
+           f"WHERE order_no = '{order_no}'")
+    assert month_tax("2026-01") == pytest.approx(before["2026-01"] + float(tax))
+    assert month_tax("2026-02") == pytest.approx(before["2026-02"] - float(tax))
+    ledger = tools.execute("tax-gap", Filters(), Viewer()).tables["quarterly-ledger"]
     assert set(ledger["period"]) <= {"2025-06..2025-08", "2025-09..2025-11", "2025-12..2026-02"}
     assert {"tax_due_new_york_state", "tax_due_new_york_city", "tax_due_mctd"} <= set(ledger.columns)
 

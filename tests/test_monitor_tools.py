@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import redis
 
 from lucky import config, state, tools
 from lucky.access import AccessDenied
-from lucky.monitor import localfleet
+from lucky.monitor import fleet, localfleet
 from lucky.core import Filters, Viewer
 
 ROOT = Path(config.ROOT)
@@ -72,10 +73,20 @@ def test_db_health_first_run_collects_and_explains_down(local_fleet):
     assert "hung" in df.loc["frozen", "reason"] or "timed out" in df.loc["frozen", "reason"].lower()
     assert set(df.loc[["gone", "frozen"], "light"]) == {"🔴"}
     assert any("Collected 5 instances" in m.text for m in out.messages)
-    out.charts["heatmap"].to_dict()
+    tiles = chart_rows(out.charts["heatmap"]).set_index("name")
+    assert set(tiles.index) == set(df.index)                    # one tile per instance
+    assert tiles.loc["gone", "health"] == "down" and tiles.loc["maria", "health"] == "ok"
+    drawn = chart_rows(out.charts["heatmap"])                   # worst first, row by row
+    assert drawn["health"].map(fleet.HEALTH_ORDER).is_monotonic_increasing
     detail = tools.execute("db-health", Filters(), Viewer(), instance="pg", collect_now=True)
     assert {"metrics", "activity", "statements", "tables"} <= set(detail.tables)
     assert set(detail.tables["metrics"]["metric"]) >= {"connections_pct", "commits_per_s"}
+
+
+def chart_rows(chart) -> pd.DataFrame:
+    """The rows an Altair chart draws (its first inline dataset)."""
+    spec = chart.to_dict()
+    return pd.DataFrame(next(iter(spec["datasets"].values())))
 
 
 def test_access_is_for_it(local_fleet):
@@ -94,8 +105,10 @@ def test_redis_console_scan_and_right_sizing(local_fleet):
     assert any("SCAN sample of 3,000 of 3,000 keys" in m.text for m in out.messages)
     assert "hot_keys" in out.tables                              # allkeys-lfu: OBJECT FREQ works
     assert out.tables["keyspace"]["keys_without_ttl"].sum() == 3000
-    for chart in out.charts.values():
-        chart.to_dict()
+    bars = chart_rows(out.charts["memory_by_prefix"]).set_index("prefix")
+    assert bars.loc["order", "est_keys"] == 3000                 # the chart draws the table's numbers
+    ttl = chart_rows(out.charts["ttl_histogram"])
+    assert len(ttl) == len(out.tables["ttl"]) and ttl["est_keys"].sum() == out.tables["ttl"]["est_keys"].sum() > 0
 
 
 def test_cli_lists_name_kind_status_reason(local_fleet, demo, capsys):
