@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -129,3 +130,29 @@ def test_duplicate_spu_and_findings_order():
     assert list(frame["severity"]) == ["CRITICAL", "MEDIUM", "LOW", "UNKNOWN", "OK"]
     assert list(frame["status"]) == ["fail", "fail", "fail", "unknown", "pass"]
     assert np.isnan(frame.loc[frame["severity"] == "UNKNOWN", "measured"].iloc[0])
+
+
+def test_on_business_days_places_parts_rows_and_zone_groups_then_trims():
+    """The one date-window path: day parts, UTC timestamps and zone-grouped rows all land on the
+    store-local day; a shop without a usable zone falls on its UTC day, never out of the total."""
+    shops = pd.DataFrame({"shop_id": [1, 2, 3], "time_zone": [NY, RARO, None]})
+    parts = pd.DataFrame({"shop_id": [1, 1, 2, 3], "utc_day": pd.to_datetime(["2026-02-01"] * 3 + ["2026-02-02"]),
+                          "part": [0, 5, 10, 0], "orders": [1, 2, 3, 4]})
+    placed = timezones.on_business_days(parts, shops, None, None)
+    assert [d.day for d in placed["business_date"]] == [31, 1, 1, 2]   # NY 00:00 UTC is Jan 31 19:00
+    kept = timezones.on_business_days(parts, shops, pd.Timestamp("2026-02-01").date(), pd.Timestamp("2026-02-01").date())
+    assert list(kept["orders"]) == [2, 3]
+    rows = pd.DataFrame({"shop_id": [1], "t": pd.to_datetime(["2026-02-14 04:30"])})
+    one = timezones.on_business_days(rows, shops, None, None, ts_col="t")
+    assert one["local_time"].iloc[0] == pd.Timestamp("2026-02-13 23:30") and one["business_date"].iloc[0].day == 13
+    zoned = pd.DataFrame({"zone_ix": [0, 1, -1], "utc_day": pd.to_datetime(["2026-02-01"] * 3), "part": [4, 4, 4]})
+    z = timezones.on_business_days(zoned, shops, None, None, zone_names=[NY, RARO])
+    assert [d.day for d in z["business_date"]] == [31, 31, 1]
+
+
+def test_zone_windows_are_exact_local_days_per_zone():
+    shops = pd.DataFrame({"shop_id": [1, 2, 3], "time_zone": [NY, NY, "Mars/Olympus"]})
+    windows = {w[0]: w[1:] for w in timezones.zone_windows(shops, pd.Timestamp("2026-02-01").date(),
+                                                           pd.Timestamp("2026-02-14").date())}
+    assert windows[(1, 2)] == (datetime(2026, 2, 1, 5), datetime(2026, 2, 15, 5))
+    assert windows[(3,)] == (datetime(2026, 1, 31, 9), datetime(2026, 2, 15, 15))

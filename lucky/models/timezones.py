@@ -5,7 +5,7 @@ reconciliation, the briefing and the anomaly feed all agree on which day an orde
 """
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
@@ -81,15 +81,6 @@ def midnight_hours(zones, start=None, end=None) -> list[int]:
     return sorted(edges)
 
 
-def local_days(parts: pd.DataFrame, shops: pd.DataFrame) -> pd.DataFrame:
-    """utc_day + part -> utc_time -> store-local business_date (NaT for unknown zones)."""
-    if parts.empty:
-        return parts.assign(business_date=pd.Series(dtype="datetime64[ns]"))
-    out = parts.copy()
-    out["utc_time"] = pd.to_datetime(out["utc_day"]) + pd.to_timedelta(out["part"].astype(int), unit="h")
-    return localize(out, shops, "utc_time")
-
-
 def in_days(df: pd.DataFrame, start: date | None, end: date | None) -> pd.DataFrame:
     """Rows whose business_date lies in start..end (inclusive); all rows when open-ended."""
     keep = pd.Series(True, index=df.index)
@@ -98,3 +89,56 @@ def in_days(df: pd.DataFrame, start: date | None, end: date | None) -> pd.DataFr
     if end is not None:
         keep &= df["business_date"] <= pd.Timestamp(end)
     return df[keep]
+
+
+def on_business_days(rows: pd.DataFrame, shops: pd.DataFrame, start: date | None, end: date | None,
+                     ts_col: str | None = None, zone_names: list[str] | None = None) -> pd.DataFrame:
+    """The one path from source rows to store-local business days, trimmed to start..end.
+
+    Every daily query ends here, so no tool rebuilds the window or the trim by hand. `rows`
+    carry a UTC time: `ts_col`, or `utc_day` + `part` (the day parts of `midnight_hours`). The
+    zone is the row's shop's (`shop_id` in `shops`), or `zone_names[zone_ix]` for rows grouped
+    by zone (-1: no usable zone). A row whose zone is NULL or unknown is placed on its UTC day,
+    so no money drops out of a total; the tools name the stores that lack a zone. Adds
+    `business_date` (datetime64 midnight) and, with `ts_col`, `local_time`.
+    """
+    if rows.empty:
+        out = rows.assign(business_date=pd.Series(dtype="datetime64[ns]"))
+        return out.assign(local_time=pd.Series(dtype="datetime64[ns]")) if ts_col else out
+    if ts_col:
+        utc = pd.to_datetime(rows[ts_col])
+    else:
+        utc = pd.to_datetime(rows["utc_day"]) + pd.to_timedelta(rows["part"].astype(int), unit="h")
+    if zone_names is not None:
+        zones = rows["zone_ix"].astype(int).map(dict(enumerate(zone_names)))
+    else:
+        zones = rows["shop_id"].map(shops.drop_duplicates("shop_id").set_index("shop_id")["time_zone"])
+    local = to_local(utc, zones).fillna(utc)
+    out = rows.assign(business_date=local.dt.normalize())
+    if ts_col:
+        out["local_time"] = local
+    return in_days(out, start, end).reset_index(drop=True)
+
+
+def day_edges(shops: pd.DataFrame, start: date | None, end: date | None) -> list[int]:
+    """`midnight_hours` of the zones of `shops`: the day parts a daily query groups by."""
+    return midnight_hours(shops["time_zone"].dropna().unique(), start, end)
+
+
+def zone_windows(shops: pd.DataFrame, start: date | None, end: date | None
+                 ) -> list[tuple[tuple[int, ...], datetime, datetime]]:
+    """Exact UTC windows of local days start..end per time zone: (shop ids, lo, hi), for row
+    reads that must not over-fetch. Shops with a NULL or unknown zone get the widest window
+    (`utc_bounds`) rather than vanish."""
+    windows = []
+    for zone, group in shops.groupby(shops["time_zone"].fillna(""), dropna=False):
+        ids = tuple(int(s) for s in group["shop_id"])
+        if known_zone(zone):
+            lo = (pd.Timestamp(start or date(1970, 1, 2)).tz_localize(zone).tz_convert("UTC")
+                  .tz_localize(None))
+            hi = (pd.Timestamp((end or date(2099, 12, 30)) + timedelta(days=1)).tz_localize(zone)
+                  .tz_convert("UTC").tz_localize(None))
+        else:
+            lo, hi = utc_bounds(start or date(1970, 1, 2), end or date(2099, 12, 30))
+        windows.append((ids, lo.to_pydatetime(), hi.to_pydatetime()))
+    return windows

@@ -16,7 +16,7 @@ from datetime import date
 import pandas as pd
 
 from lucky import sources
-from lucky.models.timezones import utc_bounds
+from lucky.models.timezones import day_edges, on_business_days, utc_bounds
 
 DB = "luckyus_sales_order"
 COMPLETED = 90
@@ -66,12 +66,13 @@ def within(column: str, k: int, prefixes: list[str] | None) -> tuple[str, dict]:
     return f" AND {bucket(column, k)} IN :prefixes", {"prefixes": list(prefixes) or ["-"]}
 
 
-def completed_parts(start: date | None, end: date | None, stores: tuple[int, ...], edges: list[int],
+def completed_parts(start: date | None, end: date | None, stores: tuple[int, ...], shops: pd.DataFrame,
                     statuses: tuple[int, ...] = (COMPLETED,)) -> pd.DataFrame:
-    """Orders per shop, currency, status, UTC date and day part: orders, pay_money."""
+    """Orders per shop, currency, status and day part, placed on store-local business days
+    start..end (`shops`: t_shop_info rows with time_zone): orders, pay_money, business_date."""
     where, params = window(start, end)
     s_sql, s_params = store_clause(stores)
-    part = day_part("create_time", edges)
+    part = day_part("create_time", day_edges(shops, start, end))
     df = sources.read(DB, f"""
         SELECT shop_id, currency_code, status, CAST(create_time AS DATE) AS utc_day, {part} AS part,
                COUNT(*) AS orders, SUM(pay_money) AS pay_money
@@ -80,7 +81,7 @@ def completed_parts(start: date | None, end: date | None, stores: tuple[int, ...
         GROUP BY 1, 2, 3, 4, 5""", {**params, **s_params, "statuses": list(statuses)})
     if not df.empty:
         df["orders"] = df["orders"].astype(int)
-    return df
+    return on_business_days(df, shops, start, end)
 
 
 def order_buckets(start: date | None, end: date | None, k: int, prefixes: list[str] | None = None) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 
 from lucky import sources
+from lucky.models.timezones import day_edges, on_business_days
 from lucky.queries.finance import CHUNK, bucket, day_part, store_clause, window, within
 
 DB = "luckyus_sales_payment"
@@ -46,16 +47,19 @@ def zone_groups(shops: pd.DataFrame) -> tuple[list[str], list[tuple[int, ...]], 
     return order, [sizes[z] for z in order], tuple(int(s) for s in shops.loc[~ok, "shop_id"])
 
 
-def trade_parts(start: date | None, end: date | None, stores: tuple[int, ...], edges: list[int]) -> pd.DataFrame:
-    """Successful charges per shop, currency, UTC date and day part: trades, amount (cents)."""
+def trade_parts(start: date | None, end: date | None, stores: tuple[int, ...], shops: pd.DataFrame) -> pd.DataFrame:
+    """Successful charges per shop, currency and day part on store-local business days
+    start..end: trades, amount (cents), business_date."""
     where, params = window(start, end)
     s_sql, s_params = store_clause(stores)
-    return sources.read(DB, f"""
+    df = sources.read(DB, f"""
         SELECT shop_id, currency_code, CAST(create_time AS DATE) AS utc_day,
-               {day_part('create_time', edges)} AS part, COUNT(*) AS trades, SUM(amount) AS amount
+               {day_part('create_time', day_edges(shops, start, end))} AS part, COUNT(*) AS trades,
+               SUM(amount) AS amount
         FROM luckyus_sales_payment.t_trade
         WHERE {_OK}{where}{s_sql}
         GROUP BY 1, 2, 3, 4""", {**params, **s_params})
+    return on_business_days(df, shops, start, end)
 
 
 def trade_buckets(start: date | None, end: date | None, k: int, prefixes: list[str] | None = None) -> pd.DataFrame:
@@ -93,18 +97,21 @@ def trades_by_order(order_nos: list[str]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-def channel_parts(start: date | None, end: date | None, stores: tuple[int, ...],
-                  zones: list[tuple[int, ...]], edges: list[int], unknown: tuple[int, ...] = ()) -> pd.DataFrame:
-    """Successful charges per zone group, channel, currency, UTC date and day part."""
+def channel_parts(start: date | None, end: date | None, stores: tuple[int, ...], shops: pd.DataFrame) -> pd.DataFrame:
+    """Successful charges per time-zone group (`zone_ix`, -1: no usable zone), channel, currency
+    and day part on store-local business days start..end: transactions, amount, business_date."""
+    names, groups, unknown = zone_groups(shops)
     where, params = window(start, end)
     s_sql, s_params = store_clause(stores)
-    zsql, zparams = zone_case("shop_id", zones, unknown)
-    return sources.read(DB, f"""
+    zsql, zparams = zone_case("shop_id", groups, unknown)
+    df = sources.read(DB, f"""
         SELECT {zsql} AS zone_ix, channel_id, currency_code, CAST(create_time AS DATE) AS utc_day,
-               {day_part('create_time', edges)} AS part, COUNT(*) AS transactions, SUM(amount) AS amount
+               {day_part('create_time', day_edges(shops, start, end))} AS part, COUNT(*) AS transactions,
+               SUM(amount) AS amount
         FROM luckyus_sales_payment.t_trade
         WHERE {_OK}{where}{s_sql}
         GROUP BY 1, 2, 3, 4, 5""", {**params, **s_params, **zparams})
+    return on_business_days(df, shops, start, end, zone_names=names)
 
 
 def fee_parts(start: date | None, end: date | None, stores: tuple[int, ...],
@@ -139,21 +146,23 @@ def fee_parts_unjoined(start: date | None, end: date | None, edges: list[int]) -
         GROUP BY 1, 2, 3, 4""", params)
 
 
-def fees(start: date | None, end: date | None, stores: tuple[int, ...], shops: pd.DataFrame,
-         edges: list[int]) -> tuple[pd.DataFrame, list[str]]:
-    """Fee parts with a `zone_ix` into the returned zone names. Joins t_trade for each fee's store
-    only when needed: a store filter, or a currency whose stores span several time zones."""
+def fees(start: date | None, end: date | None, stores: tuple[int, ...], shops: pd.DataFrame) -> pd.DataFrame:
+    """Fee parts per time-zone group (`zone_ix`), channel and currency on store-local business
+    days start..end (a fee whose charge has no shop falls on its UTC day). Joins t_trade for each
+    fee's store only when needed: a store filter, or a currency whose stores span several zones."""
     from lucky.models.tenancy import store_currency
     names, groups, unknown = zone_groups(shops)
+    edges = day_edges(shops, start, end)
     cur = store_currency(shops)
     zone_of = shops.set_index("shop_id")["time_zone"]
     per_currency = {c: set(zone_of[cur[cur == c].index].dropna()) for c in set(cur.dropna())}
     if stores or unknown or any(len(z) != 1 for z in per_currency.values()):
-        return fee_parts(start, end, stores, groups, edges, unknown), names
-    df = fee_parts_unjoined(start, end, edges)
-    index = {c: names.index(next(iter(z))) for c, z in per_currency.items() if next(iter(z)) in names}
-    df.insert(0, "zone_ix", df["currency_code"].map(index).fillna(-1).astype(int))
-    return df, names
+        df = fee_parts(start, end, stores, groups, edges, unknown)
+    else:
+        df = fee_parts_unjoined(start, end, edges)
+        index = {c: names.index(next(iter(z))) for c, z in per_currency.items() if next(iter(z)) in names}
+        df.insert(0, "zone_ix", df["currency_code"].map(index).fillna(-1).astype(int))
+    return on_business_days(df, shops, start, end, zone_names=names)
 
 
 def currency_groups(exact: bool = True) -> pd.DataFrame:

@@ -13,32 +13,36 @@ import pandas as pd
 
 from lucky import sources
 from lucky.schema import tables_of
+from lucky.models.timezones import day_edges, on_business_days
 from lucky.queries.finance import COMPLETED, day_part, window
 
 DB = "luckyus_sales_order"
 FI_TAX = "luckyus_fi_tax"
 
 
-def item_parts(start: date | None, end: date | None, shops: tuple[int, ...], edges: list[int]) -> pd.DataFrame:
-    """Items of completed orders of `shops` per shop, currency, UTC date, day part and recorded
-    rate: items, taxable (sum of item pay_money), collected (sum of item tax)."""
+def item_parts(start: date | None, end: date | None, stores: tuple[int, ...], shops: pd.DataFrame) -> pd.DataFrame:
+    """Items of completed orders of `stores` per shop, currency, day part and recorded rate on
+    store-local business days start..end: items, taxable (sum of item pay_money), collected
+    (sum of item tax), business_date."""
     where, params = window(start, end, "o.create_time")
-    return sources.read(DB, f"""
+    df = sources.read(DB, f"""
         SELECT o.shop_id, o.currency_code, CAST(o.create_time AS DATE) AS utc_day,
-               {day_part('o.create_time', edges)} AS part, i.tax_rate AS rate,
+               {day_part('o.create_time', day_edges(shops, start, end))} AS part, i.tax_rate AS rate,
                COUNT(*) AS items, SUM(i.pay_money) AS taxable, SUM(COALESCE(i.tax, 0)) AS collected
         FROM luckyus_sales_order.t_order_item i
         JOIN luckyus_sales_order.t_order o ON o.id = i.order_id
         WHERE o.status = {COMPLETED} AND o.shop_id IN :shops{where}
-        GROUP BY 1, 2, 3, 4, 5""", {**params, "shops": list(shops) or [-1]})
+        GROUP BY 1, 2, 3, 4, 5""", {**params, "shops": list(stores) or [-1]})
+    return on_business_days(df, shops, start, end)
 
 
-def suspect_items(start: date | None, end: date | None, shops: tuple[int, ...], rate: float,
-                  tolerance: float) -> pd.DataFrame:
+def suspect_items(start: date | None, end: date | None, stores: tuple[int, ...], shops: pd.DataFrame,
+                  rate: float, tolerance: float) -> pd.DataFrame:
     """Items whose tax is NULL, whose rate or mode is not the statutory one, or whose amount is
-    further than `tolerance` from taxable x rate. Classified precisely in `lucky.models.tax`."""
+    further than `tolerance` from taxable x rate, on store-local business days start..end.
+    Classified precisely in `lucky.models.tax`."""
     where, params = window(start, end, "o.create_time")
-    return sources.read(DB, f"""
+    df = sources.read(DB, f"""
         SELECT o.order_no, o.shop_id, o.currency_code, o.create_time, i.sku_name, i.pay_money,
                i.tax_rate, i.tax, i.tax_mode
         FROM luckyus_sales_order.t_order_item i
@@ -46,7 +50,8 @@ def suspect_items(start: date | None, end: date | None, shops: tuple[int, ...], 
         WHERE o.status = {COMPLETED} AND o.shop_id IN :shops{where}
           AND (i.tax IS NULL OR i.tax_rate IS NULL OR i.tax_mode IS NULL OR i.tax_mode <> 1
                OR ABS(i.tax_rate - :rate) > 0.000001 OR ABS(i.tax - i.pay_money * :rate) > :tol)""",
-        {**params, "shops": list(shops) or [-1], "rate": rate, "tol": tolerance})
+        {**params, "shops": list(stores) or [-1], "rate": rate, "tol": tolerance})
+    return on_business_days(df, shops, start, end, ts_col="create_time")
 
 
 def fi_tax_counts() -> pd.DataFrame:

@@ -7,7 +7,7 @@ and the setting to fix while the rest of the landscape still renders.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any, Callable
 
 import pandas as pd
@@ -16,7 +16,7 @@ from lucky import sources
 from lucky.schema import DATABASES, SERVERS, get_table
 from lucky.errors import SourceError
 from lucky.models import quality
-from lucky.models.timezones import known_zone, localize, utc_bounds
+from lucky.models.timezones import on_business_days, zone_windows
 from lucky.queries import landscape as q
 from lucky.queries import orders, shops
 from lucky.core import Filters, Kpi, Output, ROLES, Tool, Viewer
@@ -60,37 +60,8 @@ def _guard(out: Output, what: str, fn: Callable[[], Any]) -> Any:
         return None
 
 
-def _in_range(day: pd.Series, filters: Filters) -> pd.Series:
-    keep = pd.Series(True, index=day.index)
-    if filters.start:
-        keep &= day >= pd.Timestamp(filters.start)
-    if filters.end:
-        keep &= day <= pd.Timestamp(filters.end)
-    return keep
-
-
 def _selected(shop_df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     return shop_df[shop_df["shop_id"].isin(filters.stores)] if filters.stores else shop_df
-
-
-def zone_windows(shop_df: pd.DataFrame, start: date | None, end: date | None
-                 ) -> list[tuple[tuple[int, ...], datetime, datetime]]:
-    """Exact UTC windows of local days start..end per time zone: (shop ids, lo, hi).
-
-    Shops with a NULL or unknown zone get the widest window (`utc_bounds`) rather than vanish.
-    """
-    windows = []
-    for zone, group in shop_df.groupby(shop_df["time_zone"].fillna(""), dropna=False):
-        ids = tuple(int(s) for s in group["shop_id"])
-        if known_zone(zone):
-            lo = (pd.Timestamp(start or date(1970, 1, 2)).tz_localize(zone).tz_convert("UTC")
-                  .tz_localize(None))
-            hi = (pd.Timestamp((end or date(2099, 12, 30)) + timedelta(days=1)).tz_localize(zone)
-                  .tz_convert("UTC").tz_localize(None))
-        else:
-            lo, hi = utc_bounds(start or date(1970, 1, 2), end or date(2099, 12, 30))
-        windows.append((ids, lo.to_pydatetime(), hi.to_pydatetime()))
-    return windows
 
 
 # ------------------------------------------------------------------ sections
@@ -101,8 +72,7 @@ def local_orders(shop_df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
         return pd.DataFrame(columns=["shop_id", "currency_code", "orders", "pay_money",
                                      "local_time", "business_date"])
     hourly = hourly[hourly["currency_code"] == filters.currency]
-    local = localize(hourly, shop_df)
-    return local[local["business_date"].notna() & _in_range(local["business_date"], filters)]
+    return on_business_days(hourly, shop_df, filters.start, filters.end, ts_col="utc_time")
 
 
 def store_table(shop_df: pd.DataFrame, local: pd.DataFrame, filters: Filters) -> pd.DataFrame:

@@ -5,9 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from lucky.models import timezones as tzm
 from lucky.models import fees
-from lucky.models.timezones import midnight_hours, to_local
 from lucky.queries import payments, shops as shop_q
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 
@@ -15,26 +13,14 @@ from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 DEFAULT_FROM, DEFAULT_TO, DEFAULT_SHARE = 53, 3, 0.10
 
 
-def _localized(df: pd.DataFrame, names: list[str], filters: Filters) -> pd.DataFrame:
-    if df.empty:
-        return df.assign(business_date=pd.Series(dtype="datetime64[ns]"))
-    utc = pd.to_datetime(df["utc_day"]) + pd.to_timedelta(df["part"].astype(int), unit="h")
-    local = to_local(utc, df["zone_ix"].astype(int).map(dict(enumerate(names))))
-    out = df.assign(business_date=local.dt.normalize().fillna(utc.dt.normalize()))
-    return tzm.in_days(out, filters.start, filters.end)
-
-
 def run(filters: Filters, viewer: Viewer, from_channel: int | None = None, to_channel: int | None = None,
         share: float = DEFAULT_SHARE) -> Output:
     out = Output()
     cur = filters.currency
     shops = shop_q.shops()
-    names, groups, unknown = payments.zone_groups(shops)
-    edges = midnight_hours(names, filters.start, filters.end)
-    tr = _localized(payments.channel_parts(filters.start, filters.end, filters.stores, groups, edges, unknown), names, filters)
-    fee_rows, fee_zones = payments.fees(filters.start, filters.end, filters.stores, shops, edges)
-    fp = _localized(fee_rows, fee_zones, filters)
-    if unknown and (tr["zone_ix"] == -1).any():
+    tr = payments.channel_parts(filters.start, filters.end, filters.stores, shops)
+    fp = payments.fees(filters.start, filters.end, filters.stores, shops)
+    if (tr["zone_ix"] == -1).any():
         out.note("warning", "Charges of stores without a usable time zone are placed on their UTC day.")
     tr, fp = tr[tr["currency_code"] == cur], fp[fp["currency_code"] == cur]
     if tr.empty and fp.empty:

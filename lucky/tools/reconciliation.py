@@ -14,7 +14,6 @@ from lucky.models import timezones as tzm
 from lucky.errors import SourceError
 from lucky.models import fees, reconcile
 from lucky.models.tenancy import store_currency
-from lucky.models.timezones import localize, midnight_hours, to_local
 from lucky.queries import accounting, finance, payments, shops as shop_q
 from lucky.core import Filters, Kpi, Output, Tool, Viewer
 
@@ -23,12 +22,9 @@ from lucky.core import Filters, Kpi, Output, Tool, Viewer
 FIRST_WIDTH, MAX_WIDTH, DRILL_ROWS = 3, 8, 12_000
 
 
-def _day_frames(filters: Filters, shops: pd.DataFrame, edges: list[int]) -> tuple[pd.DataFrame, ...]:
-    orders = tzm.local_days(finance.completed_parts(filters.start, filters.end, filters.stores, edges,
-                                                        finance.CHARGED), shops)
-    trades = tzm.local_days(payments.trade_parts(filters.start, filters.end, filters.stores, edges), shops)
-    orders = tzm.in_days(orders, filters.start, filters.end)
-    trades = tzm.in_days(trades, filters.start, filters.end)
+def _day_frames(filters: Filters, shops: pd.DataFrame) -> tuple[pd.DataFrame, ...]:
+    orders = finance.completed_parts(filters.start, filters.end, filters.stores, shops, finance.CHARGED)
+    trades = payments.trade_parts(filters.start, filters.end, filters.stores, shops)
     bills = accounting.bill_days(filters.start, filters.end, filters.stores)
     return orders, trades, bills
 
@@ -57,20 +53,10 @@ def _records(filters: Filters, shops: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     elsewhere = finance.orders_by_no(unknown)                     # exist, but outside the window or not completed
     known = set(orders["order_no"]) | set(elsewhere["order_no"])
     stats = {"buckets": buckets, "drilled": len(bad), "width": k, "orders_read": len(orders), "trades_read": len(trades)}
-    orders = localize(orders[orders["status"] == finance.COMPLETED], shops, "create_time")
-    trades = localize(trades, shops, "create_time")
+    # every record, not only the range's: a charge a day late still matches its order
+    orders = tzm.on_business_days(orders[orders["status"] == finance.COMPLETED], shops, None, None, "create_time")
+    trades = tzm.on_business_days(trades, shops, None, None, "create_time")
     return orders, trades, known, stats
-
-
-def _fees(filters: Filters, shops: pd.DataFrame, edges: list[int]) -> pd.DataFrame:
-    fp, names = payments.fees(filters.start, filters.end, filters.stores, shops, edges)
-    if fp.empty:
-        return fp.assign(business_date=pd.Series(dtype="datetime64[ns]"))
-    utc = pd.to_datetime(fp["utc_day"]) + pd.to_timedelta(fp["part"].astype(int), unit="h")
-    zone = fp["zone_ix"].astype(int).map(dict(enumerate(names)))
-    local = to_local(utc, zone)
-    fp["business_date"] = local.dt.normalize().fillna(utc.dt.normalize())   # no shop: UTC day
-    return tzm.in_days(fp, filters.start, filters.end)
 
 
 def run(filters: Filters, viewer: Viewer) -> Output:
@@ -78,14 +64,13 @@ def run(filters: Filters, viewer: Viewer) -> Output:
     cur = filters.currency
     shops = shop_q.shops()
     names = shops.set_index("shop_id")["shop_name"]
-    bad_zone = shops[~shops["time_zone"].map(lambda z: isinstance(z, str) and bool(z))]
-    edges = midnight_hours(shops["time_zone"].dropna().unique(), filters.start, filters.end)
+    bad_zone = shops[~shops["time_zone"].map(tzm.known_zone)]
 
-    orders_p, trades_p, bills = _day_frames(filters, shops, edges)
+    orders_p, trades_p, bills = _day_frames(filters, shops)
     o_rec, t_rec, known, stats = _records(filters, shops)
-    if orders_p["business_date"].isna().any() or o_rec["business_date"].isna().any():
-        out.note("warning", "Orders of stores without a usable time zone have no business day and are "
-                            f"left out of the daily view (shops {', '.join(map(str, bad_zone['shop_id']))}).")
+    if orders_p["shop_id"].isin(bad_zone["shop_id"]).any() or o_rec["shop_id"].isin(bad_zone["shop_id"]).any():
+        out.note("warning", "Stores without a usable time zone have their orders and charges placed on the "
+                            f"UTC day (shops {', '.join(map(str, bad_zone['shop_id']))}): fix t_shop_info.time_zone.")
 
     # ---- currency: each reconciled on its own, never summed together
     conflicts = reconcile.currency_conflicts(o_rec, t_rec)
@@ -128,7 +113,7 @@ def run(filters: Filters, viewer: Viewer) -> Output:
                          "are listed under that currency.")
 
     # ---- fees
-    fp = _fees(filters, shops, edges)
+    fp = payments.fees(filters.start, filters.end, filters.stores, shops)
     fp = fp[fp["currency_code"] == cur]
     fp["month"] = fp["business_date"].dt.to_period("M").dt.to_timestamp()
     fee_daily = fees.period_rates(fp, "business_date") if len(fp) else pd.DataFrame()

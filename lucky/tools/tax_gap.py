@@ -6,11 +6,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from lucky.models import timezones as tzm
 from lucky.models import tax
 from lucky.models.tenancy import store_currency
-from lucky.models.timezones import midnight_hours
 from lucky.queries import shops as shop_q, tax as tax_q
+from lucky.models.timezones import known_zone
 from lucky.core import Filters, Kpi, Output, Tool, Viewer
 
 CURRENCY = "USD"
@@ -67,11 +66,8 @@ def run(filters: Filters, viewer: Viewer) -> Output:
         out.tables["fi-tax"] = fi
         return out
     ids = tuple(int(s) for s in audited["shop_id"])
-    edges = midnight_hours(audited["time_zone"].dropna().unique(), filters.start, filters.end)
-    parts = tzm.in_days(tzm.local_days(
-        tax_q.item_parts(filters.start, filters.end, ids, edges), shops), filters.start, filters.end)
-    suspects = tax_q.suspect_items(filters.start, filters.end, ids, tax.NYC_RATE, tax.TOLERANCE)
-    suspects = tzm.in_days(tzm.localize(suspects, shops, "create_time"), filters.start, filters.end)
+    parts = tax_q.item_parts(filters.start, filters.end, ids, shops)
+    suspects = tax_q.suspect_items(filters.start, filters.end, ids, shops, tax.NYC_RATE, tax.TOLERANCE)
 
     other = parts[parts["currency_code"] != CURRENCY]
     if len(other):
@@ -80,11 +76,10 @@ def run(filters: Filters, viewer: Viewer) -> Output:
                             "out of the audit: see tenant-audit's currency-mismatch table.")
     parts = parts[parts["currency_code"] == CURRENCY]
     suspects = suspects[suspects["currency_code"] == CURRENCY]
-    no_day = suspects["business_date"].isna().sum() + parts["business_date"].isna().sum()
-    if no_day:
-        out.note("warning", "Some stores have no usable time zone, so their items have no business day "
-                            "and are left out; fix t_shop_info.time_zone.")
-        parts, suspects = parts.dropna(subset=["business_date"]), suspects.dropna(subset=["business_date"])
+    zoneless = audited.loc[~audited["time_zone"].map(known_zone), "shop_id"]
+    if parts["shop_id"].isin(zoneless).any():
+        out.note("warning", "Stores without a usable time zone have their items placed on the UTC day "
+                            f"(shops {', '.join(map(str, zoneless))}): fix t_shop_info.time_zone.")
     if parts.empty:
         out.note("info", "No completed USD order items in this date range.")
         out.tables["fi-tax"] = fi

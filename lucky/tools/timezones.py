@@ -12,9 +12,8 @@ from datetime import datetime, timezone
 import altair as alt
 import pandas as pd
 
-from lucky.models import timezones as tzm
 from lucky.models import markets
-from lucky.models.timezones import known_zone, midnight_hours
+from lucky.models.timezones import known_zone
 from lucky.queries import finance, markets as market_q, shops as shop_q
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 
@@ -46,11 +45,8 @@ def run(filters: Filters, viewer: Viewer, now: datetime | None = None) -> Output
     if len(bad):
         out.note("warning", f"{len(bad)} stores have a NULL or unknown time zone ("
                             + ", ".join(f"{r.shop_id} {r.shop_name!s}: {r.time_zone!s}" for r in bad.head(10).itertuples())
-                            + "); their orders get no business day and are left out until t_shop_info.time_zone is fixed.")
-    zones = [z for z in mk["time_zone"].dropna() if known_zone(z)]
-    edges = midnight_hours(zones, filters.start, filters.end)
-    parts = finance.completed_parts(filters.start, filters.end, filters.stores, edges)
-    daily = tzm.in_days(tzm.local_days(parts, shops), filters.start, filters.end).dropna(subset=["business_date"])
+                            + "); their orders are placed on their UTC day until t_shop_info.time_zone is fixed.")
+    daily = finance.completed_parts(filters.start, filters.end, filters.stores, shops)
     daily["time_zone"] = daily["shop_id"].map(shops.set_index("shop_id")["time_zone"])
     hours = market_q.latest_hours(tuple(int(s) for s in shops["shop_id"]))
     years = sorted({d.year for d in pd.to_datetime(daily["business_date"])} | {now_utc.year}) if len(daily) else [now_utc.year]
