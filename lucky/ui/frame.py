@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from datetime import date
 
 import pandas as pd
@@ -266,6 +267,21 @@ def _cached_execute(slug: str, filters: Filters, viewer: Viewer, options: dict,
     return tools.execute(slug, filters, viewer, **options)
 
 
+_flights: dict[tuple, threading.Lock] = {}
+_flights_lock = threading.Lock()
+
+
+def _single_flight(key: tuple) -> threading.Lock:
+    """One lock per cache key: when twenty sessions open a cold page at once, one computes and
+    the others wait for its cached result instead of each running the same tool (a stampede
+    that multiplies the cold time by the number of sessions on a 2-core server)."""
+    with _flights_lock:
+        if len(_flights) > 1024:          # locks are cheap; forget the idle ones now and then
+            for k in [k for k, lock in _flights.items() if not lock.locked()]:
+                del _flights[k]
+        return _flights.setdefault(key, threading.Lock())
+
+
 def run_cached(slug: str, filters: Filters, viewer: Viewer, tick: object = None,
                **options) -> Output | None:
     """`tools.execute` through st.cache_data (TTL, source identity in the key) with a spinner.
@@ -279,7 +295,8 @@ def run_cached(slug: str, filters: Filters, viewer: Viewer, tick: object = None,
     tool = tools.get(slug)
     try:
         keys = source_keys(tool)
-        with st.spinner(f"Loading {tool.title}…", show_time=True):
+        flight = _single_flight((slug, filters, viewer, repr(sorted(options.items())), keys, tick))
+        with st.spinner(f"Loading {tool.title}…", show_time=True), flight:
             try:
                 return _cached_execute(slug, filters, viewer, dict(options), keys, tick)
             except UnserializableReturnValueError:

@@ -1,0 +1,164 @@
+"""Many people at once: N browser sessions against one `streamlit run`, cold and warm.
+
+    python bench/bench_concurrency.py [--scale 1] [--demo PATH] [--sessions 1 5 10 20] [--port 8599]
+
+One headless Chromium (Debian's, never a downloaded one), N browser contexts (separate sessions,
+as N people), each opening landscape, reconciliation and anomalies in turn, all N at once. For
+each N a fresh server starts (so the first round is cold: nothing cached), then every session
+opens the three pages a second time (warm). Reported per N: p50/p95 seconds to a finished page
+(the page's title drawn and Streamlit's running indicator gone), the server's peak RSS (process
+and children) and CPU seconds used. Writes bench/out/concurrency_scale<scale>.json.
+Goal (issue 10): p95 <= 3 s at N = 20 (warm).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PAGES = ("landscape", "reconciliation", "anomalies")
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+FINISHED = """() => {
+    const running = document.querySelector('[data-testid="stStatusWidget"]');
+    const spinner = document.querySelector('[data-testid="stSpinner"]');
+    return !!document.querySelector('h1') && !running && !spinner;
+}"""
+
+
+def wait_port(port: int, seconds: float = 120) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise RuntimeError(f"streamlit did not listen on {port}")
+
+
+class Sampler(threading.Thread):
+    """Peak RSS of the server and its children, sampled every 0.2 s until stopped."""
+
+    def __init__(self, proc: psutil.Process):
+        super().__init__(daemon=True)
+        self.proc, self.peak, self.stop = proc, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                procs = [self.proc, *self.proc.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in procs))
+            except psutil.Error:
+                pass
+            self.stop.wait(0.2)
+
+
+def cpu_seconds(proc: psutil.Process) -> float:
+    total = 0.0
+    for p in [proc, *proc.children(recursive=True)]:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
+async def session(browser, base: str, times: list[float]) -> None:
+    context = await browser.new_context(viewport={"width": 1440, "height": 900})
+    page = await context.new_page()
+    for slug in PAGES:
+        started = time.perf_counter()
+        await page.goto(f"{base}/{slug}?role=admin", wait_until="domcontentloaded")
+        await page.wait_for_timeout(300)          # let the script run start before polling
+        await page.wait_for_function(FINISHED, timeout=180_000, polling=100)
+        times.append(time.perf_counter() - started)
+    await context.close()
+
+
+async def round_of(n: int, base: str) -> list[float]:
+    from playwright.async_api import async_playwright
+
+    times: list[float] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        await asyncio.gather(*(session(browser, base, times) for _ in range(n)))
+        await browser.close()
+    return times
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def measure(n: int, demo: Path, port: int) -> dict:
+    env = {**os.environ, "LUCKY_DATABASE_URL": str(demo), "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "Home.py"), "--server.port", str(port),
+         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_port(port)
+        proc = psutil.Process(server.pid)
+        sampler = Sampler(proc)
+        sampler.start()
+        cpu0 = cpu_seconds(proc)
+        base = f"http://127.0.0.1:{port}"
+        cold = asyncio.run(round_of(n, base))
+        warm = asyncio.run(round_of(n, base))
+        cpu = cpu_seconds(proc) - cpu0
+        sampler.stop.set()
+        sampler.join()
+        return {"sessions": n, "cold_p50": statistics.median(cold), "cold_p95": pct(cold, 0.95),
+                "warm_p50": statistics.median(warm), "warm_p95": pct(warm, 0.95),
+                "peak_rss_mb": sampler.peak / 2**20, "cpu_s": cpu, "pages": len(cold) + len(warm)}
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--demo", help="DuckDB demo file (default data/demo.duckdb)")
+    parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
+    parser.add_argument("--port", type=int, default=8599)
+    args = parser.parse_args(argv)
+    from bench.bench_pages import demo_file, ensure
+
+    demo = demo_file(args.scale, args.demo)
+    ensure(demo, args.scale)
+    rows = []
+    for n in args.sessions:
+        row = measure(n, demo, args.port)
+        rows.append(row)
+        print(f"N={n:>2}: cold p50 {row['cold_p50']:.2f} s p95 {row['cold_p95']:.2f} s | warm p50 "
+              f"{row['warm_p50']:.2f} s p95 {row['warm_p95']:.2f} s | peak RSS {row['peak_rss_mb']:.0f} MB"
+              f" | CPU {row['cpu_s']:.1f} s", flush=True)
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    load = os.getloadavg()[0]
+    (out / f"concurrency_scale{args.scale:g}.json").write_text(
+        json.dumps({"scale": args.scale, "load_1min": load, "rows": rows}, indent=1))
+    print(f"(load average at the end: {load:.1f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
