@@ -245,10 +245,13 @@ def usage_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     """Per store-day and goods: stock consumed by sales vs what the day's completed sales imply
     through the recipes (actual vs theoretical usage). Items join their recipe by sku; an item
     whose sku has no recipe uses its product's recipe (the first sku of the spu that has one)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     cols = ["shop_id", "date", "goods_code", "consumed", "implied"]
-    consumed = consumption_daily(shops, start, end)
-    items = items_daily(shops, start, end)
-    rec = recipes()
+    with ThreadPoolExecutor(max_workers=3) as pool:   # three databases, read side by side
+        consumed_f = pool.submit(consumption_daily, shops, start, end)
+        items_f, rec_f = pool.submit(items_daily, shops, start, end), pool.submit(recipes)
+        consumed, items, rec = consumed_f.result(), items_f.result(), rec_f.result()
     if consumed.empty or items.empty or rec.empty:
         return pd.DataFrame(columns=cols)
     by_sku = rec[rec["sku_code"].notna()]
@@ -312,15 +315,15 @@ def daily_inputs(shops: pd.DataFrame, start=None, end=None, usage_start=None) ->
     the costliest input's history: the consumption/recipe ratio needs no weekday seasonality."""
     from concurrent.futures import ThreadPoolExecutor
 
-    jobs = {
-        "hours": lambda: orders_hours(shops, start, end),
-        "fees": lambda: fees_daily(shops, start, end),
-        "production": lambda: production_daily(shops, start, end),
-        "devices": lambda: devices_daily(shops, start, end),
+    jobs = {   # the costliest first, and all at once: DuckDB and the drivers release the GIL
         "usage": lambda: usage_daily(shops, usage_start or start, end),
+        "hours": lambda: orders_hours(shops, start, end),
+        "production": lambda: production_daily(shops, start, end),
+        "fees": lambda: fees_daily(shops, start, end),
+        "devices": lambda: devices_daily(shops, start, end),
         "registrations": lambda: registrations_daily(start, end),
     }
-    with ThreadPoolExecutor(max_workers=3) as pool:
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
         futures = {name: pool.submit(job) for name, job in jobs.items()}
         out = {name: f.result() for name, f in futures.items()}
     out["orders"] = orders_daily(shops, hours=out["hours"])
