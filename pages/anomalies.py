@@ -21,7 +21,7 @@ st.caption("Every store-day's orders, refunds, cancellations, fees per payment c
            "less sensitive at that store.")
 out = frame.run_cached(SLUG, filters, viewer)
 if out is not None:
-    render.kpis(out.kpis)
+    render.kpis(out.kpis, currency=filters.currency)
     render.messages(out)
     anoms, incidents = out.tables["anomalies"], out.tables["incidents"]
     try:   # verdicts given since the scan was cached

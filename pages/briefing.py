@@ -9,17 +9,15 @@ from lucky.ui import frame, render
 
 SLUG = "briefing"
 
-filters, viewer = frame.setup_page(SLUG)
+filters, viewer = frame.setup_page(SLUG, uses=(frame.K_ASOF, frame.K_STORES, frame.K_CURRENCY))
 st.title("Executive Daily Briefing")
 st.caption("Revenue & Orders, Operational Health, Customer Metrics, Alerts & Exceptions and the 7-Day Outlook "
            "for one store-local day, as sent at 7 AM New York time. Any day can be previewed.")
-left, right = st.columns([2, 3])
-day = left.date_input("Briefing for", value=filters.as_of or filters.end or date.today(),
-                      min_value=date(2020, 1, 1), max_value=date(2035, 12, 31), key="brief_day")
-use_llm = right.toggle("AI narrative when a language model is configured", value=True, key="brief_llm")
+day = filters.as_of or filters.end or date.today()   # the sidebar's "As of" is the briefing's day
+use_llm = st.toggle("AI narrative when a language model is configured", value=True, key="brief_llm")
 out = frame.run_cached(SLUG, filters, viewer, day=day, use_llm=use_llm)
 if out is not None:
-    render.kpis(out.kpis)
+    render.kpis(out.kpis, currency=filters.currency)
     render.messages(out)
     docs = out.tables.get("documents")
     if docs is not None and not docs.empty:

@@ -5,13 +5,13 @@ from lucky.ui import frame, render
 
 SLUG = "landscape"
 
-filters, viewer = frame.setup_page(SLUG)
+filters, viewer = frame.setup_page(SLUG, uses=(frame.K_ASOF, frame.K_RANGE, frame.K_STORES, frame.K_CURRENCY))
 st.title("Data Landscape")
 st.caption("Luckin Coffee USA's data, live: the business at a glance, the stores, what sells, "
            "where the data lives, what is wrong with it, and how the tables link.")
 out = frame.run_cached(SLUG, filters, viewer)
 if out is not None:
-    render.kpis(out.kpis)
+    render.kpis(out.kpis, currency=filters.currency)
     render.messages(out)
     tables, charts = out.tables, out.charts
 

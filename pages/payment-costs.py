@@ -22,7 +22,7 @@ state.setdefault(K_SHARE, int(DEFAULT_SHARE * 100))
 out = frame.run_cached(SLUG, filters, viewer, from_channel=int(state[K_FROM]), to_channel=int(state[K_TO]),
                        share=state[K_SHARE] / 100)
 if out is not None:
-    render.kpis(out.kpis)
+    render.kpis(out.kpis, currency=filters.currency)
     render.messages(out)
     channels = out.tables.get("channels")
     if channels is not None and len(channels):

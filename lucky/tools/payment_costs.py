@@ -25,10 +25,11 @@ def _localized(df: pd.DataFrame, names: list[str], filters: Filters) -> pd.DataF
 
 
 def run(filters: Filters, viewer: Viewer, from_channel: int | None = None, to_channel: int | None = None,
-        share: float = DEFAULT_SHARE) -> Output:
+        share: float = DEFAULT_SHARE, include_test: bool = False) -> Output:
     out = Output()
     cur = filters.currency
     shops = shop_q.shops()
+    filters = shop_q.scope(filters, shops, include_test)
     names, groups, unknown = payments.zone_groups(shops)
     edges = midnight_hours(names, filters.start, filters.end)
     tr = _localized(payments.channel_parts(filters.start, filters.end, filters.stores, groups, edges, unknown), names, filters)
@@ -81,7 +82,7 @@ def run(filters: Filters, viewer: Viewer, from_channel: int | None = None, to_ch
         color="channel:N", tooltip=["channel:N", "yearmonth(month):T", alt.Tooltip("effective_rate:Q", format=".3%")])
     out.tables["channels"] = table
     out.tables["monthly"] = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m"))
-    return out
+    return shop_q.finish(out, shops, include_test)
 
 
 TOOL = Tool(
@@ -91,6 +92,7 @@ TOOL = Tool(
         Option("from_channel", int, None, "channel_id to move volume away from (default Apple Pay, 53)"),
         Option("to_channel", int, None, "channel_id to move it to (default debit, 3)"),
         Option("share", float, DEFAULT_SHARE, "share of the from-channel's volume moved", range=(0.0, 1.0), step=0.05),
+        shop_q.INCLUDE_TEST,
     ), icon=":material/credit_card:",
     description="Effective Stripe rate and cost rank per channel_id, monthly fee trend, and a "
                 "what-if for steering volume between channels.",

@@ -73,10 +73,11 @@ def _fees(filters: Filters, shops: pd.DataFrame, edges: list[int]) -> pd.DataFra
     return tzm.in_days(fp, filters.start, filters.end)
 
 
-def run(filters: Filters, viewer: Viewer) -> Output:
+def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
     out = Output()
     cur = filters.currency
     shops = shop_q.shops()
+    filters = shop_q.scope(filters, shops, include_test)
     names = shops.set_index("shop_id")["shop_name"]
     bad_zone = shops[~shops["time_zone"].map(lambda z: isinstance(z, str) and bool(z))]
     edges = midnight_hours(shops["time_zone"].dropna().unique(), filters.start, filters.end)
@@ -176,7 +177,7 @@ def run(filters: Filters, viewer: Viewer) -> Output:
         out.tables["rules"] = accounting.reconcile_rules()
     except SourceError as exc:
         out.note("warning", f"Reconciliation rules unavailable ({exc}); the checks above use a $0.01 tolerance.")
-    return out
+    return shop_q.finish(out, shops, include_test)
 
 
 def _dates(df: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -204,7 +205,7 @@ TOOL = Tool(
     roles=frozenset({"finance"}),
     sources=("luckyus_sales_order", "luckyus_sales_payment", "luckyus_ifiaccounting", "luckyus_opshop",
              "luckyus_iunifiedreconcile"),
-    run=run, icon=":material/balance:",
+    run=run, options=(shop_q.INCLUDE_TEST,), icon=":material/balance:",
     description="Orders vs Stripe payments vs accounting per store-local business day, record-level "
                 "exceptions, and processing fees per channel.",
 )

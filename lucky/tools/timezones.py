@@ -37,10 +37,10 @@ def _open_now(hours: pd.DataFrame, shop_ids: tuple[int, ...], zone: str, now_utc
     return int(n), "from t_shop_opening_time (latest week on file)"
 
 
-def run(filters: Filters, viewer: Viewer, now: datetime | None = None) -> Output:
+def run(filters: Filters, viewer: Viewer, now: datetime | None = None, include_test: bool = False) -> Output:
     out = Output()
     now_utc = now or datetime.now(timezone.utc)
-    shops = shop_q.shops()
+    shops = shop_q.in_scope(shop_q.shops(), filters.stores, include_test).reset_index(drop=True)
     mk = markets.markets(shops)
     bad = shops[~shops["time_zone"].map(known_zone)]
     if len(bad):
@@ -132,13 +132,13 @@ def run(filters: Filters, viewer: Viewer, now: datetime | None = None) -> Output
         out.charts["orders-per-business-day"] = alt.Chart(by_day).mark_line().encode(
             x=alt.X("business_date:T", title="Store-local business day"), y=alt.Y("orders:Q", title="Completed orders"),
             color="market:N", tooltip=["market:N", "business_date:T", "orders:Q"])
-    return out
+    return shop_q.finish(out, shops, include_test)
 
 
 TOOL = Tool(
     slug="timezones", number=23, title="Cross-Timezone Operations Hub", department="Company-wide",
     roles=frozenset({"admin", "finance", "operations", "it", "marketing", "product", "supply_chain"}),
-    sources=("luckyus_sales_order", "luckyus_opshop"), run=run, options=(Option("now", datetime, None, "evaluate store hours as of this UTC time (default: now)"),), icon=":material/schedule:",
+    sources=("luckyus_sales_order", "luckyus_opshop"), run=run, options=(Option("now", datetime, None, "evaluate store hours as of this UTC time (default: now)"), shop_q.INCLUDE_TEST), icon=":material/schedule:",
     description="Markets by time zone: business-day close, KPIs side by side, open now, holidays, "
                 "and a report per market.",
 )
