@@ -21,21 +21,23 @@ if out is not None:
     render.messages(out)
     docs = out.tables.get("documents")
     if docs is not None and not docs.empty:
-        html_doc, md = docs.set_index("format")["content"]["html"], docs.set_index("format")["content"]["md"]
+        content = docs.set_index("format")["content"]
+        html_doc, md, slack_text = content["html"], content["md"], content.get("slack", content["md"])
         email, slack, data = st.tabs(["Email", "Slack", "Data"])
         with email:
-            st.iframe(html_doc, height=1500)  # our own markup; every value in it is escaped
+            st.iframe(html_doc, height="content")  # grows to the whole email; our own escaped markup
             st.download_button("Download HTML", html_doc, file_name=f"briefing_{day}.html", mime="text/html",
                                icon=":material/download:", key="brief_dl_html")
         with slack:
-            st.code(md, language="markdown")
+            st.code(slack_text, language="markdown")
             st.download_button("Download Markdown", md, file_name=f"briefing_{day}.md", mime="text/markdown",
-                               icon=":material/download:", key="brief_dl_md")
+                               icon=":material/download:", key="brief_dl_md",
+                               help="Plain Markdown (headings, **bold**, links); the box above is Slack's mrkdwn.")
         with data:
             for name in ("stores", "incidents", "outlook", "facts"):
                 if name in out.tables:
                     st.subheader(render.title_of(name))
                     render.table(out.tables[name], name, filters, SLUG)
         if viewer.is_admin and st.button("Send now by email and Slack", icon=":material/send:", key="brief_send"):
-            for ok, statement in deliver.deliver(f"Daily Briefing {day:%a %Y-%m-%d}", html_doc, md):
+            for ok, statement in deliver.deliver(f"Daily Briefing {day:%a %Y-%m-%d}", html_doc, slack_text):
                 (st.success if ok else st.warning)(statement)

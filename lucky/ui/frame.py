@@ -285,7 +285,7 @@ def _seed(key: str, value: object) -> None:
     widget is a new one, and a value left under its key from the old page would not reach it."""
     drawn = st.session_state.setdefault(DRAWN, {})
     current = st.session_state.get(key, _ABSENT)
-    if current is _ABSENT or key not in drawn or _same(current, drawn[key]):
+    if current is _ABSENT or (key in drawn and _same(current, drawn[key])):
         st.session_state[key] = value
         current = value
     drawn[key] = current
