@@ -58,7 +58,7 @@ def sparkline_text(values: list[float]) -> str:
 
 def _arrow(fig: Figure, c: float | None, against: str) -> str:
     if c is None:
-        return f'<span style="color:#80868b">– {against} n/a</span>'
+        return ""   # nothing to compare with (e.g. no same-day history for a prediction)
     tone = fig.tone(c)
     sym = "▲" if c > 0.005 else "▼" if c < -0.005 else "►"
     return f'<span style="color:{COLOURS[tone]};white-space:nowrap">{sym} {fmt_change(c)} {against}</span>'
@@ -70,8 +70,11 @@ def _card(fig: Figure) -> str:
         '<div style="border:1px solid #e0e0e0;border-radius:8px;padding:10px">'
         f'<div style="font-size:12px;color:#5f6368">{html.escape(fig.label)}</div>'
         f'<div style="font-size:22px;font-weight:600;margin:2px 0">{html.escape(fig.text)}</div>'
-        f'<div style="font-size:12px;line-height:1.5">{_arrow(fig, fig.vs_week, "vs last wk")}<br>'
-        f'{_arrow(fig, fig.vs_avg, "vs same-day 4-wk avg")}</div>'
+        f'<div style="font-size:12px;line-height:1.5">'
+        + "<br>".join(a for a in (_arrow(fig, fig.vs_week, "vs last wk"),
+                                  _arrow(fig, fig.vs_avg, "vs same-day 4-wk avg")) if a)
+        + ("<br><span style=\'color:#80868b\'>day in progress: not judged</span>" if not fig.judged else "")
+        + '</div>'
         f'<div style="margin-top:4px">{sparkline_svg(fig.spark)}</div></div></td>')
 
 

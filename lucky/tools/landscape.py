@@ -382,10 +382,11 @@ def charts(stores, daily, products, inventory) -> dict[str, Any]:
     if products is not None and len(products):
         out["top_products"] = alt.Chart(products).mark_bar(color="#a6611a").encode(
             x=alt.X("orders:Q", title="orders"),
-            y=alt.Y("product:N", sort="-x", title=None),
+            y=alt.Y("product:N", sort="-x", title=None,
+                    axis=alt.Axis(labelOverlap=False, labelLimit=220)),   # every bar labelled
             tooltip=["product", "category", alt.Tooltip("orders:Q", format=","),
                      alt.Tooltip("revenue:Q", format="$,.0f"),
-                     alt.Tooltip("avg_price:Q", format="$.2f")]).properties(height=360)
+                     alt.Tooltip("avg_price:Q", format="$.2f")]).properties(height=max(360, 26 * len(products)))
     if inventory is not None and len(inventory):
         per_db = (inventory[inventory["status"] == "ok"].groupby(["server", "database"], as_index=False)
                   ["row_count"].sum())

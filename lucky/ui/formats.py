@@ -34,7 +34,7 @@ RANK = re.compile(r"(^|_)rank$", re.I)
 MONEY = re.compile(r"(^|_)(revenue|amount|money|aov|price|cost|costs|fee|fees|tax|gap|sales|"
                    r"spend|budget|deduct|income|expected|recorded|difference|diff|saving|savings|"
                    r"collected|refund|refunds|ticket)($|_)|_total$", re.I)
-SECONDS = re.compile(r"(_s$|_sec$|seconds$)", re.I)
+SECONDS = re.compile(r"((?<!per)_s$|_sec$|seconds$)", re.I)   # `ops_per_s` is a rate, not seconds
 CURRENCY_SIGN = {"USD": "$", "NZD": "NZ$"}
 MONEY_DECIMALS, OTHER_DECIMALS = 2, 6
 

@@ -173,17 +173,22 @@ def csv_name(slug: str, name: str, filters: Filters) -> str:
 
 def table(df: pd.DataFrame, name: str, filters: Filters, slug: str,
           column_config_overrides: dict[str, Any] | None = None, height: int | str = "auto",
-          empty_text: str | None = None) -> None:
-    """One table with number formats and a CSV download of all its rows."""
+          empty_text: str | None = None, column_order: tuple[str, ...] | None = None) -> None:
+    """One table with number formats and a CSV download of all its rows (every column, also
+    those `column_order` leaves off a narrow layout)."""
     if df is None or df.empty:
-        st.info(empty_text or f"No rows for **{name}** with these filters.", icon=":material/filter_alt_off:")
+        st.info(empty_text or f"Nothing to list in **{title_of(name)}** for this selection.",
+                icon=":material/filter_alt_off:")
         return
     head = df if len(df) <= MAX_ROWS_SHOWN else df.head(MAX_ROWS_SHOWN)
     shown, config = display(head, filters)
     config.update(column_config_overrides or {})
+    order = [c for c in column_order if c in shown.columns] if column_order else None
+    if order is not None and "shop_kind" in shown.columns:
+        order.insert(1, "shop_kind")     # a flag is never hidden
     st.dataframe(shown, hide_index=True, column_config=config, height=height,
-                 key=f"df_{slug}_{name}", width="stretch")
-    note = f"{len(df):,} rows" + (f" (first {MAX_ROWS_SHOWN:,} shown; the CSV has all)"
+                 key=f"df_{slug}_{name}", width="stretch", column_order=order)
+    note = (f"{len(df):,} rows" if len(df) != 1 else "1 row") + (f" (first {MAX_ROWS_SHOWN:,} shown; the CSV has all)"
                                   if len(df) > MAX_ROWS_SHOWN else "")
     left, right = st.columns([3, 1])
     left.caption(note)
