@@ -30,7 +30,7 @@ if out is not None:
             render.chart(charts["daily_orders"])
 
     st.subheader("Top products")
-    left, right = st.columns([2, 3])
+    left, right = st.columns([1, 1])
     with left:
         if "top_products" in charts:
             render.chart(charts["top_products"])

@@ -396,9 +396,10 @@ def charts(stores, daily, products, inventory) -> dict[str, Any]:
         out["inventory"] = alt.Chart(per_db).transform_calculate(base="1").mark_bar(color="#5b7a6b").encode(
             x=alt.X("plotted:Q", scale=alt.Scale(type="log", domainMin=1), title="rows (log scale)"),
             x2="base:Q",
-            y=alt.Y("database:N", sort="-x", title=None),
+            y=alt.Y("database:N", sort="-x", title=None,
+                    axis=alt.Axis(labelOverlap=False, labelLimit=200)),   # every database labelled
             tooltip=["server", "database", alt.Tooltip("row_count:Q", format=",")]
-        ).properties(height=420)
+        ).properties(height=max(420, 24 * len(per_db)))
         out["entity_relationships"] = er_dot(inventory)
     return out
 

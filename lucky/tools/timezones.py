@@ -125,7 +125,8 @@ def run(filters: Filters, viewer: Viewer, now: datetime | None = None, include_t
     out.tables["holidays"] = (pd.concat(holiday_frames, ignore_index=True)[["market", "time_zone", "date", "holiday", "calendar"]]
                               if holiday_frames else pd.DataFrame(columns=["market", "time_zone", "date", "holiday", "calendar"]))
     out.tables["stores"] = shops[["shop_id", "shop_name", "time_zone", "currency_code", "test_flag", "internal", "status"]].assign(
-        market=shops["time_zone"].map(markets.market_name))
+        market=shops["time_zone"].map(markets.market_name)).sort_values(   # trading stores first, closed last
+        ["status", "shop_id"], key=lambda c: c.map({1: 0, 2: 1}).fillna(2) if c.name == "status" else c)
     if len(daily):
         by_day = daily.groupby(["business_date", "time_zone"])["orders"].sum().reset_index()
         by_day["market"] = by_day["time_zone"].map(markets.market_name)

@@ -121,10 +121,12 @@ def display(df: pd.DataFrame, filters: Filters) -> tuple[pd.DataFrame, dict[str,
         label = name.replace("_", " ")
         gaps = bool(s.isna().any())
         if k == "ident":
-            shown[col] = s.map(formats._ident_text)
+            shown[col] = s.map(lambda v: formats._ident_text(v) or "").astype(object)
             config[name] = st.column_config.TextColumn(label)
         elif k == "text":
-            if gaps and not pd.api.types.is_bool_dtype(s.dtype):   # dates, times, text: '' for missing
+            if gaps and (pd.api.types.is_bool_dtype(s.dtype) or s.dropna().map(type).eq(bool).all()):
+                shown[col] = _text_column(s, lambda v: "yes" if v else "no")   # a checkbox can't be empty
+            elif gaps:   # dates, times, text: '' for missing
                 shown[col] = _text_column(s, lambda v: v.isoformat(sep=" ") if isinstance(v, pd.Timestamp)
                                           else str(v))
             continue
