@@ -40,11 +40,24 @@ def _denied(at: AppTest) -> bool:
     return any(panels.DENIED_PREFIX in str(e.value) for e in at.error)
 
 
+def _numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """The shown table with its numbers back: ids are shown as text and a numeric column with
+    gaps as formatted text ("$4.81", "" for missing), see lucky.ui.render.display."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            text = out[col].astype(str).str.replace(r"^(NZ\$|\$)|,", "", regex=True)
+            parsed = pd.to_numeric(text.replace("", None), errors="coerce")
+            if parsed.notna().sum() == (text != "").sum() and parsed.notna().any():
+                out[col] = parsed
+    return out
+
+
 def _table(at: AppTest, columns: set[str]) -> pd.DataFrame:
-    """The first dataframe on the page with all of `columns`."""
+    """The first dataframe on the page with all of `columns` (numbers as numbers)."""
     for df in (d.value for d in at.dataframe):
         if columns <= set(df.columns):
-            return df
+            return _numbers(df)
     raise AssertionError(f"no table with columns {sorted(columns)}")
 
 

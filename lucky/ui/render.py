@@ -124,7 +124,8 @@ def display(df: pd.DataFrame, filters: Filters) -> tuple[pd.DataFrame, dict[str,
             shown[col] = s.map(lambda v: formats._ident_text(v) or "").astype(object)
             config[name] = st.column_config.TextColumn(label)
         elif k == "text":
-            if gaps and (pd.api.types.is_bool_dtype(s.dtype) or s.dropna().map(type).eq(bool).all()):
+            if gaps and (pd.api.types.is_bool_dtype(s.dtype)
+                         or (s.dtype == object and all(isinstance(v, bool) for v in s.dropna()))):
                 shown[col] = _text_column(s, lambda v: "yes" if v else "no")   # a checkbox can't be empty
             elif gaps:   # dates, times, text: '' for missing
                 shown[col] = _text_column(s, lambda v: v.isoformat(sep=" ") if isinstance(v, pd.Timestamp)
