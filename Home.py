@@ -24,20 +24,56 @@ st.set_page_config(page_title="Lucky · Luckin Coffee USA", page_icon=":material
                    layout="wide", initial_sidebar_state="expanded")
 
 
+#: What each generator step makes, in a user's words (the progress text of the first run).
+DEMO_STEPS = {
+    "catalog": "stores and the menu", "users": "customers", "orders": "orders",
+    "payments": "card payments and fees", "accounting": "accounting records", "iot": "coffee machines",
+    "production": "drink production", "stock": "store stock", "replenishment": "demand forecasts",
+    "purchase": "suppliers and purchasing", "crm": "customer histories", "marketing": "coupons and campaigns",
+    "experiments": "A/B tests", "misc": "the remaining records",
+}
+
+
+def _in_words(message: str) -> str:
+    """The builder's message (`generating orders`, `payments: luckyus_... +157,000 rows ...`) as
+    a sentence a department user understands."""
+    step = message.split(":", 1)[0].removeprefix("generating ").strip()
+    if step in DEMO_STEPS:
+        return f"Creating {DEMO_STEPS[step]}…"
+    if message.startswith("creating"):
+        return "Preparing the databases…"
+    if message.startswith("indexes"):
+        return "Indexing the data so pages open quickly…"
+    if message.startswith(("swapping", "done")):
+        return "Finishing…"
+    return "Working…"
+
+
 def ensure_demo() -> None:
-    """Build the embedded demo on first use, showing progress; a no-op once it exists."""
+    """Build the embedded demo on first use, showing progress in plain words (the builder's own
+    messages go in a Details expander); a no-op once it exists."""
     if not sources.is_demo() or config.demo_path().exists():
         return
+    st.info("**Welcome to Lucky.** This is the first start, so Lucky is creating its demo data: a "
+            "synthetic copy of Luckin Coffee USA's 18 databases (stores, orders, payments, "
+            "production, stock, customers). This happens once and takes one to two minutes "
+            "on a small machine; every later start is instant.", icon=":material/coffee_maker:")
+    bar = st.progress(0.0, text="Getting started…")
+    with st.expander("Details"):
+        details = st.empty()
+    log: list[str] = []
     try:
         from lucky.demo.build import ensure_demo as build_demo
     except ImportError as exc:
         st.error(f"No data source is configured and the demo builder is unavailable ({exc}). "
                  "Set `LUCKY_DATABASE_URL` or `[connections.<database>]` in secrets.")
         st.stop()
-    bar = st.progress(0.0, text="First run: building the embedded demo data…")
 
     def progress(step: str, fraction: float) -> None:
-        bar.progress(min(max(float(fraction), 0.0), 1.0), text=f"Building the demo data: {step}")
+        done = min(max(float(fraction), 0.0), 1.0)
+        bar.progress(done, text=f"{_in_words(step)} ({done:.0%})")
+        log.append(step)
+        details.code("\n".join(log[-12:]), language=None)
 
     try:
         build_demo(progress)
@@ -47,6 +83,7 @@ def ensure_demo() -> None:
     bar.empty()
     sources.dispose_all()
     frame.clear_caches()
+    st.rerun()   # draw the page on a clean screen, without the welcome and progress
 
 
 def pages_for(role: str | None) -> dict[str, list[st.Page]]:

@@ -21,7 +21,7 @@ st.caption("Every store-day's orders, refunds, cancellations, fees per payment c
            "less sensitive at that store.")
 out = frame.run_cached(SLUG, filters, viewer)
 if out is not None:
-    render.kpis(out.kpis)
+    render.kpis(out.kpis, currency=filters.currency)
     render.messages(out)
     anoms, incidents = out.tables["anomalies"], out.tables["incidents"]
     try:   # verdicts given since the scan was cached
@@ -52,7 +52,10 @@ if out is not None:
             what = row.metric.replace("_", " ") + (f" · {row.dimension}" if row.dimension else "")
             head.markdown(f":{COLOUR[row.severity]}-badge[{ICON[row.severity]} {row.severity}] **{what}** at "
                           f"**{row.shop_name}** on {row.date} · _{row.system}_")
-            score.metric("score", f"{row.score:.1f}", label_visibility="collapsed")
+            score.metric("Score (robust z)", f"{row.score:.1f}",
+                         help="How many typical deviations this day is from the store's usual for "
+                              "that weekday (robust z-score, in the harmful direction); 5+ is a "
+                              "Warning, 8+ Critical when the change is material too.")
             st.write(row.explanation)
             cause = causes.get((shop, str(row.date)))
             if cause:

@@ -38,7 +38,7 @@ if fleet_out is not None:
         fleet_tab, detail_tab, alert_tab, capacity_tab = st.tabs(
             ["Fleet", "Server detail", "Alerts and events", "Capacity"])
         with fleet_tab:
-            render.chart(out.charts["heatmap"])
+            render.chart(out.charts["heatmap"], "fleet")
             render.table(out.tables["instances"], "instances", filters, SLUG)
         with detail_tab:
             if not chosen:
@@ -46,7 +46,7 @@ if fleet_out is not None:
                         icon=":material/touch_app:")
             else:
                 if "trends" in out.charts:
-                    render.chart(out.charts["trends"])
+                    render.chart(out.charts["trends"], "trends")
                 st.markdown("**Sessions now** (processlist / pg_stat_activity by state and wait event)")
                 render.table(out.tables["activity"], "activity", filters, SLUG)
                 st.markdown(f"**Statements in the last {hours} h** (digest deltas between polls)")
@@ -57,7 +57,7 @@ if fleet_out is not None:
                 render.table(out.tables["tables"], "tables", filters, SLUG)
         with alert_tab:
             if "alert_timeline" in out.charts:
-                render.chart(out.charts["alert_timeline"])
+                render.chart(out.charts["alert_timeline"], "alert timeline")
             render.table(out.tables["alerts"], "alerts", filters, SLUG, empty_text="No alerts.")
             st.markdown("**New databases and tables**")
             render.table(out.tables["events"], "events", filters, SLUG,

@@ -5,38 +5,39 @@ from lucky.ui import frame, render
 
 SLUG = "landscape"
 
-filters, viewer = frame.setup_page(SLUG)
+filters, viewer = frame.setup_page(SLUG, uses=(frame.K_ASOF, frame.K_RANGE, frame.K_STORES, frame.K_CURRENCY))
 st.title("Data Landscape")
 st.caption("Luckin Coffee USA's data, live: the business at a glance, the stores, what sells, "
            "where the data lives, what is wrong with it, and how the tables link.")
 out = frame.run_cached(SLUG, filters, viewer)
 if out is not None:
-    render.kpis(out.kpis)
+    render.kpis(out.kpis, currency=filters.currency)
     render.messages(out)
     tables, charts = out.tables, out.charts
 
     st.subheader("Store network")
-    left, right = st.columns([3, 2])
+    render.table(tables["stores"], "stores", filters, SLUG,
+                 empty_text=f"No {filters.currency} stores in this selection.")
+    left, right = st.columns([2, 3])
     with left:
-        render.table(tables["stores"], "stores", filters, SLUG,
-                     empty_text=f"No {filters.currency} stores in this selection.")
-    with right:
         if "store_map" in charts:
             render.chart(charts["store_map"])
         else:
             st.info("No store has GPS coordinates to map.", icon=":material/location_off:")
-    if "daily_orders" in charts:
-        st.markdown("**Completed orders per business day** (weekends lighter)")
-        render.chart(charts["daily_orders"])
+    with right:
+        if "daily_orders" in charts:
+            st.markdown("**Completed orders per business day** (weekends lighter)")
+            render.chart(charts["daily_orders"])
 
     st.subheader("Top products")
-    left, right = st.columns([2, 3])
+    left, right = st.columns([1, 1])
     with left:
         if "top_products" in charts:
             render.chart(charts["top_products"])
     with right:
         render.table(tables["products"], "products", filters, SLUG,
-                     empty_text="No product sales in this selection.")
+                     empty_text="No product sales in this selection.",
+                     column_order=("rank", "product", "category", "orders", "revenue", "avg_price"))
 
     st.subheader("Data quality")
     st.caption("Each finding is a check run on the data now; OK means the check passes.")
@@ -50,7 +51,8 @@ if out is not None:
         if "inventory" in charts:
             render.chart(charts["inventory"])
     with right:
-        render.table(tables["inventory"], "inventory", filters, SLUG, height=420)
+        render.table(tables["inventory"], "inventory", filters, SLUG, height=420,
+                     column_order=("database", "table_name", "row_count", "status"))
 
     st.subheader("How the tables link")
     st.caption("Drawn from the link columns in the schema (order_no, order_id, user_no, trade_no, "

@@ -5,7 +5,7 @@ load costs one (cached) tool run; the arithmetic comes back from the tool, never
 """
 import streamlit as st
 
-from lucky.tools.payment_costs import DEFAULT_FROM, DEFAULT_SHARE, DEFAULT_TO
+from lucky.tools.payment_costs import DEFAULT_FROM, DEFAULT_SHARE, DEFAULT_TO, channel_name
 from lucky.ui import frame, render
 
 SLUG = "payment-costs"
@@ -22,7 +22,7 @@ state.setdefault(K_SHARE, int(DEFAULT_SHARE * 100))
 out = frame.run_cached(SLUG, filters, viewer, from_channel=int(state[K_FROM]), to_channel=int(state[K_TO]),
                        share=state[K_SHARE] / 100)
 if out is not None:
-    render.kpis(out.kpis)
+    render.kpis(out.kpis, currency=filters.currency)
     render.messages(out)
     channels = out.tables.get("channels")
     if channels is not None and len(channels):
@@ -32,8 +32,8 @@ if out is not None:
                 state[key] = ids[0]
         st.subheader("What-if: steer volume between channels")
         a, b, c = st.columns(3)
-        a.selectbox("Move volume from channel", ids, key=K_FROM)
-        b.selectbox("to channel", ids, key=K_TO)
+        a.selectbox("Move volume from channel", ids, key=K_FROM, format_func=channel_name)
+        b.selectbox("to channel", ids, key=K_TO, format_func=channel_name)
         c.slider("Share of its volume (%)", 0, 100, step=5, key=K_SHARE)
         if "what-if" in out.tables:
             render.table(out.tables["what-if"], "what-if", filters, SLUG)

@@ -35,12 +35,12 @@ if grid_out is not None:
             left, right = st.columns(2)
             with left:
                 if "memory_by_prefix" in out.charts:
-                    render.chart(out.charts["memory_by_prefix"])
+                    render.chart(out.charts["memory_by_prefix"], "memory by key prefix")
             with right:
                 if "ttl_histogram" in out.charts:
-                    render.chart(out.charts["ttl_histogram"])
+                    render.chart(out.charts["ttl_histogram"], "TTL distribution")
             if "hit_miss" in out.charts:
-                render.chart(out.charts["hit_miss"])
+                render.chart(out.charts["hit_miss"], "hits and misses")
             for name in ("keyspace", "prefixes", "biggest_keys", "hot_keys"):
                 if name in out.tables:
                     st.markdown(f"**{render.title_of(name)}**")

@@ -40,11 +40,24 @@ def _denied(at: AppTest) -> bool:
     return any(panels.DENIED_PREFIX in str(e.value) for e in at.error)
 
 
+def _numbers(df: pd.DataFrame) -> pd.DataFrame:
+    """The shown table with its numbers back: ids are shown as text and a numeric column with
+    gaps as formatted text ("$4.81", "" for missing), see lucky.ui.render.display."""
+    out = df.copy()
+    for col in out.columns:
+        if out[col].dtype == object or pd.api.types.is_string_dtype(out[col].dtype):
+            text = out[col].astype(str).str.replace(r"^(NZ\$|\$)|,", "", regex=True)
+            parsed = pd.to_numeric(text.replace("", None), errors="coerce")
+            if parsed.notna().sum() == (text != "").sum() and parsed.notna().any():
+                out[col] = parsed
+    return out
+
+
 def _table(at: AppTest, columns: set[str]) -> pd.DataFrame:
-    """The first dataframe on the page with all of `columns`."""
+    """The first dataframe on the page with all of `columns` (numbers as numbers)."""
     for df in (d.value for d in at.dataframe):
         if columns <= set(df.columns):
-            return df
+            return _numbers(df)
     raise AssertionError(f"no table with columns {sorted(columns)}")
 
 
@@ -256,11 +269,15 @@ def test_column_formats_follow_names_and_dtypes():
     from lucky.ui.render import column_config, csv_name, format_kpi
 
     df = pd.DataFrame({"shop_id": [1], "orders": [3], "revenue": [1.5], "fee_rate": [0.03],
-                       "share_pct": [4.4], "mean_s": [2.0], "name": ["x"]})
-    fmt = {k: v["type_config"]["format"] for k, v in column_config(df, Filters()).items()}
-    assert fmt == {"shop_id": "%d", "orders": "localized", "revenue": "dollar", "fee_rate": "percent",
-                   "share_pct": "%.1f%%", "mean_s": "%.1f"}
-    assert column_config(df, Filters(currency="NZD"))["revenue"]["type_config"]["format"] == "NZ$%.2f"
+                       "share_pct": [4.4], "mean_s": [2.0], "used_memory": [965888], "name": ["x"]})
+    config = column_config(df, Filters())
+    fmt = {k: v["type_config"].get("format") for k, v in config.items()}
+    assert fmt == {"shop_id": None, "orders": "localized", "revenue": "dollar", "fee_rate": "%.1f%%",
+                   "share_pct": "%.1f%%", "mean_s": "%.1f", "used_memory": None}
+    assert config["shop_id"]["type_config"]["type"] == config["used_memory"]["type_config"]["type"] == "text"
+    assert config["revenue"]["label"] == "revenue ($)"
+    nzd = column_config(df, Filters(currency="NZD"))["revenue"]
+    assert nzd["type_config"]["format"] == "NZ$%.2f" and nzd["label"] == "revenue (NZ$)"
     f = Filters(start=date(2026, 1, 1), end=date(2026, 2, 14), stores=(2, 1))
     assert csv_name("tax-gap", "exceptions", f) == "tax-gap_exceptions_2026-01-01_2026-02-14_USD_s2-1.csv"
     assert format_kpi(Kpi("r", 2194799.4, "$")) == "$2.19M"

@@ -36,11 +36,13 @@ def test_sections_and_numbers_come_from_the_data(brief, span):
 
 
 def test_html_and_markdown(brief):
-    page, md = render.to_html(brief), render.to_markdown(brief)
+    page, md, slack = render.to_html(brief), render.to_markdown(brief), render.to_slack(brief)
     assert "<svg" in page and "Deep dive" in page
     assert all(title.replace("&", "&amp;") in page for title in SECTIONS)
-    assert all(f"*{title}*" in md for title in SECTIONS)
-    assert len(md.split()) < 700
+    assert all(f"*{title}*" in slack for title in SECTIONS)
+    assert all(f"## {title}" in md for title in SECTIONS)
+    assert ":red_circle:" not in md and ":large_green_circle:" not in md and "|Deep dive" not in md
+    assert len(slack.split()) < 700
 
 
 @pytest.mark.parametrize("day, words", [("2020-01-01", "The data starts on"), ("2031-06-01", "The data ends on")])
@@ -80,7 +82,8 @@ def test_day_with_no_orders_at_a_store(demo, span):
 def test_tool_output(demo, span):
     out = execute("briefing", Filters(as_of=span["last_day"].max().date()), Viewer(), use_llm=False)
     docs = out.tables["documents"].set_index("format")["content"]
-    assert docs["html"].startswith("<!DOCTYPE html>") and docs["md"].startswith("*Luckin")
+    assert docs["html"].startswith("<!DOCTYPE html>") and docs["slack"].startswith("*Luckin")
+    assert docs["md"].startswith("# Luckin")
     assert [k.label for k in out.kpis] == ["Orders", "Revenue", "Average order"]
 
 
@@ -90,7 +93,10 @@ def test_cli_prints_markdown_and_refuses_bad_dates(demo, span, capsys, monkeypat
     day = span["last_day"].max().date()
     assert cli.main(["briefing", "--date", str(day), "--format", "md"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("*Luckin Coffee USA") and "*Alerts & Exceptions*" in out
+    assert out.startswith("# Luckin Coffee USA") and "## Alerts & Exceptions" in out
+    assert ":red_circle:" not in out and ":white_circle:" not in out     # Markdown, not Slack markup
+    assert cli.main(["briefing", "--date", str(day), "--format", "slack"]) == 0
+    assert capsys.readouterr().out.startswith("*Luckin Coffee USA")
     assert cli.main(["briefing", "--date", "14/02/2026"]) == 2
     assert "YYYY-MM-DD" in capsys.readouterr().err
 

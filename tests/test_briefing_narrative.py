@@ -169,7 +169,7 @@ def test_render_html_and_markdown():
     for title in ("Revenue &amp; Orders", "Operational Health", "Customer Metrics",
                   "Alerts &amp; Exceptions", "7-Day Outlook"):
         assert title in page
-    md = render.to_markdown(brief)
+    md = render.to_slack(brief)
     assert md.startswith("*Luckin Coffee USA") and "*7-Day Outlook*" in md
     assert ":large_green_circle:" in md and "▁" in md
     assert len(md.split()) < 450                   # about a two-minute read

@@ -1,7 +1,7 @@
 """The briefing preview page in AppTest: any day, including one outside the data."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -34,7 +34,14 @@ def test_preview_of_the_latest_day(demo):
     assert len(stores) > 0 and stores["orders"].sum() > 0
 
 
-def test_preview_before_the_data_says_so(demo):
-    at = _page(brief_day=date(2021, 3, 1), brief_llm=False)
+def test_the_sidebar_as_of_is_the_briefing_day(demo):
+    """One date for the page: the sidebar's "As of" (the briefing had its own picker beside it)."""
+    from lucky.queries.landscape import data_span
+
+    first, last = data_span()
+    day = last - timedelta(days=3)
+    at = _page(as_of=day, brief_llm=False)
     assert not at.exception
-    assert any("The data starts on" in str(w.value) for w in at.warning)
+    assert [d.label for d in at.main.date_input] == []            # no second date picker
+    assert [d.label for d in at.sidebar.date_input] == ["As of"]  # the range is not used here
+    assert f"{day:%A}" in at.code[0].value and str(day) in at.code[0].value

@@ -85,7 +85,7 @@ def test_filters_and_roles_match_the_page(demo):
 
     sm = lucky("landscape", "--role", "store_manager", "--manager-of", "504", "--table", "stores",
                "--format", "json")
-    assert {r["shop_id"] for r in json.loads(sm.stdout)} == {504}
+    assert {r["shop_id"] for r in json.loads(sm.stdout)} == {"504"}     # identifiers are text
 
 
 def test_usage_errors_say_what_is_wrong(demo):

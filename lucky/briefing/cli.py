@@ -25,7 +25,8 @@ CHAIN_ZONE = "America/New_York"
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--date", help="store-local day to brief (default: yesterday in New York)")
-    parser.add_argument("--format", choices=("html", "md"), default="html")
+    parser.add_argument("--format", choices=("html", "md", "slack"), default="html",
+                        help="html (the email), md (Markdown), slack (Slack mrkdwn)")
     parser.add_argument("--send", action="store_true", help="deliver by email and Slack as configured")
     parser.add_argument("--out", help="write to this file instead of standard output")
     parser.add_argument("--currency", default="USD")
@@ -79,15 +80,16 @@ def run(args: argparse.Namespace) -> int:
     if documents is None or documents.empty:
         print("; ".join(m.text for m in out.messages) or "Nothing to brief.", file=sys.stderr)
         return 1
-    html_body, md = (documents.set_index("format").loc[f, "content"] for f in ("html", "md"))
-    text = html_body if args.format == "html" else md
+    docs = documents.set_index("format")["content"]
+    html_body, slack = docs["html"], docs.get("slack", docs["md"])
+    text = docs.get(args.format, html_body)
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text + "\n")
     if not args.send:
         return 0
-    results = deliver.deliver(f"Daily Briefing {day:%a %Y-%m-%d}", html_body, md)
+    results = deliver.deliver(f"Daily Briefing {day:%a %Y-%m-%d}", html_body, slack)
     for ok, statement in results:
         print(("sent: " if ok else "not sent: ") + statement, file=sys.stderr)
     sent = [ok for ok, s in results if ok]

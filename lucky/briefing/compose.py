@@ -27,7 +27,8 @@ class Section:
     figures: list[Figure] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)
     table: pd.DataFrame | None = None
-    link: str = ""       # the page slug for a deep dive
+    link: str = ""       # the page slug for a deep dive (only a page the reader may open)
+    links: tuple[str, ...] = ()   # candidate pages, best first; `build` keeps the first that exists
 
 
 @dataclass
@@ -39,6 +40,7 @@ class Briefing:
     narrative: str = ""
     narrative_source: str = "deterministic"
     narrative_note: str = ""
+    in_progress: str = ""     # "" or why the day is not over yet (its figures are not judged)
 
     @property
     def has_data(self) -> bool:
@@ -71,11 +73,17 @@ def _daily(frame: pd.DataFrame, col: str, start, end, first=None) -> pd.Series:
     return s
 
 
+SAME_DAY_WEEKS = 4   # the average compares a day with the same weekday of the 4 weeks before
+
+
 def _bench(s: pd.Series, day: pd.Timestamp) -> tuple[float | None, float | None, float | None]:
-    """(today, same weekday last week, trailing 30-day average) of a daily series."""
+    """(today, same weekday last week, average of the same weekday over the 4 weeks before).
+
+    Like with like: a Saturday against Saturdays, never against a weekday-heavy 30-day mean."""
     today = float(s[day]) if day in s.index else None
     week = float(s[day - pd.Timedelta(days=7)]) if (day - pd.Timedelta(days=7)) in s.index else None
-    past = s[(s.index < day) & (s.index >= day - pd.Timedelta(days=30))]
+    same = [day - pd.Timedelta(days=7 * k) for k in range(1, SAME_DAY_WEEKS + 1)]
+    past = s.reindex([d for d in same if d in s.index]).dropna()
     return today, week, (float(past.mean()) if len(past) else None)
 
 
@@ -87,7 +95,7 @@ def _figure(label, s: pd.Series, day, unit="", decimals=0, good=1) -> Figure:
 
 # ---------------------------------------------------------------- sections
 def revenue_section(day: pd.Timestamp, orders: pd.DataFrame, shops: pd.DataFrame, span: pd.DataFrame) -> Section:
-    sec = Section("Revenue & Orders", link="store-performance")
+    sec = Section("Revenue & Orders", links=("store-performance", "landscape"))
     first = span["first_day"].min()
     start = day - pd.Timedelta(days=30)
     n = _daily(orders, "orders", start, day, first)
@@ -111,7 +119,7 @@ def revenue_section(day: pd.Timestamp, orders: pd.DataFrame, shops: pd.DataFrame
         rows.append({"shop_id": int(shop_id), "store": names.get(shop_id, str(shop_id)),
                      "orders": int(s.get(day, 0)), "revenue": round(today or 0.0, 2),
                      "vs_last_week": None if week in (None, 0) else round((today or 0) / week - 1, 3),
-                     "vs_30d_avg": None if avg in (None, 0) else round((today or 0) / avg - 1, 3)})
+                     "vs_same_day_avg": None if avg in (None, 0) else round((today or 0) / avg - 1, 3)})
         age = (day - first_day).days
         if age < 14:
             sec.lines.append(f"{names.get(shop_id, shop_id)} opened {age} day(s) before this day: its comparisons are not meaningful yet.")
@@ -134,7 +142,7 @@ def revenue_section(day: pd.Timestamp, orders: pd.DataFrame, shops: pd.DataFrame
 
 
 def operations_section(day: pd.Timestamp, inputs: dict, shops: pd.DataFrame, extras: dict) -> Section:
-    sec = Section("Operational Health", link="production-time")
+    sec = Section("Operational Health", links=("production-time", "anomalies"))
     prod = inputs.get("production")
     start = day - pd.Timedelta(days=30)
     if prod is not None and not prod.empty:
@@ -202,7 +210,7 @@ def slowing_devices(devices: pd.DataFrame | None, day: pd.Timestamp) -> list[tup
 
 
 def customers_section(day: pd.Timestamp, inputs: dict, first, extras: dict) -> Section:
-    sec = Section("Customer Metrics", link="customer-360")
+    sec = Section("Customer Metrics", links=("customer-360",))
     start = day - pd.Timedelta(days=30)
     regs = inputs.get("registrations")
     sec.figures.append(_figure("New registrations", _daily(regs, "users", start, day, first), day))
@@ -215,7 +223,7 @@ def customers_section(day: pd.Timestamp, inputs: dict, first, extras: dict) -> S
 
 
 def alerts_section(day: pd.Timestamp, result: scan.Scan, extras: dict) -> Section:
-    sec = Section("Alerts & Exceptions", link="anomalies")
+    sec = Section("Alerts & Exceptions", links=("anomalies",))
     inc = result.incidents
     inc = inc[pd.to_datetime(inc["date"]) == day] if not inc.empty else inc
     if inc.empty:
@@ -257,7 +265,7 @@ def exception_lines(day: pd.Timestamp, currency: str, stores: tuple[int, ...], v
 
 
 def outlook_section(day: pd.Timestamp, orders: pd.DataFrame, extras: dict) -> Section:
-    sec = Section("7-Day Outlook", link="forecast-accuracy")
+    sec = Section("7-Day Outlook", links=("forecast-accuracy",))
     try:
         pred = extras["predictions"].result()
     except LuckyError as exc:
@@ -311,4 +319,40 @@ def build(day: date, viewer: Viewer, currency: str = "USD", stores: tuple[int, .
             alerts_section(day, result, extras),
             outlook_section(day, orders, extras),
         ]
+    for sec in brief.sections:
+        sec.link = deep_link(sec.links, viewer)
+    brief.in_progress = day_in_progress(result, day)
+    if brief.in_progress:
+        brief.notes.insert(0, brief.in_progress)
+        for sec in brief.sections:
+            for fig in sec.figures:
+                fig.judged = False
     return brief
+
+
+def deep_link(candidates: tuple[str, ...], viewer: Viewer) -> str:
+    """The first candidate page that exists (a registered tool with a page file) and that the
+    reader's role may open; '' when none does (the section then has no link)."""
+    from pathlib import Path
+
+    from lucky import tools
+
+    pages = Path(__file__).resolve().parents[2] / "pages"
+    for slug in candidates:
+        tool = tools.registry().get(slug)
+        if tool is not None and (pages / f"{slug}.py").exists() and tool.allows(viewer):
+            return slug
+    return ""
+
+
+def day_in_progress(result: scan.Scan, day: pd.Timestamp) -> str:
+    """A sentence when some store's `day` was still trading when the data ends, else ''."""
+    trading, horizon = result.trading, result.horizon
+    if trading is None or trading.empty or horizon is None:
+        return ""
+    open_now = [s for s, d in trading.items() if pd.Timestamp(d).normalize() == day]
+    if not open_now:
+        return ""
+    latest = max(horizon[s] for s in open_now if s in horizon.index)
+    return (f"{day:%A %Y-%m-%d} is still in progress ({len(open_now)} store(s) trading; data to "
+            f"{latest:%H:%M} local time): its figures are partial and not judged against other days.")

@@ -43,9 +43,10 @@ class Figure:
     unit: str = ""
     decimals: int = 0
     week: float | None = None      # same weekday last week
-    avg30: float | None = None     # trailing 30-day average
+    avg30: float | None = None     # average of the same weekday over the 4 weeks before
     good: int = 1                  # +1: up is good; -1: down is good; 0: neutral
     spark: list[float] = field(default_factory=list)
+    judged: bool = True            # False for a day still in progress: arrows stay grey
 
     @property
     def text(self) -> str:
@@ -61,7 +62,7 @@ class Figure:
 
     def tone(self, c: float | None) -> str:
         """good / bad / flat: the colour of a trend arrow."""
-        if c is None or abs(c) < FLAT or self.good == 0:
+        if c is None or abs(c) < FLAT or self.good == 0 or not self.judged:
             return "flat"
         return "good" if (c > 0) == (self.good > 0) else "bad"
 
@@ -71,5 +72,5 @@ class Figure:
         if self.week is not None:
             bits.append(f"vs same weekday last week {fmt(self.week, self.unit, self.decimals)} ({fmt_change(self.vs_week)})")
         if self.avg30 is not None:
-            bits.append(f"vs trailing 30-day average {fmt(self.avg30, self.unit, self.decimals)} ({fmt_change(self.vs_avg)})")
+            bits.append(f"vs the same weekday's 4-week average {fmt(self.avg30, self.unit, self.decimals)} ({fmt_change(self.vs_avg)})")
         return "; ".join(bits)

@@ -81,7 +81,7 @@ def deterministic(brief: Briefing) -> str:
         day = f"{brief.day:%A} {brief.day:%Y-%m-%d}"
         if n.value:
             parts.append(f"On {day} the stores completed {n.text} orders ({fmt_change(n.vs_week)} vs the same "
-                         f"weekday last week, {fmt_change(n.vs_avg)} vs the trailing 30-day average) for "
+                         f"weekday last week, {fmt_change(n.vs_avg)} vs the same weekday's 4-week average) for "
                          f"{r.text} in revenue, an average order of {a.text}.")
         else:
             parts.append(f"No completed orders were recorded on {day}.")
@@ -93,7 +93,7 @@ def deterministic(brief: Briefing) -> str:
     if ops:
         p95 = next((f for f in ops.figures if f.label.endswith("p95")), None)
         if p95 is not None and p95.value is not None:
-            parts.append(f"Production time p95 was {p95.text} ({fmt_change(p95.vs_avg)} vs the 30-day average).")
+            parts.append(f"Production time p95 was {p95.text} ({fmt_change(p95.vs_avg)} vs the same weekday's 4-week average).")
         parts += [ln for ln in ops.lines if "impossible" in ln or "slowing" in ln][:2]
     cust = brief.section("Customer Metrics")
     if cust and cust.figures:

@@ -3,7 +3,7 @@
 The day is the `day` option, else the filters' as-of date, else their end date, else the last
 day with data. Tables: `stores` (revenue and orders by store with comparisons), `incidents`,
 `outlook`, `facts` (the fact sheet the narrative is checked against) and `documents` (the HTML
-email and the Slack Markdown, for the preview page and the CLI).
+email, Markdown and the Slack message, for the preview page and the CLI).
 """
 from __future__ import annotations
 
@@ -52,8 +52,9 @@ def run(filters: Filters, viewer: Viewer, day: date | str | None = None, use_llm
     if outlook is not None and outlook.table is not None:
         out.tables["outlook"] = outlook.table
     out.tables["facts"] = pd.DataFrame({"fact": brief.facts().splitlines()})
-    out.tables["documents"] = pd.DataFrame({"format": ["html", "md"],
-                                            "content": [render.to_html(brief), render.to_markdown(brief)]})
+    out.tables["documents"] = pd.DataFrame({"format": ["html", "md", "slack"],
+                                            "content": [render.to_html(brief), render.to_markdown(brief),
+                                                        render.to_slack(brief)]})
     return out
 
 

@@ -74,7 +74,11 @@ def filters_from(args: argparse.Namespace, needs_data: bool = True) -> Filters:
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
-    return json.loads(df.to_json(orient="records", date_format="iso", double_precision=10))
+    """JSON rows with the export conventions of `lucky.ui.formats` (ids as strings, counts as
+    integers, money to the cent, no float noise)."""
+    from lucky.ui import formats
+
+    return formats.json_records(df)
 
 
 def _cell(value: object) -> str:
@@ -84,11 +88,20 @@ def _cell(value: object) -> str:
 
 
 def markdown(df: pd.DataFrame) -> str:
-    """A GitHub-flavoured Markdown table (no extra dependency)."""
+    """A GitHub-flavoured Markdown table (no extra dependency), values as in the CSV."""
+    from lucky.ui import formats
+
+    df = formats.export_frame(df)
     cols = [str(c) for c in df.columns]
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in df.itertuples(index=False)]
     return "\n".join(lines)
+
+
+def _csv(df: pd.DataFrame) -> str:
+    from lucky.ui import formats
+
+    return formats.to_csv(df)
 
 
 def write(tables: dict[str, pd.DataFrame], fmt: str, out: TextIO, single: bool) -> None:
@@ -102,7 +115,7 @@ def write(tables: dict[str, pd.DataFrame], fmt: str, out: TextIO, single: bool) 
     for i, (name, df) in enumerate(tables.items()):
         if not single:
             out.write(("\n" if i else "") + (f"## {name}\n\n" if fmt == "md" else f"# {name}\n"))
-        out.write(markdown(df) + "\n" if fmt == "md" else df.to_csv(index=False))
+        out.write(markdown(df) + "\n" if fmt == "md" else _csv(df))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -352,28 +352,34 @@ def charts(stores, daily, products, inventory) -> dict[str, Any]:
     if products is not None and len(products):
         out["top_products"] = alt.Chart(products).mark_bar(color="#a6611a").encode(
             x=alt.X("orders:Q", title="orders"),
-            y=alt.Y("product:N", sort="-x", title=None),
+            y=alt.Y("product:N", sort="-x", title=None,
+                    axis=alt.Axis(labelOverlap=False, labelLimit=220)),   # every bar labelled
             tooltip=["product", "category", alt.Tooltip("orders:Q", format=","),
                      alt.Tooltip("revenue:Q", format="$,.0f"),
-                     alt.Tooltip("avg_price:Q", format="$.2f")]).properties(height=360)
+                     alt.Tooltip("avg_price:Q", format="$.2f")]).properties(height=max(360, 26 * len(products)))
     if inventory is not None and len(inventory):
         per_db = (inventory[inventory["status"] == "ok"].groupby(["server", "database"], as_index=False)
                   ["row_count"].sum())
         per_db["row_count"] = per_db["row_count"].astype("int64")
         per_db["plotted"] = per_db["row_count"].clip(lower=1)
-        out["inventory"] = alt.Chart(per_db).mark_bar(color="#5b7a6b").encode(
-            x=alt.X("plotted:Q", scale=alt.Scale(type="log"), title="rows (log scale)"),
-            y=alt.Y("database:N", sort="-x", title=None),
+        # a log scale has no zero: bars start at 1 row (x2), or Vega draws none
+        out["inventory"] = alt.Chart(per_db).transform_calculate(base="1").mark_bar(color="#5b7a6b").encode(
+            x=alt.X("plotted:Q", scale=alt.Scale(type="log", domainMin=1), title="rows (log scale)"),
+            x2="base:Q",
+            y=alt.Y("database:N", sort="-x", title=None,
+                    axis=alt.Axis(labelOverlap=False, labelLimit=200)),   # every database labelled
             tooltip=["server", "database", alt.Tooltip("row_count:Q", format=",")]
-        ).properties(height=420)
+        ).properties(height=max(420, 24 * len(per_db)))
         out["entity_relationships"] = er_dot(inventory)
     return out
 
 
 # ------------------------------------------------------------------ the tool
-def run(filters: Filters, viewer: Viewer) -> Output:
+def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
     out = Output()
     shop_df = _guard(out, "stores", shops.shops)
+    if shop_df is not None:
+        filters = shops.scope(filters, shop_df, include_test)
     local = stores = daily = products = per_store = None
     if shop_df is not None:
         local = _guard(out, "orders", lambda: local_orders(shop_df, filters))
@@ -396,12 +402,12 @@ def run(filters: Filters, viewer: Viewer) -> Output:
         out.note("info", f"No completed {filters.currency} orders in this date range and store "
                          "selection: widen the range or pick other stores.")
     out.charts = charts(stores, daily, products, inventory)
-    return out
+    return shops.finish(out, shop_df, include_test) if shop_df is not None else out
 
 
 TOOL = Tool(
     slug="landscape", number=0, title="Data Landscape", department="Company-wide",
-    roles=frozenset(ROLES), sources=DATABASES, run=run, icon=":material/map:",
+    roles=frozenset(ROLES), sources=DATABASES, run=run, options=(shops.INCLUDE_TEST,), icon=":material/map:",
     description="The report's Data Landscape Map, live: business metrics, stores, products, "
                 "server inventory, data quality and how the tables link.",
 )

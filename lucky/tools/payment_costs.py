@@ -9,15 +9,36 @@ from lucky.models import fees
 from lucky.queries import payments, shops as shop_q
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 
+#: The report's Tool 8 table names the likely method of six channel_ids; the rest are unnamed.
+CHANNEL_NAMES = {53: "Apple Pay", 6: "Credit card", 51: "Google Pay", 3: "Debit card", 1: "Other card",
+                 52: "Alt payment"}
+
+
+def channel_name(channel_id: int) -> str:
+    """`Apple Pay (53)`; `channel 91` when the report does not name it."""
+    name = CHANNEL_NAMES.get(int(channel_id))
+    return f"{name} ({int(channel_id)})" if name else f"channel {int(channel_id)}"
+
+
+def _named(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with a `channel` name column right after `channel_id`."""
+    if "channel_id" not in df.columns or "channel" in df.columns:
+        return df
+    out = df.copy()
+    out.insert(list(out.columns).index("channel_id") + 1, "channel", out["channel_id"].map(channel_name))
+    return out
+
+
 #: the report's example: "shift 10% of Apple Pay (53) to debit (3)"
 DEFAULT_FROM, DEFAULT_TO, DEFAULT_SHARE = 53, 3, 0.10
 
 
 def run(filters: Filters, viewer: Viewer, from_channel: int | None = None, to_channel: int | None = None,
-        share: float = DEFAULT_SHARE) -> Output:
+        share: float = DEFAULT_SHARE, include_test: bool = False) -> Output:
     out = Output()
     cur = filters.currency
     shops = shop_q.shops()
+    filters = shop_q.scope(filters, shops, include_test)
     tr = payments.channel_parts(filters.start, filters.end, filters.stores, shops)
     fp = payments.fees(filters.start, filters.end, filters.stores, shops)
     if (tr["zone_ix"] == -1).any():
@@ -62,12 +83,14 @@ def run(filters: Filters, viewer: Viewer, from_channel: int | None = None, to_ch
         Kpi("Fees per year (run rate)", total_fees * fees.DAYS_PER_YEAR / days, "$"),
         Kpi("What-if saving per year", saving, "$"),
     ]
-    out.charts["monthly-fee-rate"] = alt.Chart(monthly.assign(channel=monthly["channel_id"].astype(str))).mark_line(point=True).encode(
-        x=alt.X("yearmonth(month):T", title="Month"), y=alt.Y("effective_rate:Q", title="Effective rate", axis=alt.Axis(format="%")),
-        color="channel:N", tooltip=["channel:N", "yearmonth(month):T", alt.Tooltip("effective_rate:Q", format=".3%")])
-    out.tables["channels"] = table
-    out.tables["monthly"] = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m"))
-    return out
+    # 11 channels: tableau20 gives each its own colour (the default palette has 10)
+    out.charts["monthly-fee-rate"] = alt.Chart(_named(monthly)).mark_line(point=True).encode(
+        x=alt.X("yearmonth(month):T", title="Month"), y=alt.Y("effective_rate:Q", title="Effective rate", axis=alt.Axis(format=".1%")),
+        color=alt.Color("channel:N", scale=alt.Scale(scheme="tableau20")),
+        tooltip=["channel:N", "yearmonth(month):T", alt.Tooltip("effective_rate:Q", format=".3%")])
+    out.tables["channels"] = _named(table)
+    out.tables["monthly"] = _named(monthly.assign(month=monthly["month"].dt.strftime("%Y-%m")))
+    return shop_q.finish(out, shops, include_test)
 
 
 TOOL = Tool(
@@ -77,6 +100,7 @@ TOOL = Tool(
         Option("from_channel", int, None, "channel_id to move volume away from (default Apple Pay, 53)"),
         Option("to_channel", int, None, "channel_id to move it to (default debit, 3)"),
         Option("share", float, DEFAULT_SHARE, "share of the from-channel's volume moved", range=(0.0, 1.0), step=0.05),
+        shop_q.INCLUDE_TEST,
     ), icon=":material/credit_card:",
     description="Effective Stripe rate and cost rank per channel_id, monthly fee trend, and a "
                 "what-if for steering volume between channels.",

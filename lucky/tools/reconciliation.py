@@ -59,10 +59,11 @@ def _records(filters: Filters, shops: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     return orders, trades, known, stats
 
 
-def run(filters: Filters, viewer: Viewer) -> Output:
+def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
     out = Output()
     cur = filters.currency
     shops = shop_q.shops()
+    filters = shop_q.scope(filters, shops, include_test)
     names = shops.set_index("shop_id")["shop_name"]
     bad_zone = shops[~shops["time_zone"].map(tzm.known_zone)]
 
@@ -161,7 +162,7 @@ def run(filters: Filters, viewer: Viewer) -> Output:
         out.tables["rules"] = accounting.reconcile_rules()
     except SourceError as exc:
         out.note("warning", f"Reconciliation rules unavailable ({exc}); the checks above use a $0.01 tolerance.")
-    return out
+    return shop_q.finish(out, shops, include_test)
 
 
 def _dates(df: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -189,7 +190,7 @@ TOOL = Tool(
     roles=frozenset({"finance"}),
     sources=("luckyus_sales_order", "luckyus_sales_payment", "luckyus_ifiaccounting", "luckyus_opshop",
              "luckyus_iunifiedreconcile"),
-    run=run, icon=":material/balance:",
+    run=run, options=(shop_q.INCLUDE_TEST,), icon=":material/balance:",
     description="Orders vs Stripe payments vs accounting per store-local business day, record-level "
                 "exceptions, and processing fees per channel.",
 )

@@ -52,13 +52,14 @@ def _fi_tax(out: Output) -> pd.DataFrame:
     return counts
 
 
-def run(filters: Filters, viewer: Viewer) -> Output:
+def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
     out = Output()
     fi = _fi_tax(out)
     if filters.currency != CURRENCY:
         out.note("info", f"Sales tax is audited for USD stores (NYC {tax.NYC_RATE:.3%}); {filters.currency} "
                          "stores are test stores with their own rates. Showing the USD audit.")
     shops = shop_q.shops()
+    filters = shop_q.scope(filters, shops, include_test)
     audited = _audited_shops(shops, filters)
     names = shops.set_index("shop_id")["shop_name"]
     if audited.empty:
@@ -114,22 +115,28 @@ def run(filters: Filters, viewer: Viewer) -> Output:
     out.tables["monthly"] = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m")).rename(columns=SHOWN)
     out.tables["quarterly-ledger"] = quarterly.rename(columns=SHOWN)
     out.tables["fi-tax"] = fi
-    return out
+    return shop_q.finish(out, shops, include_test)
 
 
 def _chart(monthly: pd.DataFrame) -> alt.Chart:
+    """The gap itself per month (collected minus expected): side-by-side bars of two totals
+    of ~$20K cannot show a $20 difference."""
     m = monthly.groupby("month")[["collected", "expected"]].sum().reset_index()
-    long = m.melt("month", var_name="tax", value_name="dollars")
-    return alt.Chart(long).mark_bar().encode(
-        x=alt.X("yearmonth(month):T", title="Month"), xOffset="tax:N",
-        y=alt.Y("dollars:Q", title="Sales tax ($)"), color="tax:N",
-        tooltip=["yearmonth(month):T", "tax:N", alt.Tooltip("dollars:Q", format="$,.2f")])
+    m["gap"] = (m["collected"] - m["expected"]).round(2)
+    m["side"] = m["gap"].map(lambda g: "over-collected" if g > 0 else "under-collected")
+    return alt.Chart(m).mark_bar().encode(
+        x=alt.X("yearmonth(month):T", title="Month"),
+        y=alt.Y("gap:Q", title="Collected minus expected sales tax ($)"),
+        color=alt.Color("side:N", scale=alt.Scale(domain=["under-collected", "over-collected"],
+                                                  range=["#c62828", "#1565c0"]), title=None),
+        tooltip=["yearmonth(month):T", alt.Tooltip("collected:Q", format="$,.2f"),
+                 alt.Tooltip("expected:Q", format="$,.2f"), alt.Tooltip("gap:Q", format="$,.2f")])
 
 
 TOOL = Tool(
     slug="tax-gap", number=9, title="Tax Compliance Gap Tracker", department="Finance",
     roles=frozenset({"finance"}), sources=("luckyus_sales_order", "luckyus_opshop", "luckyus_fi_tax"),
-    run=run, icon=":material/receipt_long:",
+    run=run, options=(shop_q.INCLUDE_TEST,), icon=":material/receipt_long:",
     description="NYC sales tax audit of every completed USD order item, the quarterly filing ledger, "
                 "and the fi_tax integration watch.",
 )

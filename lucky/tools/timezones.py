@@ -36,10 +36,10 @@ def _open_now(hours: pd.DataFrame, shop_ids: tuple[int, ...], zone: str, now_utc
     return int(n), "from t_shop_opening_time (latest week on file)"
 
 
-def run(filters: Filters, viewer: Viewer, now: datetime | None = None) -> Output:
+def run(filters: Filters, viewer: Viewer, now: datetime | None = None, include_test: bool = False) -> Output:
     out = Output()
     now_utc = now or datetime.now(timezone.utc)
-    shops = shop_q.shops()
+    shops = shop_q.in_scope(shop_q.shops(), filters.stores, include_test).reset_index(drop=True)
     mk = markets.markets(shops)
     bad = shops[~shops["time_zone"].map(known_zone)]
     if len(bad):
@@ -121,20 +121,21 @@ def run(filters: Filters, viewer: Viewer, now: datetime | None = None) -> Output
     out.tables["holidays"] = (pd.concat(holiday_frames, ignore_index=True)[["market", "time_zone", "date", "holiday", "calendar"]]
                               if holiday_frames else pd.DataFrame(columns=["market", "time_zone", "date", "holiday", "calendar"]))
     out.tables["stores"] = shops[["shop_id", "shop_name", "time_zone", "currency_code", "test_flag", "internal", "status"]].assign(
-        market=shops["time_zone"].map(markets.market_name))
+        market=shops["time_zone"].map(markets.market_name)).sort_values(   # trading stores first, closed last
+        ["status", "shop_id"], key=lambda c: c.map({1: 0, 2: 1}).fillna(2) if c.name == "status" else c)
     if len(daily):
         by_day = daily.groupby(["business_date", "time_zone"])["orders"].sum().reset_index()
         by_day["market"] = by_day["time_zone"].map(markets.market_name)
         out.charts["orders-per-business-day"] = alt.Chart(by_day).mark_line().encode(
             x=alt.X("business_date:T", title="Store-local business day"), y=alt.Y("orders:Q", title="Completed orders"),
             color="market:N", tooltip=["market:N", "business_date:T", "orders:Q"])
-    return out
+    return shop_q.finish(out, shops, include_test)
 
 
 TOOL = Tool(
     slug="timezones", number=23, title="Cross-Timezone Operations Hub", department="Company-wide",
     roles=frozenset({"admin", "finance", "operations", "it", "marketing", "product", "supply_chain"}),
-    sources=("luckyus_sales_order", "luckyus_opshop"), run=run, options=(Option("now", datetime, None, "evaluate store hours as of this UTC time (default: now)"),), icon=":material/schedule:",
+    sources=("luckyus_sales_order", "luckyus_opshop"), run=run, options=(Option("now", datetime, None, "evaluate store hours as of this UTC time (default: now)"), shop_q.INCLUDE_TEST), icon=":material/schedule:",
     description="Markets by time zone: business-day close, KPIs side by side, open now, holidays, "
                 "and a report per market.",
 )

@@ -1,16 +1,21 @@
 """Rendering a tool's Output: KPI cards, messages, charts (Altair, pydeck, graphviz), tables.
 
-Numbers stay numbers: tables are formatted with `st.column_config` from their column names and
-dtypes, so the CSV download (named `<slug>_<name>_<filters.label()>.csv`) is numeric too.
-
-Column-name conventions the formats follow (tools name their columns accordingly):
-- money: `revenue`, `amount`, `pay_money`, `aov`, `price`, `cost`, `fee`, `tax`, `gap`, ... -> the
-  filter's currency ($ or NZ$), 2 decimals; a table with a `currency_code` column of several
-  currencies gets plain 2-decimal numbers instead;
-- fractions: names ending in `rate`, `share`, `ratio` (0.05 = 5%) -> percent;
-  names ending in `pct`/`percent` already hold 0-100 -> `12.3%`;
-- ids and codes (`id`, `*_id`, `*_no`, `year`) -> plain integers; other integers -> thousands
-  separators; seconds (`*_s`, `*seconds`) -> 1 decimal.
+Formatting conventions (the same for every tool, decided by COLUMN NAME; the full table is in
+`lucky/ui/formats.py`, which the CLI's CSV/JSON use too, and in docs/notes/app.md):
+- identifiers (`id`, `*_id`, `*_no`, `*_code`, `year`) are text, shown as stored; in CSV quoted;
+- money (`revenue`, `amount`, `*money*`, `aov`, `price`, `cost`, `fee`, `tax`, `gap`, `expected`,
+  `recorded`, `difference`, `saving`, ... as a word of the name) carries its currency: `$1,234.50`
+  in USD views, `NZ$1234.50` in NZD ones, the header names the currency; a table mixing
+  currencies (`currency_code`) shows plain numbers and says "per currency_code"; CSV: cents;
+- fractions (`*rate`, `*share`, `*ratio`, `vs_*`, `*change`, 0.05 = 5%) show as percents to the
+  precision they have (8.875%); `*pct`/`*percent` already hold 0-100;
+- bytes (`bytes`, `*_bytes`, `*memory*`) show as B/KiB/MiB/GiB; seconds (`*_s`) 1 decimal;
+- counts (integer columns, or floats that are all whole) as integers with separators;
+- missing values are empty cells, never "None"/"nan";
+- tables with `shop_id` of a test or internal shop carry a `shop_kind` column (`lucky.queries.shops`).
+KPI cards: `Kpi.unit` "$"/"NZ$"/"US$" is money, "%" a percent, "s" seconds, else a count or a
+unit word; `Kpi.delta` is a change in percent ("pp" when the KPI itself is a percent).
+Charts: a chart with nothing to draw (no rows, or one point for a line) is replaced by a sentence.
 """
 from __future__ import annotations
 
@@ -22,22 +27,21 @@ import pandas as pd
 import streamlit as st
 
 from lucky.core import Filters, Kpi, Output
+from lucky.ui import formats
 
 MAX_ROWS_SHOWN = 10_000
-MONEY = re.compile(r"(^|_)(revenue|amount|money|aov|price|cost|costs|fee|fees|tax|gap|sales|"
-                   r"spend|budget|deduct|income|expected|recorded|difference|diff|saving|savings)($|_)", re.I)
-FRACTION = re.compile(r"(rate|share|ratio)$", re.I)
-PERCENT = re.compile(r"(_pct|pct|percent)$", re.I)
-IDENT = re.compile(r"(^id$|_id$|_no$|^year$|^rank$|_code$)", re.I)
-SECONDS = re.compile(r"(_s$|_sec$|seconds$)", re.I)
 LEVEL_ICONS = {"info": ":material/info:", "success": ":material/check_circle:",
                "warning": ":material/warning:", "error": ":material/error:"}
 
 
 # ------------------------------------------------------------------ KPI cards
-def format_kpi(kpi: Kpi) -> str:
-    """Display text of one KPI value: `$2,194,799`, `4.4%`, `217.9 s`, `466,252`."""
+def format_kpi(kpi: Kpi, currency: str = "USD") -> str:
+    """Display text of one KPI value: `$2.19M`, `NZ$8,518`, `4.4%`, `217.9 s`, `466,252`.
+
+    Unit "$" is money in the view's `currency` (NZ$ in an NZD view); "US$"/"NZ$" are explicit."""
     value, unit = kpi.value, kpi.unit or ""
+    if unit == "$":
+        unit = formats.CURRENCY_SIGN.get(currency, "$")
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return "—"
     if isinstance(value, str):
@@ -70,54 +74,100 @@ def _text_card(col, kpi: Kpi, text: str) -> None:
                     f"{html.escape(text)}</div>", unsafe_allow_html=True)
 
 
-def kpis(items: list[Kpi], per_row: int = 4) -> None:
-    """KPI cards in rows of `per_row`."""
+def format_delta(kpi: Kpi) -> str | None:
+    """A KPI's change with its unit: `+3.0%` (relative change), `+0.4 pp` for a percent KPI."""
+    if kpi.delta is None or (isinstance(kpi.delta, float) and pd.isna(kpi.delta)):
+        return None
+    return f"{kpi.delta:+,.1f} pp" if kpi.unit == "%" else f"{kpi.delta:+,.1f}%"
+
+
+def kpis(items: list[Kpi], per_row: int = 4, currency: str = "USD") -> None:
+    """KPI cards in rows of `per_row`; money in `currency` (the filters')."""
     for i in range(0, len(items), per_row):
         cols = st.columns(per_row)
         for col, kpi in zip(cols, items[i:i + per_row]):
-            text = format_kpi(kpi)
+            text = format_kpi(kpi, currency)
             if kpi.delta is None and len(text) > LONG_TEXT and isinstance(kpi.value, str):
                 _text_card(col, kpi, text)
                 continue
-            delta = None if kpi.delta is None else f"{kpi.delta:+,.1f}{'%' if kpi.unit == '%' else ''}"
+            delta = format_delta(kpi)
             col.metric(kpi.label, text, delta=delta, help=kpi.help or None, border=True)
 
 
 # ------------------------------------------------------------------ tables
 def money_format(df: pd.DataFrame, filters: Filters) -> str:
-    """The money format for this table: the currency of the filter, plain when mixed."""
-    if "currency_code" in df.columns and df["currency_code"].nunique(dropna=True) > 1:
+    """The money format for this table: its currency's sign; plain when currencies are mixed."""
+    currency = formats.currency_of(df, filters.currency)
+    if currency is None:
         return "%.2f"
-    currency = (df["currency_code"].dropna().iloc[0] if "currency_code" in df.columns
-                and df["currency_code"].notna().any() else filters.currency)
-    return "dollar" if currency == "USD" else f"{currency[:2]}$%.2f"
+    return "dollar" if currency == "USD" else f"{formats.CURRENCY_SIGN.get(currency, currency + ' ')}%.2f"
+
+
+def _text_column(s: pd.Series, fn) -> pd.Series:
+    return s.map(lambda v: "" if v is None or (not isinstance(v, str) and pd.isna(v)) else fn(v))
+
+
+def display(df: pd.DataFrame, filters: Filters) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """The table as shown (a copy) and its st.column_config, from column names and dtypes
+    (conventions at the top of this module). A numeric column with missing values is shown
+    as formatted text so the gap is an empty cell, not "None"."""
+    shown = df.copy()
+    config: dict[str, Any] = {}
+    currency = formats.currency_of(df, filters.currency)
+    money = money_format(df, filters)
+    for col in df.columns:
+        name, s = str(col), df[col]
+        k = formats.kind(name, s)
+        label = name.replace("_", " ")
+        gaps = bool(s.isna().any())
+        if k == "ident":
+            shown[col] = s.map(lambda v: formats._ident_text(v) or "").astype(object)
+            config[name] = st.column_config.TextColumn(label)
+        elif k == "text":
+            if gaps and (pd.api.types.is_bool_dtype(s.dtype)
+                         or (s.dtype == object and all(isinstance(v, bool) for v in s.dropna()))):
+                shown[col] = _text_column(s, lambda v: "yes" if v else "no")   # a checkbox can't be empty
+            elif gaps:   # dates, times, text: '' for missing
+                shown[col] = _text_column(s, lambda v: v.isoformat(sep=" ") if isinstance(v, pd.Timestamp)
+                                          else str(v))
+            continue
+        elif k == "money":
+            label += f" ({formats.CURRENCY_SIGN.get(currency, currency)})" if currency else " (per currency_code)"
+            if gaps:
+                shown[col] = _text_column(s, lambda v: formats.money_text(float(v), currency))
+                config[name] = st.column_config.TextColumn(label)
+            else:
+                config[name] = st.column_config.NumberColumn(label, format=money)
+        elif k == "fraction":
+            d = formats.fraction_decimals(s)
+            if gaps:
+                shown[col] = _text_column(s, lambda v: formats.percent_text(float(v), d))
+                config[name] = st.column_config.TextColumn(label)
+            else:
+                shown[col] = s.astype(float) * 100
+                config[name] = st.column_config.NumberColumn(label, format=f"%.{d}f%%")
+        elif k == "bytes":
+            shown[col] = _text_column(s, formats.bytes_text)
+            config[name] = st.column_config.TextColumn(label)
+        else:
+            fmt = {"percent": "%.1f%%", "seconds": "%.1f", "count": "localized"}.get(k, "%.2f")
+            if k == "seconds":
+                label += " (s)"
+            if gaps:
+                text = {"percent": lambda v: f"{v:.1f}%", "seconds": lambda v: f"{v:,.1f}",
+                        "count": lambda v: f"{int(v):,}"}.get(k, lambda v: f"{v:,.2f}")
+                shown[col] = _text_column(s, lambda v, t=text: t(float(v)))
+                config[name] = st.column_config.TextColumn(label)
+            else:
+                if k == "count":
+                    shown[col] = s.astype("int64")
+                config[name] = st.column_config.NumberColumn(label, format=fmt)
+    return shown, config
 
 
 def column_config(df: pd.DataFrame, filters: Filters) -> dict[str, Any]:
-    """st.column_config for each numeric column, from its name and dtype."""
-    config: dict[str, Any] = {}
-    money = money_format(df, filters)
-    for col in df.columns:
-        name, dtype = str(col), df[col].dtype
-        if not pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype):
-            continue
-        label = name.replace("_", " ")
-        if IDENT.search(name):
-            fmt = "%d"
-        elif PERCENT.search(name):
-            fmt = "%.1f%%"
-        elif FRACTION.search(name):
-            fmt = "percent"
-        elif MONEY.search(name):
-            fmt = money
-        elif SECONDS.search(name):
-            fmt = "%.1f"
-        elif pd.api.types.is_integer_dtype(dtype):
-            fmt = "localized"
-        else:
-            fmt = "%.2f"
-        config[name] = st.column_config.NumberColumn(label, format=fmt)
-    return config
+    """st.column_config of each column (see `display`)."""
+    return display(df, filters)[1]
 
 
 def csv_name(slug: str, name: str, filters: Filters) -> str:
@@ -126,30 +176,64 @@ def csv_name(slug: str, name: str, filters: Filters) -> str:
 
 def table(df: pd.DataFrame, name: str, filters: Filters, slug: str,
           column_config_overrides: dict[str, Any] | None = None, height: int | str = "auto",
-          empty_text: str | None = None) -> None:
-    """One table with number formats and a CSV download of all its rows."""
+          empty_text: str | None = None, column_order: tuple[str, ...] | None = None) -> None:
+    """One table with number formats and a CSV download of all its rows (every column, also
+    those `column_order` leaves off a narrow layout)."""
     if df is None or df.empty:
-        st.info(empty_text or f"No rows for **{name}** with these filters.", icon=":material/filter_alt_off:")
+        st.info(empty_text or f"Nothing to list in **{title_of(name)}** for this selection.",
+                icon=":material/filter_alt_off:")
         return
-    config = column_config(df, filters)
+    head = df if len(df) <= MAX_ROWS_SHOWN else df.head(MAX_ROWS_SHOWN)
+    shown, config = display(head, filters)
     config.update(column_config_overrides or {})
-    shown = df if len(df) <= MAX_ROWS_SHOWN else df.head(MAX_ROWS_SHOWN)
+    order = [c for c in column_order if c in shown.columns] if column_order else None
+    if order is not None and "shop_kind" in shown.columns:
+        order.insert(1, "shop_kind")     # a flag is never hidden
     st.dataframe(shown, hide_index=True, column_config=config, height=height,
-                 key=f"df_{slug}_{name}")
-    note = f"{len(df):,} rows" + (f" (first {MAX_ROWS_SHOWN:,} shown; the CSV has all)"
+                 key=f"df_{slug}_{name}", width="stretch", column_order=order)
+    note = (f"{len(df):,} rows" if len(df) != 1 else "1 row") + (f" (first {MAX_ROWS_SHOWN:,} shown; the CSV has all)"
                                   if len(df) > MAX_ROWS_SHOWN else "")
     left, right = st.columns([3, 1])
     left.caption(note)
-    right.download_button("Download CSV", data=lambda: df.to_csv(index=False),
+    right.download_button("Download CSV", data=lambda: formats.to_csv(df),
                           file_name=csv_name(slug, name, filters), mime="text/csv",
                           on_click="ignore", icon=":material/download:",
                           key=f"dl_{slug}_{name}")
 
 
 # ------------------------------------------------------------------ charts and messages
+def chart_problem(obj: Any) -> str | None:
+    """Why an Altair chart would draw nothing useful (no rows; a line of one point), else None."""
+    if type(obj).__module__.split(".")[0] != "altair":
+        return None
+    layers = list(getattr(obj, "layer", None) or []) or [obj]
+    inner = getattr(obj, "spec", None)          # a faceted chart keeps its layer in .spec
+    data = getattr(obj, "data", None)
+    frames = [d for d in [data] + [getattr(l, "data", None) for l in layers]
+              + [getattr(inner, "data", None)] if isinstance(d, pd.DataFrame)]
+    if not frames:
+        return None
+    if all(f.empty for f in frames):
+        return "There is nothing to draw for this selection yet."
+    mark = getattr(inner, "mark", None) or getattr(obj, "mark", None)
+    mark = getattr(mark, "type", mark)
+    if mark == "line":
+        enc = (getattr(inner, "encoding", None) or getattr(obj, "encoding", None))
+        field = getattr(getattr(enc, "x", None), "shorthand", None) or getattr(getattr(enc, "x", None), "field", None)
+        field = str(field).split(":")[0] if field else None
+        if field and all(field in f.columns and f[field].nunique() <= 1 for f in frames if not f.empty):
+            return "Only one measurement so far: a trend needs at least two."
+    return None
+
+
 def chart(obj: Any, name: str = "") -> None:
-    """Altair chart, pydeck Deck, or graphviz (dot text or graph object)."""
+    """Altair chart, pydeck Deck, or graphviz (dot text or graph object); a chart with nothing
+    to show is replaced by a sentence saying why."""
     kind = type(obj).__module__.split(".")[0]
+    problem = chart_problem(obj)
+    if problem:
+        st.caption(f":material/insert_chart: {title_of(name) + ': ' if name else ''}{problem}")
+        return
     if kind == "altair":
         st.altair_chart(obj, width="stretch")
     elif kind == "pydeck":
@@ -176,7 +260,7 @@ def title_of(name: str) -> str:
 def render_output(output: Output, filters: Filters, slug: str) -> None:
     """KPIs, messages, charts, then every table with its CSV download."""
     if output.kpis:
-        kpis(output.kpis)
+        kpis(output.kpis, currency=filters.currency)
     messages(output)
     for name, obj in output.charts.items():
         st.subheader(title_of(name))
