@@ -128,10 +128,10 @@ def test_generic_page_draws_the_declared_options_bound_to_the_url(demo):
     assert slider.value == pytest.approx(0.3)
     assert at.title[0].value == "Payment Channel Cost Optimizer"
     shares = [df.value for df in at.dataframe if "share" in df.value.columns]
-    assert shares and shares[0]["share"].iloc[0] == pytest.approx(0.3)
+    assert shares and shares[0]["share"].iloc[0] == pytest.approx(30.0)   # shown as percent
     slider.set_value(0.5).run()
     shares = [df.value for df in at.dataframe if "share" in df.value.columns]
-    assert shares[0]["share"].iloc[0] == pytest.approx(0.5)
+    assert shares[0]["share"].iloc[0] == pytest.approx(50.0)
 
 
 def test_generic_page_warns_about_a_bad_url_value_and_keeps_working(demo):

@@ -136,18 +136,9 @@ def _label(row: pd.Series) -> str:
 def _calendar(keys: tuple[str, ...]) -> dict:
     """Data span in store-local days and the store list: real shops first, then test and
     internal shops that traded (flagged in their label)."""
-    from lucky.queries import landscape, orders, shops
+    from lucky import calendar
 
-    first, last = landscape.data_span()
-    shop_df, span = shops.shops(), orders.per_store(None)
-    shop_df = shop_df.assign(kind=shops.kind(shop_df))
-    real = shop_df["kind"] == "real"
-    traded = shop_df["shop_id"].isin(span["shop_id"]) if not span.empty else False
-    options = shop_df[(real & (shop_df["status"].fillna(0) == 1)) | traded].copy()
-    # Real USD stores first (a store manager's default shop is one of them), then the rest.
-    options["_rank"] = (~(real & (shop_df["currency_code"] == "USD"))).loc[options.index].astype(int) \
-        + (~real).loc[options.index].astype(int)
-    options = options.sort_values(["_rank", "shop_id"])
+    first, last, options = calendar.data_calendar()
     options["label"] = options.apply(_label, axis=1) if len(options) else pd.Series(dtype=str)
     return {"first": first, "last": last,
             "stores": options[["shop_id", "shop_name", "label", "currency_code", "kind"]]}
