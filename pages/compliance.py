@@ -9,7 +9,7 @@ from lucky.tools.compliance import SCORE_FORMULA
 from lucky.ui import frame, render
 
 SLUG = "compliance"
-ICONS = {"pass": "✅ pass", "fail": "❌ fail", "could not run": "⚠️ could not run"}
+ICONS = {"pass": "PASS", "fail": "FAIL", "could not run": "COULD NOT RUN"}
 
 filters, viewer = frame.setup_page(SLUG)
 st.title("Unified Compliance & Audit Platform")

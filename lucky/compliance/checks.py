@@ -6,6 +6,8 @@ and a role that may not open the tool gets "could not run" instead of a pass.
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -24,6 +26,7 @@ CARD_COLUMNS = re.compile(r"(^|_)(pan|card_?no|card_?number|cvv|cvc|cvv2|expiry|
                           re.I)
 CARD_BRANDS = {"visa", "mastercard", "amex", "discover", "jcb", "diners", "unionpay"}
 MATCH_KINDS = ("missing_payment", "amount_mismatch", "duplicate_charge")
+WORKERS = 4
 
 
 @dataclass
@@ -33,17 +36,24 @@ class Context:
     filters: Filters
     viewer: Viewer
     _outputs: dict[str, Output] = field(default_factory=dict)
-    _shops: pd.DataFrame | None = None
+    _locks: dict[str, threading.Lock] = field(default_factory=dict)
+    _guard: threading.Lock = field(default_factory=threading.Lock)
+
+    def _once(self, key: str, make: Callable):
+        """`make()` computed once per run even when checks on several threads ask at once
+        (a failure is not kept: each asking check reports it)."""
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._outputs:
+                self._outputs[key] = make()
+            return self._outputs[key]
 
     def tool(self, slug: str) -> Output:
-        if slug not in self._outputs:
-            self._outputs[slug] = tools.execute(slug, self.filters, self.viewer)
-        return self._outputs[slug]
+        return self._once(slug, lambda: tools.execute(slug, self.filters, self.viewer))
 
     def shops(self) -> pd.DataFrame:
-        if self._shops is None:
-            self._shops = shop_q.shops()
-        return self._shops
+        return self._once("_shops", shop_q.shops)
 
     def local(self, rows: pd.DataFrame, ts_col: str = "create_time") -> pd.DataFrame:
         """Rows with their store-local business_date, cut to the filter's days."""
@@ -172,12 +182,14 @@ def run_all(filters: Filters, viewer: Viewer, checks: tuple[Check, ...] = CHECKS
     """Run every check; a check whose source or tool fails (or that the viewer may not open) is
     "could not run" with the reason, and the others still run."""
     ctx = Context(filters, viewer)
-    results = []
-    for check in checks:
+
+    def one(check: Check) -> Result:
         try:
             rows = check.find(ctx)
         except Exception as exc:  # noqa: BLE001 - any failure means the check did not run, never a pass
-            results.append(Result(check, cm.NOT_RUN, None, None, f"{type(exc).__name__}: {exc}"))
-            continue
-        results.append(Result(check, cm.verdict(len(rows)), len(rows), rows))
-    return results
+            return Result(check, cm.NOT_RUN, None, None, f"{type(exc).__name__}: {exc}")
+        return Result(check, cm.verdict(len(rows)), len(rows), rows)
+
+    # the slow sources (tax-gap, reconciliation, the payment scans) overlap on threads
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(one, checks))
