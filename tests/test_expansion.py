@@ -51,7 +51,7 @@ def test_truth_seed0_scale01(seed0_big, use_demo):
         assert seen[(p["new_shop"], p["affected_shop"])] == pytest.approx(p["share"], abs=0.05), p
     v = out.tables["validation"]
     assert v["abs_pct_error"].mean() < v["naive_abs_pct_error"].mean()
-    c = out.tables["cannibalization"].set_index(["site_id", "shop_id"])["share_lost"]
+    c = out.tables["cannibalization"].set_index(["site_id", "shop_id"])["lost_share"]
     assert c[("W1", 501)] > 3 * c[("W2", 501)]
     sites = out.tables["sites"].set_index("site_id")
     assert "180 Varick" in set(sites["site_name"])

@@ -200,7 +200,7 @@ def observed_cannibalization(daily: pd.DataFrame, stores: pd.DataFrame, radius_k
     """
     import statsmodels.api as sm
 
-    cols = ["new_shop", "affected_shop", "distance_km", "share", "low_95", "high_95", "days_after"]
+    cols = ["new_shop", "affected_shop", "distance_km", "share", "low_95_share", "high_95_share", "days_after"]
     st = stores.set_index("shop_id")
     df = daily.copy()
     df["business_date"] = pd.to_datetime(df["business_date"])
@@ -237,7 +237,8 @@ def observed_cannibalization(daily: pd.DataFrame, stores: pd.DataFrame, radius_k
     for (n, j, d, opened), name in zip(pairs, names):
         b, e = params[name], se[name]
         rows.append({"new_shop": int(n), "affected_shop": int(j), "distance_km": round(d, 3),
-                     "share": 1 - np.exp(b), "low_95": 1 - np.exp(b + Z95 * e), "high_95": 1 - np.exp(b - Z95 * e),
+                     "share": 1 - np.exp(b), "low_95_share": 1 - np.exp(b + Z95 * e),
+                     "high_95_share": 1 - np.exp(b - Z95 * e),
                      "days_after": int((last - opened).days) + 1})
     return pd.DataFrame(rows, columns=cols)
 

@@ -20,7 +20,6 @@ EXAMPLES = {
     "charges_without_fee": [{"start": date(2025, 10, 1), "end": date(2025, 10, 31), "stores": ()}],
     "long_productions": [{"start": date(2025, 10, 1), "end": date(2025, 12, 31), "stores": (),
                           "seconds": HOLD_SECONDS}],
-    "payment_columns": [{}],
     "device_events": [{"start": date(2025, 10, 1), "end": date(2025, 12, 31), "stores": (),
                        "codes": (MILK_TEMPERATURE, CLEANING)}],
 }

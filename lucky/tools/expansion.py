@@ -233,7 +233,7 @@ def _score(sites: pd.DataFrame, cells: pd.DataFrame, st: pd.DataFrame, demand: n
                      "net_new_revenue": net})
         for sid, name, share, amount in zip(st["shop_id"], st["shop_name"], lost, taken):
             cann.append({"site_id": s["site_id"], "shop_id": int(sid), "shop_name": name,
-                         "share_lost": float(share), "revenue_lost": float(amount)})
+                         "lost_share": float(share), "revenue_lost": float(amount)})
     return pd.DataFrame(rows), pd.DataFrame(cann)
 
 
