@@ -7,6 +7,8 @@ Model in `lucky.models.gravity`; data from the modelled `luckyus_iopshopexpand` 
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 import pydeck as pdk
@@ -54,11 +56,12 @@ def _daily(shops: pd.DataFrame, ids: tuple[int, ...]) -> pd.DataFrame:
         ["orders", "pay_money"]].sum()
 
 
-def _choices(st: pd.DataFrame, cells: pd.DataFrame, until: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+def _choices(st: pd.DataFrame, cells: pd.DataFrame, until: pd.Timestamp, first: pd.DataFrame,
+             located: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
     """Counts (origin group × store), distances and availability for calibration, and the members."""
-    first = q.first_choices(tuple(int(s) for s in st["shop_id"]))
-    first = first[pd.to_datetime(first["first_time"]) <= until].sort_values("first_time").drop_duplicates("user_no")
-    members = q.member_cells().merge(first, on="user_no")
+    first = first[first["shop_id"].isin(st["shop_id"]) & (pd.to_datetime(first["first_time"]) <= until)]
+    first = first.sort_values("first_time").drop_duplicates("user_no")
+    members = located.merge(first, on="user_no")
     members = members[members["cell_id"].isin(cells["cell_id"])]
     day = pd.to_datetime(members["first_time"]).dt.normalize().to_numpy()
     opened = st["opened"].to_numpy()
@@ -109,19 +112,25 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
     out = Output()
     points = parse_sites(sites)
     shops = shop_q.shops()
-    profiles, cells = q.store_profiles(), q.cells()
+    public = shops[(shops["currency_code"] == "USD") & (shops["internal"].fillna(0) == 0) & (shops["test_flag"].fillna(0) == 0)]
+    ids = tuple(int(s) for s in public["shop_id"])
+    with ThreadPoolExecutor(max_workers=3) as pool:     # the three big reads overlap
+        f_first, f_located = pool.submit(q.first_choices, ids), pool.submit(q.member_cells)
+        f_daily = pool.submit(_daily, shops, ids)
+        profiles, cells = q.store_profiles(), q.cells()
+        first, located, all_daily = f_first.result(), f_located.result(), f_daily.result()
     if cells.empty or profiles.empty:
         out.note("warning", "luckyus_iopshopexpand has no demand grid or store profiles: nothing to model.")
         return out
     cells = cells.assign(lat=cells["lat"].astype(float), lon=cells["lon"].astype(float))
-    public = shops[(shops["currency_code"] == "USD") & (shops["internal"].fillna(0) == 0) & (shops["test_flag"].fillna(0) == 0)]
-    daily = tzm.in_days(_daily(shops, tuple(int(s) for s in public["shop_id"])), filters.start, filters.end)
+    daily = tzm.in_days(all_daily, filters.start, filters.end)
     if daily.empty:
         out.note("warning", f"No completed orders at the NYC stores between {filters.start or 'the start'} and "
                             f"{filters.end or 'the end'}: the model has nothing to learn from. Pick a period with trading.")
         return out
     st = _stores(public, profiles, daily.groupby("shop_id")["business_date"].min())
-    counts, dist_g, avail_g, members = _choices(st, cells, daily["business_date"].max() + pd.Timedelta(days=1))
+    counts, dist_g, avail_g, members = _choices(st, cells, daily["business_date"].max() + pd.Timedelta(days=1),
+                                                first, located)
     fit = g.calibrate(counts, dist_g, st["sqft"].to_numpy(), avail_g)
     out.tables["calibration"] = fit.table()
 

@@ -78,6 +78,7 @@ def _public() -> pd.DataFrame:
                         columns=["shop_id", "lat", "lon", "opened"])
 
 
+@lru_cache(maxsize=4)
 def _pairs(seed: int) -> pd.DataFrame:
     """new_shop, affected_shop, share, opened: who took orders from whom (deterministic per seed)."""
     rng = np.random.default_rng([seed, 1717])
@@ -104,9 +105,9 @@ def _pairs(seed: int) -> pd.DataFrame:
 def cannibal_factor(world: World, shop_id: int, days: pd.DatetimeIndex) -> np.ndarray:
     """Multiplier of a store's daily order weight: 1 - share from each later opening nearby."""
     f = np.ones(len(days))
-    for _, p in _pairs(world.seed).iterrows():
-        if p["affected_shop"] == shop_id:
-            f = f * np.where(days >= p["opened"], 1 - p["share"], 1.0)
+    pairs = _pairs(world.seed)
+    for opened, share in pairs.loc[pairs["affected_shop"] == shop_id, ["opened", "share"]].itertuples(index=False):
+        f = f * np.where(days >= opened, 1 - share, 1.0)
     return f
 
 
