@@ -30,6 +30,7 @@ STEPS: tuple[str, ...] = (
     "marketing",      # coupons, templates, activities, labels (sales_marketing)
     "experiments",    # A/B experiments (isalesdatamarketing)
     "misc",           # reconcile config, shop sale remarks, order history, empty databases
+    "geography",      # modelled expansion db (iopshopexpand): demand grid, sites, member cells + Huff
 )
 
 Progress = Callable[[str, float], None]

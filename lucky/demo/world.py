@@ -30,6 +30,7 @@ def empty_truth() -> dict:
         "forecast": {"biased": []},  # [shop_id, sku_code]
         "experiments": {"lift": [], "null": []},
         "churn": {"churned": []},
+        "expansion": {"huff": {}, "cannibalization": []},   # {alpha, lambda}; [{new_shop, affected_shop, share}]
     }
 
 

@@ -31,6 +31,11 @@ DATABASES: tuple[str, ...] = (
     "luckyus_fi_tax", "luckyus_isalesmembermarketing", "luckyus_iunifiedreconcile",
     "luckyus_opshopsale",
 )
+#: The report's business databases (§2.1): the landscape's inventory stays these.
+REPORTED: tuple[str, ...] = DATABASES
+#: Databases the report names but does not describe, modelled as such a system would keep them.
+MODELLED: frozenset[str] = frozenset({"luckyus_iopshopexpand"})
+DATABASES = REPORTED + tuple(sorted(MODELLED))
 
 #: MySQL server name of each database (inventory §2.1), used by the landscape and db-health.
 SERVERS: dict[str, str] = {
@@ -52,6 +57,7 @@ SERVERS: dict[str, str] = {
     "luckyus_isalesmembermarketing": "aws-luckyus-isalesmembermarketing-rw",
     "luckyus_iunifiedreconcile": "aws-luckyus-iunifiedreconcile-rw",
     "luckyus_opshopsale": "aws-luckyus-opshopsale-rw",
+    "luckyus_iopshopexpand": "aws-luckyus-iopshopexpand-rw",
 }
 
 metadata = MetaData()
@@ -337,6 +343,36 @@ table(db, "t_reconcile_config", _id(), _tenant(), S("config_key", 64), S("config
 db = "luckyus_opshopsale"
 table(db, "t_shop_sale_remark", _id(), _tenant(), B("shop_id"), S("spu_code", 32),
       S("remark_type", 32), S("remark_text", 255), T("display_order"), T("status"), *_audit())
+
+# ---------------------------------------------------------------- luckyus_iopshopexpand (MODELLED)
+# The report lists the server aws-luckyus-iopshopexpand-rw but not its tables. Modelled as a
+# site-selection team keeps them: a Manhattan demand grid (residential and daytime population per
+# cell), subway entrances, competitor coffee shops, asking rent per area, candidate sites, the
+# stores' physical profile, and where members order from (geocoded from delivery addresses and app
+# location, kept as a grid cell: never a raw address).
+db = "luckyus_iopshopexpand"
+LL = Numeric(10, 6)
+table(db, "t_rent_area", _id(), _tenant(), S("area_code", 16), S("area_name", 64),
+      M("rent_psf_annual", 10, 2, comment="asking retail rent, $ per sq ft per year"), D("survey_date"),
+      *_audit(), unique=(("area_code",),))
+table(db, "t_demand_cell", _id(), _tenant(), S("cell_id", 16), Column("center_lat", LL),
+      Column("center_lon", LL), S("area_code", 16), I("residential_pop"),
+      I("daytime_pop", comment="office and visitor population on a weekday"), *_audit(),
+      unique=(("cell_id",),))
+table(db, "t_subway_entrance", _id(), _tenant(), S("entrance_id", 16), S("station_name", 64),
+      S("lines", 32), Column("lat", LL), Column("lon", LL), *_audit())
+table(db, "t_competitor", _id(), _tenant(), S("competitor_id", 16), S("brand", 64), S("name", 128),
+      Column("lat", LL), Column("lon", LL), D("open_date"), T("status", comment="1=open, 0=closed"),
+      *_audit())
+table(db, "t_store_profile", _id(), _tenant(), B("shop_id"), I("sqft"), I("seats"),
+      M("lease_rent_psf", 10, 2), *_audit(), unique=(("shop_id",),))
+table(db, "t_candidate_site", _id(), _tenant(), S("site_id", 16), S("site_name", 128),
+      S("address", 255), Column("lat", LL), Column("lon", LL), I("sqft"),
+      T("status", comment="1=candidate, 2=approved, 3=signed, opening"), D("planned_open_date"),
+      *_audit(), unique=(("site_id",),))
+table(db, "t_member_location", _id(), _tenant(), S("user_no", 32), S("cell_id", 16),
+      S("location_type", 8, comment="home or work: where the member orders from"), *_audit(),
+      indexes=(("cell_id",),))
 
 del db
 

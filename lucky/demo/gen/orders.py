@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from lucky.demo.gen.catalog import NYC_TAX, digits, labels, store_targets, table_frame, text
+from lucky.demo.gen.geography import cannibal_factor
 from lucky.demo.world import END, START, TENANT, World
 
 DB = "luckyus_sales_order"
@@ -85,6 +86,7 @@ def store_day_plan(world: World) -> pd.DataFrame:
         trend = 1 + HYPE * np.exp(-(d - pd.Timestamp(START)).days.to_numpy() / HYPE_DAYS)
         dow = DOW[d.day_of_week] if currency == "USD" and not internal else np.where(d.day_of_week >= 5, 0.3, 1.0)
         w = ramp * trend * dow * rng.lognormal(-0.002, 0.06, len(d))
+        w = w * cannibal_factor(world, sid, d)     # later openings nearby took share (geography)
         rows.append(pd.DataFrame(dict(shop_id=sid, local_date=d.values, currency=currency,
                                       internal=internal, w=w, target=world.n(orders, 0),
                                       launch=1 + 1.5 * np.exp(-age / 30.0))))
