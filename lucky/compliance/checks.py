@@ -57,8 +57,8 @@ class Context:
 
     def local(self, rows: pd.DataFrame, ts_col: str = "create_time") -> pd.DataFrame:
         """Rows with their store-local business_date, cut to the filter's days."""
-        rows = tzm.localize(rows, self.shops(), ts_col)
-        return tzm.in_days(rows, self.filters.start, self.filters.end).drop(columns="local_time")
+        return tzm.on_business_days(rows, self.shops(), self.filters.start, self.filters.end,
+                                    ts_col).drop(columns="local_time")
 
 
 @dataclass(frozen=True)

@@ -42,7 +42,7 @@ def parse_sites(text: str) -> list[tuple[float, float]]:
 def _stores(shops: pd.DataFrame, profiles: pd.DataFrame, opened: pd.Series) -> pd.DataFrame:
     """Public USD stores with a location, floor area and a first trading day."""
     st = shop_q.trading_shops("USD") if shops is None else shops
-    st = st[(st["test_flag"].fillna(0) == 0) & (st["internal"].fillna(0) == 0) & (st["currency_code"] == "USD")]
+    st = st[shop_q.is_real(st) & (st["currency_code"] == "USD")]
     st = st.merge(profiles, on="shop_id").assign(opened=lambda d: d["shop_id"].map(opened))
     st = st.dropna(subset=["lat", "lon", "sqft", "opened"])
     return st.assign(lat=st["lat"].astype(float), lon=st["lon"].astype(float),
@@ -50,10 +50,8 @@ def _stores(shops: pd.DataFrame, profiles: pd.DataFrame, opened: pd.Series) -> p
 
 
 def _daily(shops: pd.DataFrame, ids: tuple[int, ...]) -> pd.DataFrame:
-    edges = tzm.midnight_hours(shops["time_zone"].dropna().unique())
-    parts = tzm.local_days(finance.completed_parts(None, None, ids, edges), shops)
-    return parts.dropna(subset=["business_date"]).groupby(["shop_id", "business_date"], as_index=False)[
-        ["orders", "pay_money"]].sum()
+    parts = finance.completed_parts(None, None, ids, shops)
+    return parts.groupby(["shop_id", "business_date"], as_index=False)[["orders", "pay_money"]].sum()
 
 
 def _choices(st: pd.DataFrame, cells: pd.DataFrame, until: pd.Timestamp, first: pd.DataFrame,
@@ -112,7 +110,7 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
     out = Output()
     points = parse_sites(sites)
     shops = shop_q.shops()
-    public = shops[(shops["currency_code"] == "USD") & (shops["internal"].fillna(0) == 0) & (shops["test_flag"].fillna(0) == 0)]
+    public = shops[(shops["currency_code"] == "USD") & shop_q.is_real(shops)]
     ids = tuple(int(s) for s in public["shop_id"])
     with ThreadPoolExecutor(max_workers=3) as pool:     # the three big reads overlap
         f_first, f_located = pool.submit(q.first_choices, ids), pool.submit(q.member_cells)
