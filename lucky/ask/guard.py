@@ -241,7 +241,7 @@ def check(sql: str, viewer: Viewer, limit: int = ROW_LIMIT, params: dict | None 
         raise Refused(f"the statement needs values nobody supplied ({', '.join(sorted(missing))})")
     tree = _restore_binds(_clamp_limit(tree, limit))
     target = dialect or _DIALECTS.get(sources.resolve(db).kind, "mysql")
-    out = tree.sql(dialect=target)
+    out = tree.sql(dialect=target, comments=False)
     names = tuple(sorted({f"{db}.{t.name.lower()}" for t in tables}))
     return Checked(sql=out, database=db, tables=names, limit=limit, columns=used)
 

@@ -242,8 +242,8 @@ def add_time_dims(df: pd.DataFrame) -> pd.DataFrame:
     t = df["local_time"]
     day = t.dt.normalize()
     return df.assign(business_date=day, hour=t.dt.hour.astype(int), weekday=t.dt.day_name(),
-                     daytype=(t.dt.weekday >= 5).map({True: "weekend", False: "weekday"}),
-                     day=day.dt.date, week=(day - pd.to_timedelta(t.dt.weekday, unit="D")).dt.date,
+                     daytype=(t.dt.day_of_week >= 5).map({True: "weekend", False: "weekday"}),
+                     day=day.dt.date, week=(day - pd.to_timedelta(t.dt.day_of_week, unit="D")).dt.date,
                      month=t.dt.to_period("M").astype(str))
 
 

@@ -69,7 +69,7 @@ def weekly_counts() -> pd.DataFrame:
     if df.empty:
         return pd.DataFrame(columns=["week", "questions", "answered", "non_admin"])
     at = pd.to_datetime(df["at"])
-    df["week"] = (at.dt.normalize() - pd.to_timedelta(at.dt.weekday, unit="D")).dt.date
+    df["week"] = (at.dt.normalize() - pd.to_timedelta(at.dt.day_of_week, unit="D")).dt.date
     return df.groupby("week").agg(questions=("role", "size"),
                                   answered=("outcome", lambda s: int((s == "answered").sum())),
                                   non_admin=("role", lambda s: int((s != "admin").sum()))).reset_index()
