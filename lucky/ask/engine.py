@@ -218,7 +218,7 @@ def compute(spec: Spec, viewer: Viewer, vocab: Vocabulary, zones: dict[int, str]
 
 def _daytype(base: Answer, rows, spec, metric, numerator, fact, where, when) -> Answer:
     days = pd.date_range(spec.start, spec.end, freq="D")
-    counts = {"weekday": int((days.weekday < 5).sum()), "weekend": int((days.weekday >= 5).sum())}
+    counts = {"weekday": int((days.day_of_week < 5).sum()), "weekend": int((days.day_of_week >= 5).sum())}
     out = []
     for kind in ("weekday", "weekend"):
         part = rows[rows["daytype"] == kind]

@@ -41,7 +41,8 @@ METRIC_WORDS: tuple[tuple[str, str], ...] = (
 DIM_WORDS: tuple[tuple[str, str], ...] = (
     (r"weekdays? (vs\.?|versus|and|or|compared (to|with)|against) weekends?|weekends? (vs\.?|versus|and|or|compared (to|with)|against) weekdays?|weekend vs|weekday vs", "daytype"),
     (r"payment (channel|method|type)s?|\bcard types?\b|pay(ment)? with", "payment_channel"),
-    (r"(by|per|each|every|which|what|across|top \d* ?|bottom \d* ?|best \d* ?|worst \d* ?)\s*(store|shop|location|branch)e?s?\b|(store|shop|location)s? (ranked|ranking|breakdown|league)|busiest (store|shop|location)|quietest (store|shop|location)", "store"),
+    (r"(by|per|each|every|which|what|across|top \d* ?|bottom \d* ?|best \d* ?|worst \d* ?)\s*(store|shop|location|branch)e?s?\b|(store|shop|location)s? (ranked|ranking|breakdown|league)|busiest (store|shop|location)|quietest (store|shop|location)|"
+     r"(store|shop|location) (with|that had|had) the (most|highest|fewest|lowest|least|best|worst)", "store"),
     (r"(by|per|each|which|what|top \d* ?|best \d* ?)\s*(categor(y|ies))", "category"),
     (r"(by|per|each|which|what|top \d* ?|bottom \d* ?|best[- ]selling|worst[- ]selling|most popular|least popular|most ordered|top[- ]selling)\s*(\d+ )?(drinks?|products?|items?|beverages?|coffees?|menu items?|foods?|snacks?|lattes?)\b", "product"),
     (r"(by|per|each|which)\s*(sales )?channels?|by platform|ios (vs|versus|or|and) android|android (vs|versus|or|and) ios|\bapp vs\b", "channel"),
@@ -170,7 +171,7 @@ def _parse_day(text: str, as_of: date) -> date | None:
     return None
 
 
-DAY_RE = r"(\d{4}-\d{1,2}-\d{1,2}|[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?,?(?: \d{4})?|\d{1,2}/\d{1,2}(?:/\d{2,4})?)"
+DAY_RE = r"(\d{4}-\d{1,2}-\d{1,2}|[a-z]{3,9}\.? \d{1,2}(?:st|nd|rd|th)?(?!\d),?(?: \d{4})?|\d{1,2}/\d{1,2}(?:/\d{2,4})?)"
 
 
 def periods(text: str, as_of: date, first: date | None) -> list[tuple[int, date, date, str]]:
@@ -190,7 +191,7 @@ def periods(text: str, as_of: date, first: date | None) -> list[tuple[int, date,
         r"\blast week\b|\bprevious week\b|\bprior week\b": (monday - timedelta(days=7), monday - timedelta(days=1), "last week"),
         r"\bthis month\b|\bmonth to date\b|\bmtd\b|\bcurrent month\b": (as_of.replace(day=1), as_of, "this month"),
         r"\bthis year\b|\byear to date\b|\bytd\b": (as_of.replace(month=1, day=1), as_of, "this year"),
-        r"\ball time\b|\bever\b|\boverall\b|\bin total\b|\ball[- ]time\b|\bso far\b(?! today)": (start_of_data, as_of, "all time"),
+        r"\ball time\b|\bever\b|\boverall\b|\bin total\b|\ball[- ]time\b|\bso far\b(?! (today|this))(?<!week so far)(?<!month so far)": (start_of_data, as_of, "all time"),
     }
     for pattern, (lo, hi, label) in simple.items():
         for m in re.finditer(pattern, text):
@@ -272,6 +273,8 @@ COMPARE = re.compile(r"\b(compare|compared|comparison|vs\.?|versus|against|than|
 TOP_N = re.compile(r"\b(top|best|bottom|worst|highest|lowest|biggest|smallest|largest|first) (\d+|[a-z]+)\b")
 SUPERLATIVE_TOP = re.compile(r"\b(best|top|most|busiest|highest|biggest|largest|most popular|best[- ]selling|top[- ]selling|peak)\b")
 SUPERLATIVE_BOTTOM = re.compile(r"\b(worst|least|quietest|slowest|lowest|smallest|bottom|least popular|worst[- ]selling|fewest)\b")
+BREAKDOWN = re.compile(r"\b(by|per|each) (store|shop|location|product|drink|item|category|hour|day|weekday|"
+                       r"week|month|channel|platform|payment|user|customer)")
 PLURAL_DIM = re.compile(r"\b(stores|shops|locations|drinks|products|items|hours|days|users|customers|"
                         r"categories|channels|months|weeks|beverages|coffees|lattes|foods|snacks)\b")
 
@@ -323,13 +326,13 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
         top = int(m[2]) if m[2].isdigit() else NUMBERS[m[2]]
         ascending = m[1] in ("bottom", "worst", "lowest", "smallest")
     elif dim and dim not in ("daytype",) and (SUPERLATIVE_TOP.search(text) or SUPERLATIVE_BOTTOM.search(text)) \
-            and not PLURAL_DIM.search(text) and not re.search(r"\b(by|per|each)\b", text):
+            and not PLURAL_DIM.search(text) and not BREAKDOWN.search(text):
         top, ascending = 1, bool(SUPERLATIVE_BOTTOM.search(text)) and not SUPERLATIVE_TOP.search(text)
     elif dim and SUPERLATIVE_BOTTOM.search(text):
         ascending = True
-    if metric is None and dim == "user":
+    if dim == "user" and metric in (None, "customers"):
         metric = "orders"
-    if metric is None and re.search(r"\b(busiest|quietest|slowest)\b", text):
+    if metric is None and re.search(r"\b(busiest|quietest|slowest|peak)\b", text):
         metric = "orders"
     if metric == "items" and re.search(r"\bby (revenue|sales)\b", text):
         metric = "revenue"
@@ -340,6 +343,8 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
 
     # filters
     store_names = list(vocab.stores.values())
+    if metric is None and find_names(raw, list(vocab.products))[0]:
+        metric = "items"
     stores, _ = find_names(raw, store_names)
     if not stores:
         stores = fuzzy_names(raw, store_names)
@@ -398,7 +403,7 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
         _, lo, hi, label = found[0]
         spec = spec.with_(start=lo, end=hi, period=label, start2=None, end2=None, period2="")
         if spec.compare == "previous":
-            if len(found) > 1:
+            if len(found) > 1 and not re.search(r"same days|same period|so far|to date", text):
                 _, lo2, hi2, label2 = found[1]
             else:
                 lo2, hi2, label2 = previous_period(lo, hi, label)
@@ -411,7 +416,16 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
         spec = spec.with_(dim="daytype", top=None)
 
     parsed = Parsed(spec, understood=understood)
-    if unknown_product and not categories:
+    named = _unknown_name(raw, vocab) if not ids else None
+    asked = _asked_thing(text) if not products and not categories else None
+    if named:
+        parsed.problem = f"I don't know a store or product called '{named}'"
+        parsed.suggestion = ("Stores: " + ", ".join(close_names(named, store_names)) + ". Products: "
+                             + ", ".join(close_names(named, list(vocab.products), 3)))
+    elif asked:
+        parsed.problem = f"I don't know a product called '{asked}'"
+        parsed.suggestion = f"Close names: {', '.join(close_names(asked, list(vocab.products)))}"
+    elif unknown_product and not categories:
         close = close_names(unknown_product, list(vocab.products))
         parsed.problem = f"I don't know a product called '{unknown_product}'"
         parsed.suggestion = f"Close names: {', '.join(close)}"
@@ -421,6 +435,35 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
         parsed.problem = f"I don't know a store called '{phrase}'"
         parsed.suggestion = "Stores: " + ", ".join(close_names(phrase, store_names))
     return parsed
+
+
+KNOWN_CAPS = {m.capitalize() for m in MONTHS} | {d.capitalize() for d in WEEKDAY_NAMES} | {
+    "NZD", "USD", "iOS", "IOS", "Android", "AOV", "I", "Lucky", "Stripe", "Cook", "Islands", "Rarotonga", "New",
+    "Zealand", "Compare", "Show", "What", "Which", "How", "Who", "Top", "List", "Give", "Orders", "Revenue"}
+GENERIC_THINGS = re.compile(r"^(items?|cups?|drinks?|units?|things|products?|coffees?|beverages?|orders?|of (them|those)|"
+                            r"foods?|snacks?|lattes?|(of )?our \w+|the \w+)$")
+
+
+def _unknown_name(raw: str, vocab: Vocabulary) -> str | None:
+    """A capitalised name after did/at/for/in that is no store, product, category or known word."""
+    for m in re.finditer(r"\b(?:did|at|for|from|in)\s+(?:the\s+)?((?:[A-Z][\w'&.-]*\s?){1,4})", raw):
+        words = [w for w in m[1].split() if w not in KNOWN_CAPS]
+        phrase = " ".join(words).strip()
+        if not phrase or re.fullmatch(r"\d+", phrase):
+            continue
+        known = list(vocab.stores.values()) + list(vocab.products) + list(vocab.categories)
+        if find_names(phrase, known)[0] or fuzzy_names(phrase, list(vocab.stores.values())):
+            continue
+        return phrase
+    return None
+
+
+def _asked_thing(text: str) -> str | None:
+    """'how many X did we sell': X when it names no product Lucky knows (nor a generic word)."""
+    m = re.search(r"\bhow many ([a-z' ]+?) (?:did|do|have|were|was|has) (?:we |they |you )?(?:sell|sold|serve|served|make|made)", text)
+    if not m or GENERIC_THINGS.match(m[1].strip()):
+        return None
+    return m[1].strip()
 
 
 def _store_phrase(text: str) -> str | None:
