@@ -18,7 +18,7 @@ from lucky import sources
 from lucky.ask import guard
 from lucky.ask.parse import Parsed, Vocabulary, normalize, parse
 from lucky.ask.semantic import (CHANNELS, METRICS, Spec, add_time_dims, build_sql, fact_for, localize,
-                                supported, value_of)
+                                supported, value_of, values_by)
 from lucky.core import Viewer
 from lucky.errors import LuckyError
 
@@ -103,8 +103,10 @@ def vocabulary(as_of: date | None = None) -> tuple[Vocabulary, dict[int, str]]:
     return vocab, zones
 
 
-def clear_cache() -> None:
-    _vocab.clear()
+def clear_cache(answers_only: bool = False) -> None:
+    """Forget cached answers (and, unless answers_only, the vocabulary: after a demo rebuild)."""
+    if not answers_only:
+        _vocab.clear()
     _answers.clear()
 
 
@@ -171,7 +173,8 @@ def _rows(spec: Spec, viewer: Viewer, zones: dict[int, str]) -> tuple[pd.DataFra
     shown = checked.sql + "\n-- " + ", ".join(f"{k} = {v!r}" for k, v in params.items())
     if df.empty:
         return df, shown, fact.database
-    df = add_time_dims(localize(df, fact, zones).dropna(subset=["local_time"]))
+    wanted = tuple(d for d in (spec.dim,) if d) + (("daytype",) if spec.compare == "daytype" else ())
+    df = add_time_dims(localize(df, fact, zones).dropna(subset=["local_time"]), wanted)
     return df, shown, fact.database
 
 
@@ -241,8 +244,7 @@ def _breakdown(base: Answer, rows, spec, metric, numerator, fact, where, when, v
     if spec.dim == "user" and key == "dim":
         rows = rows.rename(columns={"dim": "user_no"})
         key = "user_no"
-    values = [(k, value_of(g, metric, numerator, fact)) for k, g in rows.groupby(key, sort=True)]
-    table = pd.DataFrame(values, columns=[key, metric.label])
+    table = values_by(rows, key, metric, numerator).rename(columns={"value": metric.label})
     label = DIM_LABELS[spec.dim]
     if spec.dim == "store":
         table.insert(1, "store", table["shop_id"].map(lambda s: vocab.stores.get(int(s), f"shop {s}")))

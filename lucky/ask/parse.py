@@ -11,6 +11,7 @@ import calendar
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import date, timedelta
 
 from lucky.ask.semantic import Spec
@@ -98,13 +99,18 @@ def _words(text: str) -> list[str]:
     return [_stem(w) for w in re.findall(r"[a-z0-9$%']+", text)]
 
 
+@lru_cache(maxsize=4096)
+def _name_words(name: str) -> tuple[str, ...]:
+    return tuple(_words(normalize(name)))
+
+
 def find_names(text: str, names: list[str]) -> tuple[list[str], list[tuple[int, int]]]:
     """Names (longest first) whose words appear in `text` (plurals folded, 'and' for '&'),
     each word span used once; plus the matched spans for later checks."""
     words = _words(normalize(text))
     found: list[str] = []
     spans: list[tuple[int, int]] = []
-    keyed = sorted(((n, _words(normalize(n))) for n in names), key=lambda p: -len(p[1]))
+    keyed = sorted(((n, list(_name_words(n))) for n in names), key=lambda p: -len(p[1]))
     taken: set[int] = set()
     for name, nw in keyed:
         if not nw:
@@ -127,7 +133,10 @@ def fuzzy_names(text: str, names: list[str], cutoff: float = 0.84) -> list[str]:
         k = len(target.split())
         for size in {k, k + 1, max(1, k - 1)}:
             for i in range(len(words) - size + 1):
-                ratio = difflib.SequenceMatcher(None, " ".join(words[i:i + size]), target).ratio()
+                matcher = difflib.SequenceMatcher(None, " ".join(words[i:i + size]), target)
+                if matcher.real_quick_ratio() < score or matcher.quick_ratio() < score:
+                    continue
+                ratio = matcher.ratio()
                 if ratio >= score:
                     best, score = name, ratio
     return [best] if best else []

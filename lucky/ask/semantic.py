@@ -237,14 +237,42 @@ def localize(df: pd.DataFrame, fact: Fact, zones: dict[int, str]) -> pd.DataFram
     return df.assign(local_time=to_local(utc, zone))
 
 
-def add_time_dims(df: pd.DataFrame) -> pd.DataFrame:
-    """business_date, hour, weekday, daytype, day, week (Monday), month from local_time."""
+def add_time_dims(df: pd.DataFrame, dims: tuple[str, ...] = TIME_DIMS) -> pd.DataFrame:
+    """business_date plus the time dimensions asked for (hour, weekday, daytype, day, week from
+    Monday, month), from local_time; only those asked for, since each costs a pass."""
     t = df["local_time"]
     day = t.dt.normalize()
-    return df.assign(business_date=day, hour=t.dt.hour.astype(int), weekday=t.dt.day_name(),
-                     daytype=(t.dt.day_of_week >= 5).map({True: "weekend", False: "weekday"}),
-                     day=day.dt.date, week=(day - pd.to_timedelta(t.dt.day_of_week, unit="D")).dt.date,
-                     month=t.dt.to_period("M").astype(str))
+    out = {"business_date": day}
+    if "hour" in dims:
+        out["hour"] = t.dt.hour.astype(int)
+    if "weekday" in dims:
+        out["weekday"] = t.dt.day_name()
+    if "daytype" in dims:
+        out["daytype"] = (t.dt.day_of_week >= 5).map({True: "weekend", False: "weekday"})
+    if "day" in dims:
+        out["day"] = day.dt.date
+    if "week" in dims:
+        out["week"] = (day - pd.to_timedelta(t.dt.day_of_week, unit="D")).dt.date
+    if "month" in dims:
+        out["month"] = t.dt.strftime("%Y-%m")
+    return df.assign(**out)
+
+
+def values_by(rows: pd.DataFrame, key: str, metric: Metric, numerator: str) -> pd.DataFrame:
+    """The metric per value of `key`, vectorised: key, value."""
+    g = rows.groupby(key, sort=True)
+    if metric.distinct_users and "user_no" in rows:
+        out = g["user_no"].nunique().astype(int)
+    else:
+        num = g[f"m_{numerator}"].sum(min_count=1).fillna(0).astype(float) * metric.scale
+        if metric.denominator:
+            den = g[f"m_{metric.denominator}"].sum().astype(float)
+            out = num / den.where(den != 0)
+        elif metric.unit == "$":
+            out = num.round(2)
+        else:
+            out = num.round().astype(int) if ((num - num.round()).abs() < 1e-9).all() else num
+    return out.rename("value").reset_index()
 
 
 def value_of(group: pd.DataFrame, metric: Metric, numerator: str, fact: Fact) -> float:
