@@ -19,7 +19,8 @@ filters, viewer = frame.setup_page(SLUG)
 st.title("Ask Lucky")
 st.caption("Questions in plain English, answered from the read-only replicas. Relative dates count from "
            f"{filters.as_of} (the 'As of' filter); weeks start on Monday. Every query is checked by the guard "
-           "(one SELECT, allow-listed tables, no personal data unless you are an admin, row limit, 10 s timeout).")
+           "(one SELECT, allow-listed tables, no personal data unless you are an admin, row limit, 10 s timeout). "
+           "The question itself names its period, stores and currency; the sidebar's range, stores and currency are not used here.")
 state = st.session_state
 chat = state.setdefault("ask_chat", [])
 
@@ -56,7 +57,8 @@ def _show(i: int, question: str, answer) -> None:
             with st.expander("SQL", icon=":material/code:"):
                 st.code(answer.sql, language="sql")
         a, b = st.columns(2)
-        if answer.spec is not None and answer.spec.metric and a.toggle("Explain this data", key=f"explain_{i}"):
+        if answer.spec is not None and answer.spec.metric and answer.outcome in ("answered", "empty") \
+                and a.toggle("Explain this data", key=f"explain_{i}"):
             st.markdown(explain.explain(answer))
         if b.button("Save and share", key=f"save_{i}", icon=":material/share:"):
             try:

@@ -17,12 +17,13 @@ import pandas as pd
 from lucky import sources
 from lucky.ask import guard
 from lucky.ask.parse import Parsed, Vocabulary, normalize, parse
-from lucky.ask.semantic import (CHANNELS, METRICS, Spec, add_time_dims, build_sql, fact_for, localize,
+from lucky.ask.semantic import (CHANNELS, METRICS, TIME_DIMS, Spec, add_time_dims, build_sql, build_total_sql,
+                                fact_for, localize,
                                 supported, value_of, values_by)
 from lucky.core import Viewer
 from lucky.errors import LuckyError
 
-FETCH_LIMIT = 500_000    # source-level aggregate rows an offline answer may read
+FETCH_LIMIT = 1_000_000  # source-level aggregate rows an offline answer may read
 DIM_LABELS = {"store": "store", "product": "product", "category": "category", "channel": "channel",
               "payment_channel": "payment channel", "user": "user", "hour": "hour", "weekday": "weekday",
               "daytype": "day type", "day": "day", "week": "week (from Monday)", "month": "month"}
@@ -163,23 +164,51 @@ def describe(spec: Spec, vocab: Vocabulary) -> str:
 
 # ------------------------------------------------------------------ computing a spec
 def _rows(spec: Spec, viewer: Viewer, zones: dict[int, str]) -> tuple[pd.DataFrame, str, str]:
-    starts = [d for d in (spec.start, spec.start2) if d]
-    ends = [d for d in (spec.end, spec.end2) if d]
-    from lucky.models.timezones import utc_bounds
-    lo, hi = utc_bounds(min(starts), max(ends))
-    fact, sql, params = build_sql(spec, lo.to_pydatetime(), hi.to_pydatetime())
+    """Source rows for the spec with a `period` column (1: the period asked, 2: the one compared).
+
+    Without a time dimension the source aggregates completely over exact per-zone UTC windows;
+    with one (or for facts whose zone is per row) it returns shop x UTC hour groups that pandas
+    places on store-local days."""
+    periods = [(spec.start, spec.end)] + ([(spec.start2, spec.end2)] if spec.start2 else [])
+    fact = fact_for(spec)[0]
+    total = spec.dim not in TIME_DIMS and spec.compare != "daytype" and fact.zone is None
+    if total:
+        fact, sql, params = build_total_sql(spec, periods, zones)
+    else:
+        from lucky.models.timezones import utc_bounds
+        lo, hi = utc_bounds(min(p[0] for p in periods), max(p[1] for p in periods))
+        fact, sql, params = build_sql(spec, lo.to_pydatetime(), hi.to_pydatetime())
     checked = guard.check(sql, viewer, limit=FETCH_LIMIT, params=params, scoped=True)
     df = guard.run(checked, params)
-    shown = checked.sql + "\n-- " + ", ".join(f"{k} = {v!r}" for k, v in params.items())
+    if len(df) >= FETCH_LIMIT:
+        raise TooMuch(f"the question reads more than {FETCH_LIMIT:,} groups")
+    shown = checked.sql + "\n-- " + ", ".join(f"{k} = {_short(v)}" for k, v in params.items())
+    if total:   # an aggregate without GROUP BY returns one row of zero count: no data
+        df = df[df["m_n"].fillna(0) > 0]
+        return df.assign(period=df["period"].astype(int)), shown, fact.database
     if df.empty:
         return df, shown, fact.database
     wanted = tuple(d for d in (spec.dim,) if d) + (("daytype",) if spec.compare == "daytype" else ())
     df = add_time_dims(localize(df, fact, zones).dropna(subset=["local_time"]), wanted)
-    return df, shown, fact.database
+    day = df["business_date"]
+    period = pd.Series(0, index=df.index)
+    for i, (start, end) in reversed(list(enumerate(periods, 1))):
+        period[(day >= pd.Timestamp(start)) & (day <= pd.Timestamp(end))] = i
+    return df.assign(period=period)[period > 0], shown, fact.database
 
 
-def _in(df: pd.DataFrame, start: date, end: date) -> pd.DataFrame:
-    return df[(df["business_date"] >= pd.Timestamp(start)) & (df["business_date"] <= pd.Timestamp(end))]
+class TooMuch(Exception):
+    """The question would read too many groups from the source."""
+
+
+def _short(value) -> str:
+    if isinstance(value, (list, tuple)) and len(value) > 12:
+        return repr(list(value[:12]))[:-1] + f", … ({len(value)} values)]"
+    return repr(value)
+
+
+def _in(df: pd.DataFrame, period: int) -> pd.DataFrame:
+    return df[df["period"] == period] if len(df) else df
 
 
 def compute(spec: Spec, viewer: Viewer, vocab: Vocabulary, zones: dict[int, str]) -> Answer:
@@ -188,11 +217,11 @@ def compute(spec: Spec, viewer: Viewer, vocab: Vocabulary, zones: dict[int, str]
     unit = metric.unit
     where = _where(spec, vocab)
     when = _when(spec.start, spec.end, spec.period)
-    period_rows = _in(df, spec.start, spec.end) if not df.empty else df
+    period_rows = _in(df, 1)
     base = Answer("", sql=sql, databases=(database,) + (("luckyus_opshop",) if fact.shop else ()),
                   spec=spec, understood=describe(spec, vocab))
     if spec.compare == "previous":
-        other = _in(df, spec.start2, spec.end2) if not df.empty else df
+        other = _in(df, 2)
         a = value_of(period_rows, metric, numerator, fact) if len(period_rows) else (0.0 if not metric.denominator else None)
         b = value_of(other, metric, numerator, fact) if len(other) else (0.0 if not metric.denominator else None)
         change = (a - b) / b * 100 if a is not None and b not in (None, 0) else None
@@ -228,7 +257,7 @@ def _daytype(base: Answer, rows, spec, metric, numerator, fact, where, when) -> 
         value = value_of(part, metric, numerator, fact) if len(part) else (0.0 if not metric.denominator else None)
         per_day = value / counts[kind] if value is not None and counts[kind] and not metric.denominator else None
         out.append([kind + "s", counts[kind], value, per_day])
-    base.columns = ["day type", "days", metric.label, f"{metric.label} per day"]
+    base.columns = ["day type", "days", metric.label, f"{metric.name}_per_day"]
     base.rows = out
     (_, d1, v1, p1), (_, d2, v2, p2) = out
     per = "" if metric.denominator else f" ({fmt(p1, metric.unit)} a day vs {fmt(p2, metric.unit)} a day)"
@@ -340,7 +369,12 @@ def _ask(question: str, viewer: Viewer, as_of: date | None, previous: Spec | Non
         spec = parsed.spec
         if viewer.role == "store_manager" and not spec.stores:
             spec = spec.with_(stores=tuple(sorted(viewer.shop_ids)) or (-1,))
-        return compute(spec, viewer, vocab, zones)
+        try:
+            return compute(spec, viewer, vocab, zones)
+        except TooMuch as exc:
+            parsed.problem = f"{exc}; narrow the period or the stores"
+            parsed.suggestion = _suggest(spec, vocab)
+            return clarify(parsed, vocab)
     from lucky.ask import llm
     if (use_llm if use_llm is not None else llm.configured()) and not _names_problem(parsed):
         return llm.answer(question, viewer, vocab)
@@ -373,6 +407,7 @@ def _suggest(spec: Spec, vocab: Vocabulary) -> str:
 def clarify(parsed: Parsed, vocab: Vocabulary) -> Answer:
     understood = describe(parsed.spec, vocab) if parsed.spec.metric else ""
     text = (parsed.problem or "I could not answer that").rstrip(".") + "."
+    text = text[0].upper() + text[1:]
     if understood:
         text += f" I understood: {understood}."
     if parsed.suggestion:

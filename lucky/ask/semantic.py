@@ -223,6 +223,65 @@ def build_sql(spec: Spec, lo, hi) -> tuple[Fact, str, dict]:
     return fact, sql, params
 
 
+def local_midnight_utc(day: date, zone: str):
+    """The UTC instant (naive) at which the local day `day` starts in `zone` (DST-exact)."""
+    return pd.Timestamp(day).tz_localize(zone, nonexistent="shift_forward", ambiguous=False) \
+        .tz_convert("UTC").tz_localize(None).to_pydatetime()
+
+
+def build_total_sql(spec: Spec, periods: list[tuple[date, date]], zones: dict[int, str]) -> tuple[Fact, str, dict]:
+    """SQL aggregated fully at the source for a spec without a time dimension: one exact UTC
+    window per (period, time zone) - the local days' bounds in that zone - so no per-hour rows
+    come back. The `period` column says which period (1, 2) a group belongs to."""
+    fact, metric, _ = fact_for(spec)
+    params: dict = {}
+    conds: list[list[str]] = []
+    groups: dict[str, list[int]] = {}
+    if fact.shop:
+        wanted = set(spec.stores) if spec.stores else None
+        for shop, zone in zones.items():
+            if isinstance(zone, str) and zone and (wanted is None or shop in wanted):
+                groups.setdefault(zone, []).append(int(shop))
+    for p, (start, end) in enumerate(periods):
+        mine = []
+        for z, (zone, shops) in enumerate(sorted(groups.items()) if fact.shop else [(CHAIN_ZONE, None)]):
+            k = f"{p}_{z}"
+            params[f"lo{k}"] = local_midnight_utc(start, zone)
+            params[f"hi{k}"] = local_midnight_utc(end + pd.Timedelta(days=1), zone)
+            cond = f"{fact.ts} >= :lo{k} AND {fact.ts} < :hi{k}"
+            if shops is not None:
+                params[f"s{k}"] = sorted(shops)
+                cond = f"{fact.shop} IN :s{k} AND {cond}"
+            mine.append(f"({cond})")
+        conds.append(mine or ["(1 = 0)"])
+    period = "1" if len(conds) == 1 else f"CASE WHEN {' OR '.join(conds[0])} THEN 1 ELSE 2 END"
+    keys, names = [period], ["period"]
+    if spec.dim == "store" and fact.shop:
+        keys.append(fact.shop), names.append("shop_id")
+    elif spec.dim in fact.dims:
+        keys.append(fact.dims[spec.dim]), names.append("dim")
+    if metric.distinct_users and fact.user:
+        keys.append(fact.user), names.append("user_no")
+    where = [fact.where, "(" + " OR ".join(c for group in conds for c in group) + ")"]
+    if fact.currency:
+        where.append(f"{fact.currency} = :currency")
+        params["currency"] = spec.currency
+    for name, values in (("products", list(spec.products)), ("categories", list(spec.categories)),
+                         ("channels", list(spec.channels))):
+        if values and name in fact.filters:
+            where.append(f"{fact.filters[name]} IN :{name}")
+            params[name] = values
+    if spec.exclude_categories and "categories" in fact.filters:
+        where.append(f"{fact.filters['categories']} NOT IN :excluded")
+        params["excluded"] = list(spec.exclude_categories)
+    select = ", ".join(f"{k} AS {n}" for k, n in zip(keys, names))
+    measures = ", ".join(f"{sql} AS m_{name}" for name, sql in fact.measures.items())
+    group = keys[1:] if len(conds) == 1 else keys
+    sql = (f"SELECT {select}, {measures}\nFROM {fact.source}\nWHERE " + "\n  AND ".join(where)
+           + ("\nGROUP BY " + ", ".join(group) if group else ""))
+    return fact, sql, params
+
+
 def localize(df: pd.DataFrame, fact: Fact, zones: dict[int, str]) -> pd.DataFrame:
     """Add `local_time` (store-local, or the row's/chain's zone for facts without a store)."""
     from lucky.models.timezones import to_local
