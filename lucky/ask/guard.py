@@ -43,7 +43,9 @@ ALLOWED_FUNCS: tuple[type, ...] = (
     exp.Coalesce, exp.Case, exp.If, exp.Nullif, exp.Round, exp.Abs, exp.Floor, exp.Ceil,
     exp.Lower, exp.Upper, exp.Length, exp.Substring, exp.Concat, exp.Trim, exp.Greatest,
     exp.Least, exp.Year, exp.Month, exp.Day, exp.CurrentDate, exp.Distinct,
-    exp.TsOrDsToDate, exp.Date,
+    exp.TsOrDsToDate, exp.Date, exp.CurrentTimestamp, exp.DateAdd, exp.DateSub, exp.DateDiff,
+    exp.DateTrunc, exp.TimestampTrunc, exp.Stddev, exp.Variance, exp.CountIf, exp.Sqrt, exp.Quarter,
+    exp.Hour, exp.Minute, exp.DayOfWeek, exp.Week, exp.StrPosition, exp.Left, exp.Right, exp.Replace,
 )
 #: Node types never allowed anywhere in the tree (writes, DDL, file I/O, session changes, locks).
 FORBIDDEN_NODES: tuple[type, ...] = (

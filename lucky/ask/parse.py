@@ -36,7 +36,7 @@ METRIC_WORDS: tuple[tuple[str, str], ...] = (
     (r"unique (customers|users|buyers|guests)|\bcustomers\b|\bbuyers\b|\bguests\b|distinct users|\bvisitors\b", "customers"),
     (r"\brevenue\b|\bsales\b|\bturnover\b|\btakings\b|\bincome\b|how much money|\bearn(ed)?\b|\bgross\b|dollars|\bmade\b|\bmake\b", "revenue"),
     (r"\bitems?\b|\bunits?\b|\bcups?\b|\bquantity\b|best[- ]sell|worst[- ]sell|most (popular|sold|ordered)|least (popular|sold|ordered)|top[- ]sell|\bsold\b|\bsell\b|\bsells\b|selling", "items"),
-    (r"\borders?\b|\btransactions\b|\btickets\b|order count|\bbusiest\b|\bquietest\b|\bslowest\b", "orders"),
+    (r"\borders?\b|\btransactions\b|\btickets\b|order count|\bbusiest\b|\bquietest\b|\bslowest\b|\bbusy\b", "orders"),
 )
 
 DIM_WORDS: tuple[tuple[str, str], ...] = (
@@ -45,7 +45,7 @@ DIM_WORDS: tuple[tuple[str, str], ...] = (
     (r"(by|per|each|every|which|what|across|top \d* ?|bottom \d* ?|best \d* ?|worst \d* ?)\s*(store|shop|location|branch)e?s?\b|(store|shop|location)s? (ranked|ranking|breakdown|league)|busiest (store|shop|location)|quietest (store|shop|location)|"
      r"(store|shop|location) (with|that had|had) the (most|highest|fewest|lowest|least|best|worst)", "store"),
     (r"(by|per|each|which|what|top \d* ?|best \d* ?)\s*(categor(y|ies))", "category"),
-    (r"(by|per|each|which|what|top \d* ?|bottom \d* ?|best[- ]selling|worst[- ]selling|most popular|least popular|most ordered|top[- ]selling)\s*(\d+ )?(drinks?|products?|items?|beverages?|coffees?|menu items?|foods?|snacks?|lattes?)\b", "product"),
+    (r"(by|per|each|which|what|top \d* ?|bottom \d* ?|best[- ]selling|worst[- ]selling|most popular|least popular|most ordered|top[- ]selling)\s*(\d+ )?([a-z]+ )?(drinks?|products?|items?|beverages?|coffees?|menu items?|foods?|snacks?|lattes?)\b", "product"),
     (r"(by|per|each|which)\s*(sales )?channels?|by platform|ios (vs|versus|or|and) android|android (vs|versus|or|and) ios|\bapp vs\b", "channel"),
     (r"(top|best|bottom|biggest|most loyal|\d+) (users|customers|members|buyers)|(users|customers) (by|ranked by) (order|orders|revenue|spend)", "user"),
     (r"by hour|per hour|each hour|hourly|which hour|what hour|busiest hours?|peak hours?|time of day", "hour"),
@@ -364,7 +364,10 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
     for (i, j), name in zip(spans, products):
         before = words[i - 1] if i > 0 else ""
         if before and before not in FUNCTION_WORDS and not before.isdigit() and before not in {_stem(w) for w in FUNCTION_WORDS}:
-            unknown_product = " ".join(words[max(0, i - 2):j])
+            lead = words[max(0, i - 2):i]
+            while lead and lead[0] in FUNCTION_WORDS:
+                lead = lead[1:]
+            unknown_product = " ".join(lead + words[i:j])
     categories = [c for c in vocab.categories if re.search(r"\b" + re.escape(normalize(c)) + r"s?\b", text)
                   and c not in products and not any(normalize(c) in normalize(p) for p in products)]
     exclude: tuple[str, ...] = ()
@@ -434,7 +437,7 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
     elif asked:
         parsed.problem = f"I don't know a product called '{asked}'"
         parsed.suggestion = f"Close names: {', '.join(close_names(asked, list(vocab.products)))}"
-    elif unknown_product and not categories:
+    elif unknown_product:
         close = close_names(unknown_product, list(vocab.products))
         parsed.problem = f"I don't know a product called '{unknown_product}'"
         parsed.suggestion = f"Close names: {', '.join(close)}"
