@@ -95,7 +95,8 @@ def vocabulary(as_of: date | None = None) -> tuple[Vocabulary, dict[int, str]]:
         vocab = Vocabulary(as_of=last or date.today(), first=first, stores=names,
                            products=tuple(sorted(goods["name"].dropna().unique())),
                            categories=tuple(sorted(goods["one_category_name"].dropna().unique())))
-        zones = {int(r.shop_id): r.time_zone for r in shop_df.itertuples()}
+        # zones of the shops that trade: exact per-zone windows list only these (short IN lists)
+        zones = {int(r.shop_id): r.time_zone for r in shop_df[shop_df["shop_id"].isin(traded)].itertuples()}
         _vocab.clear()
         _vocab[key] = (vocab, zones)
     vocab, zones = _vocab[key]

@@ -262,7 +262,11 @@ def build_total_sql(spec: Spec, periods: list[tuple[date, date]], zones: dict[in
         keys.append(fact.dims[spec.dim]), names.append("dim")
     if metric.distinct_users and fact.user:
         keys.append(fact.user), names.append("user_no")
-    where = [fact.where, "(" + " OR ".join(c for group in conds for c in group) + ")"]
+    from lucky.models.timezones import utc_bounds
+    lo, hi = utc_bounds(min(p[0] for p in periods), max(p[1] for p in periods))
+    params.update(lo=lo.to_pydatetime(), hi=hi.to_pydatetime())   # a plain range the engine can prune on
+    where = [fact.where, f"{fact.ts} >= :lo", f"{fact.ts} < :hi",
+             "(" + " OR ".join(c for group in conds for c in group) + ")"]
     if fact.currency:
         where.append(f"{fact.currency} = :currency")
         params["currency"] = spec.currency
@@ -279,6 +283,11 @@ def build_total_sql(spec: Spec, periods: list[tuple[date, date]], zones: dict[in
     group = keys[1:] if len(conds) == 1 else keys
     sql = (f"SELECT {select}, {measures}\nFROM {fact.source}\nWHERE " + "\n  AND ".join(where)
            + ("\nGROUP BY " + ", ".join(group) if group else ""))
+    numerator = fact_for(spec)[2]
+    if spec.top and len(conds) == 1 and len(keys) == 2 and not metric.denominator and not metric.distinct_users:
+        # a ranking: let the source sort and cut (ties broken by the key, as the answer table does)
+        order = "ASC" if spec.ascending else "DESC"
+        sql += f"\nORDER BY {fact.measures[numerator]} {order}, {keys[1]} ASC\nLIMIT {int(spec.top)}"
     return fact, sql, params
 
 
