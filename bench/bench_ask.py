@@ -56,13 +56,14 @@ def main() -> int:
     ask_questions._one = lambda *a, **k: 1.0
     ask_questions._rows = lambda *a, **k: [["x", 1.0]] * 10
     questions = [q for q, _, _ in ask_questions.cases(vocab.as_of, vocab.first)]
-    warm, cached = [], []
+    warm, cached, slow = [], [], []
     for _ in range(args.repeat):
         engine.clear_cache(answers_only=True)
         for q in questions:
             t = time.perf_counter()
             engine.ask(q, viewer, use_llm=False)
             warm.append((time.perf_counter() - t) * 1000)
+            slow.append((warm[-1], q))
         for q in questions:
             t = time.perf_counter()
             engine.ask(q, viewer, use_llm=False)
@@ -71,6 +72,7 @@ def main() -> int:
     result = {"scale": args.scale, "questions": len(questions), "cold_first_ms": round(cold, 1),
               "warm_p50_ms": round(statistics.median(warm), 1), "warm_p95_ms": round(_pct(warm, 0.95), 1),
               "warm_max_ms": round(max(warm), 1), "cached_p95_ms": round(_pct(cached, 0.95), 2),
+              "slowest": [f"{ms:.0f} ms {q}" for ms, q in sorted(slow, reverse=True)[:5]],
               "load_avg_1m": round(load[0], 2), "cores": os.cpu_count(), "goal_warm_p95_ms": 300}
     out = ROOT / "bench" / "out"
     out.mkdir(parents=True, exist_ok=True)

@@ -260,8 +260,6 @@ def build_total_sql(spec: Spec, periods: list[tuple[date, date]], zones: dict[in
         keys.append(fact.shop), names.append("shop_id")
     elif spec.dim in fact.dims:
         keys.append(fact.dims[spec.dim]), names.append("dim")
-    if metric.distinct_users and fact.user:
-        keys.append(fact.user), names.append("user_no")
     from lucky.models.timezones import utc_bounds
     lo, hi = utc_bounds(min(p[0] for p in periods), max(p[1] for p in periods))
     params.update(lo=lo.to_pydatetime(), hi=hi.to_pydatetime())   # a plain range the engine can prune on
@@ -279,7 +277,10 @@ def build_total_sql(spec: Spec, periods: list[tuple[date, date]], zones: dict[in
         where.append(f"{fact.filters['categories']} NOT IN :excluded")
         params["excluded"] = list(spec.exclude_categories)
     select = ", ".join(f"{k} AS {n}" for k, n in zip(keys, names))
-    measures = ", ".join(f"{sql} AS m_{name}" for name, sql in fact.measures.items())
+    measured = dict(fact.measures)
+    if metric.distinct_users and fact.user:   # each group is one period (and dim value): exact
+        measured["users"] = f"COUNT(DISTINCT {fact.user})"
+    measures = ", ".join(f"{sql} AS m_{name}" for name, sql in measured.items())
     group = keys[1:] if len(conds) == 1 else keys
     sql = (f"SELECT {select}, {measures}\nFROM {fact.source}\nWHERE " + "\n  AND ".join(where)
            + ("\nGROUP BY " + ", ".join(group) if group else ""))
@@ -331,6 +332,8 @@ def values_by(rows: pd.DataFrame, key: str, metric: Metric, numerator: str) -> p
     g = rows.groupby(key, sort=True)
     if metric.distinct_users and "user_no" in rows:
         out = g["user_no"].nunique().astype(int)
+    elif metric.distinct_users and "m_users" in rows:
+        out = g["m_users"].sum().astype(int)
     else:
         num = g[f"m_{numerator}"].sum(min_count=1).fillna(0).astype(float) * metric.scale
         if metric.denominator:
@@ -347,6 +350,8 @@ def value_of(group: pd.DataFrame, metric: Metric, numerator: str, fact: Fact) ->
     """The metric's value over the rows of one group."""
     if metric.distinct_users and "user_no" in group:
         return int(group["user_no"].nunique())
+    if metric.distinct_users and "m_users" in group:     # counted at the source, one row per group
+        return int(group["m_users"].sum())
     num = float(group[f"m_{numerator}"].fillna(0).sum()) * metric.scale
     if metric.denominator:
         den = float(group[f"m_{metric.denominator}"].fillna(0).sum())
