@@ -312,7 +312,6 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
     pii = PII_WORDS.search(text)
     spec = Spec()
     understood: list[str] = []
-    follow = previous is not None and (FOLLOW_UP.search(text) is not None or len(text.split()) <= 4)
 
     # metric
     metric = None
@@ -320,6 +319,8 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
         if re.search(pattern, text):
             metric = name
             break
+    # a follow-up refines the last answer: it says so ("and", "only", "what about") or names no figure
+    follow = previous is not None and (FOLLOW_UP.search(text) is not None or metric is None)
     # dimension
     dim = None
     for pattern, name in DIM_WORDS:
@@ -352,7 +353,7 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
 
     # filters
     store_names = list(vocab.stores.values())
-    if metric is None and find_names(raw, list(vocab.products))[0]:
+    if metric is None and not follow and find_names(raw, list(vocab.products))[0]:
         metric = "items"
     stores, _ = find_names(raw, store_names)
     if not stores:
