@@ -136,8 +136,11 @@ def _where(spec: Spec, vocab: Vocabulary) -> str:
         parts.append("for " + ", ".join(spec.products))
     if spec.categories:
         parts.append("in " + ", ".join(spec.categories))
+    temps = " and ".join(t.lower() for t in spec.temperatures)
     if spec.exclude_categories:
-        parts.append("(drinks only)")
+        parts.append(f"({temps + ' ' if temps else ''}drinks only)")
+    elif temps:
+        parts.append(f"({temps} items)")
     if spec.channels:
         parts.append("on " + ", ".join(CHANNELS.get(c, str(c)) for c in spec.channels))
     if spec.currency != "USD":

@@ -377,6 +377,10 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
             categories = [c for c in vocab.categories if c.lower() == "food"]
         elif DRINK_WORDS.search(text) and (dim == "product" or metric in ("items",) or top):
             exclude = tuple(c for c in vocab.categories if c.lower() == "food")
+    temperatures: tuple[str, ...] = ()
+    if not products:   # "Iced Latte" is a product; "iced drinks" is a temperature
+        temperatures = tuple(t for t, word in (("Iced", r"\b(iced|cold)\b(?! brew)"), ("Hot", r"\bhot\b"))
+                             if re.search(word, text))
     channels = tuple(sorted({code for pattern, code in CHANNEL_WORDS.items() if re.search(pattern, text)}))
     if dim == "channel":
         channels = ()
@@ -406,8 +410,9 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
         spec = spec.with_(ascending=True)
     if ids or not follow:
         spec = spec.with_(stores=ids)
-    if products or categories or exclude or not follow:
-        spec = spec.with_(products=tuple(products), categories=tuple(categories), exclude_categories=exclude)
+    if products or categories or exclude or temperatures or not follow:
+        spec = spec.with_(products=tuple(products), categories=tuple(categories), exclude_categories=exclude,
+                          temperatures=temperatures)
     if channels or not follow:
         spec = spec.with_(channels=channels)
     if compare or not follow:
@@ -453,7 +458,7 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
 KNOWN_CAPS = {m.capitalize() for m in MONTHS} | {d.capitalize() for d in WEEKDAY_NAMES} | {
     "NZD", "USD", "iOS", "IOS", "Android", "AOV", "I", "Lucky", "Stripe", "Cook", "Islands", "Rarotonga", "New",
     "Zealand", "Compare", "Show", "What", "Which", "How", "Who", "Top", "List", "Give", "Orders", "Revenue"}
-GENERIC_THINGS = re.compile(r"^(items?|cups?|drinks?|units?|things|products?|coffees?|beverages?|orders?|of (them|those)|"
+GENERIC_THINGS = re.compile(r"^(?:(?:hot|iced|cold) )?(items?|cups?|drinks?|units?|things|products?|coffees?|beverages?|orders?|of (them|those)|"
                             r"foods?|snacks?|lattes?|(of )?our \w+|the \w+)$")
 
 

@@ -54,7 +54,8 @@ FACTS: dict[str, Fact] = {f.name: f for f in (
          "luckyus_sales_order.t_order_item i JOIN luckyus_sales_order.t_order o ON o.id = i.order_id",
          "o.create_time", "o.status = 90", shop="o.shop_id", currency="o.currency_code",
          dims=ITEM_DIMS, filters={"stores": "o.shop_id", "channels": "o.channel",
-                                  "products": "i.spu_name", "categories": "i.one_category_name"},
+                                  "products": "i.spu_name", "categories": "i.one_category_name",
+                                  "temperatures": "i.two_category_name"},
          measures={"n": "COUNT(DISTINCT o.id)", "qty": "SUM(i.quantity)", "money": "SUM(i.pay_money)",
                    "tax": "SUM(i.tax)"}, user="o.user_no"),
     Fact("users", "luckyus_sales_crm", "luckyus_sales_crm.t_user u", "u.register_time",
@@ -149,6 +150,7 @@ class Spec:
     products: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     exclude_categories: tuple[str, ...] = ()
+    temperatures: tuple[str, ...] = ()       # t_order_item.two_category_name: "Iced", "Hot"
     channels: tuple[int, ...] = ()
     currency: str = "USD"
     top: int | None = None
@@ -165,7 +167,8 @@ class Spec:
 def fact_for(spec: Spec) -> tuple[Fact, Metric, str]:
     """The fact, metric and numerator measure a spec reads."""
     metric = METRICS[spec.metric]
-    itemish = bool(spec.products or spec.categories or spec.exclude_categories) or spec.dim in ("product", "category")
+    itemish = bool(spec.products or spec.categories or spec.exclude_categories or spec.temperatures) \
+        or spec.dim in ("product", "category")
     if spec.metric == "revenue" and spec.dim == "payment_channel":
         return FACTS["trades"], METRICS["payments"], "cents"
     if itemish and metric.item_fact:
@@ -181,7 +184,7 @@ def supported(spec: Spec) -> str | None:
             return f"{metric.noun} cannot be broken down by {spec.dim.replace('_', ' ')}"
     if spec.stores and fact.shop is None:
         return f"{metric.noun} carry no store"
-    if (spec.products or spec.categories or spec.exclude_categories) and "products" not in fact.filters:
+    if (spec.products or spec.categories or spec.exclude_categories or spec.temperatures) and "products" not in fact.filters:
         return f"{metric.noun} cannot be filtered by product"
     if spec.channels and "channels" not in fact.filters:
         return f"{metric.noun} cannot be filtered by channel"
@@ -211,7 +214,8 @@ def build_sql(spec: Spec, lo, hi) -> tuple[Fact, str, dict]:
         where.append(f"{fact.currency} = :currency")
         params["currency"] = spec.currency
     for name, values in (("stores", list(spec.stores)), ("products", list(spec.products)),
-                         ("categories", list(spec.categories)), ("channels", list(spec.channels))):
+                         ("categories", list(spec.categories)), ("channels", list(spec.channels)),
+                         ("temperatures", list(spec.temperatures))):
         if values and name in fact.filters:
             where.append(f"{fact.filters[name]} IN :{name}")
             params[name] = values
@@ -269,7 +273,7 @@ def build_total_sql(spec: Spec, periods: list[tuple[date, date]], zones: dict[in
         where.append(f"{fact.currency} = :currency")
         params["currency"] = spec.currency
     for name, values in (("products", list(spec.products)), ("categories", list(spec.categories)),
-                         ("channels", list(spec.channels))):
+                         ("channels", list(spec.channels)), ("temperatures", list(spec.temperatures))):
         if values and name in fact.filters:
             where.append(f"{fact.filters[name]} IN :{name}")
             params[name] = values
