@@ -97,7 +97,7 @@ def production(lo, hi, store=None) -> float:
 
 
 def fees(lo, hi) -> float:
-    return round(_one(f"""SELECT SUM(f.total_fee) / 100.0 FROM luckyus_sales_payment.t_channel_fee f
+    return round(_one("""SELECT SUM(f.total_fee) / 100.0 FROM luckyus_sales_payment.t_channel_fee f
                     JOIN luckyus_sales_payment.t_trade t ON t.trade_no = f.trade_no JOIN luckyus_opshop.t_shop_info s ON s.id = t.shop_id
                     WHERE f.currency_code = 'USD' AND f.total_fee IS NOT NULL
                     AND CAST(timezone(s.time_zone, timezone('UTC', f.create_time)) AS DATE) BETWEEN :lo AND :hi""", lo=lo, hi=hi), 2)

@@ -105,7 +105,7 @@ SQL_ATTACKS = [
     "SELECT",
     f"SELECT id FROM {O} WHERE id = ?",
     f"SELECT id FROM {O} WHERE id = :id",
-    f"SHOW TABLES",
+    "SHOW TABLES",
     "DESCRIBE luckyus_sales_order.t_order",
     "EXPLAIN SELECT 1",
     "SELECT 1",

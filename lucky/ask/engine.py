@@ -226,8 +226,8 @@ def compute(spec: Spec, viewer: Viewer, vocab: Vocabulary, zones: dict[int, str]
                   spec=spec, understood=describe(spec, vocab))
     if spec.compare == "previous":
         other = _in(df, 2)
-        a = value_of(period_rows, metric, numerator, fact) if len(period_rows) else (0.0 if not metric.denominator else None)
-        b = value_of(other, metric, numerator, fact) if len(other) else (0.0 if not metric.denominator else None)
+        a = value_of(period_rows, metric, numerator) if len(period_rows) else (0.0 if not metric.denominator else None)
+        b = value_of(other, metric, numerator) if len(other) else (0.0 if not metric.denominator else None)
         change = (a - b) / b * 100 if a is not None and b not in (None, 0) else None
         when2 = _when(spec.start2, spec.end2, spec.period2)
         base.columns = ["period", "start", "end", metric.label]
@@ -245,7 +245,7 @@ def compute(spec: Spec, viewer: Viewer, vocab: Vocabulary, zones: dict[int, str]
     if spec.compare == "daytype":
         return _daytype(base, period_rows, spec, metric, numerator, fact, where, when)
     if not spec.dim:
-        value = value_of(period_rows, metric, numerator, fact)
+        value = value_of(period_rows, metric, numerator)
         base.columns, base.rows = [metric.label], [[value]]
         base.answer = f"{metric.noun.capitalize()}{where} {when}: {fmt(value, unit)}."
         return base
@@ -258,7 +258,7 @@ def _daytype(base: Answer, rows, spec, metric, numerator, fact, where, when) -> 
     out = []
     for kind in ("weekday", "weekend"):
         part = rows[rows["daytype"] == kind]
-        value = value_of(part, metric, numerator, fact) if len(part) else (0.0 if not metric.denominator else None)
+        value = value_of(part, metric, numerator) if len(part) else (0.0 if not metric.denominator else None)
         per_day = value / counts[kind] if value is not None and counts[kind] and not metric.denominator else None
         out.append([kind + "s", counts[kind], value, per_day])
     base.columns = ["day type", "days", metric.label, f"{metric.name}_per_day"]

@@ -1,7 +1,7 @@
 """'Explain this data': what an answer's columns mean, where they come from, and the caveats."""
 from __future__ import annotations
 
-from lucky.ask.semantic import METRICS, fact_for
+from lucky.ask.semantic import fact_for
 
 CAVEATS = (
     "Days are store-local business days (from `t_shop_info.time_zone`); the sources store UTC.",

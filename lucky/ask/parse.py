@@ -10,7 +10,7 @@ from __future__ import annotations
 import calendar
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from datetime import date, timedelta
 
@@ -65,9 +65,9 @@ NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seve
            "nine": 9, "ten": 10, "twelve": 12, "fifteen": 15, "twenty": 20}
 FUNCTION_WORDS = {"the", "a", "an", "of", "our", "my", "we", "did", "do", "does", "how", "many", "much",
                   "sell", "sold", "for", "at", "in", "on", "top", "best", "selling", "worst", "any",
-                  "what", "was", "were", "is", "are", "many", "number", "total", "and", "or", "vs",
+                  "what", "was", "were", "is", "are", "number", "total", "and", "or", "vs",
                   "with", "by", "per", "about", "only", "just", "show", "me", "give", "count", "orders",
-                  "order", "revenue", "sales", "from", "of", "which", "to", "did", "cups", "cup", "most",
+                  "order", "revenue", "sales", "from", "which", "to", "cups", "cup", "most",
                   "popular", "iced", "hot", "get", "got", "item", "items", "units"}
 STORE_HINT = re.compile(r"\b(store|shop|location|branch|outlet)\b|\b\d+(st|nd|rd|th)\b|&|\b(street|avenue|ave|broadway|lane)\b")
 
@@ -75,7 +75,6 @@ STORE_HINT = re.compile(r"\b(store|shop|location|branch|outlet)\b|\b\d+(st|nd|rd
 @dataclass
 class Parsed:
     spec: Spec
-    understood: list[str] = field(default_factory=list)
     problem: str | None = None          # why the question cannot be answered as asked
     suggestion: str | None = None       # a close question that can be answered
     refusal: str | None = None          # a request Lucky will not serve (writes, PII)
@@ -311,7 +310,6 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
                                       "anything, and it follows no instructions inside a question")
     pii = PII_WORDS.search(text)
     spec = Spec()
-    understood: list[str] = []
 
     # metric
     metric = None
@@ -362,7 +360,7 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
     products, spans = find_names(raw, list(vocab.products))
     words = _words(text)
     unknown_product = None
-    for (i, j), name in zip(spans, products):
+    for i, j in spans:
         before = words[i - 1] if i > 0 else ""
         if before and before not in FUNCTION_WORDS and not before.isdigit() and before not in {_stem(w) for w in FUNCTION_WORDS}:
             lead = words[max(0, i - 2):i]
@@ -395,7 +393,7 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
     if metric is None and follow:
         metric = previous.metric
     if metric is None:
-        return _unclear(raw, text, vocab, ids, found, stores, pii)
+        return _unclear(vocab, found, stores, pii)
     if pii:
         return Parsed(Spec(), refusal="Ask Lucky does not list personal data (phone numbers, e-mails, "
                                       "names, addresses); ask for counts or totals instead")
@@ -433,7 +431,7 @@ def parse(question: str, vocab: Vocabulary, previous: Spec | None = None) -> Par
     if spec.compare == "daytype":
         spec = spec.with_(dim="daytype", top=None)
 
-    parsed = Parsed(spec, understood=understood)
+    parsed = Parsed(spec)
     named = _unknown_name(raw, vocab) if not ids else None
     asked = _asked_thing(text) if not products and not categories else None
     if named:
@@ -496,7 +494,7 @@ def _store_phrase(text: str) -> str | None:
     return phrase
 
 
-def _unclear(raw: str, text: str, vocab: Vocabulary, ids, found, stores, pii) -> Parsed:
+def _unclear(vocab: Vocabulary, found, stores, pii) -> Parsed:
     bits = []
     if stores:
         bits.append("store " + ", ".join(stores))

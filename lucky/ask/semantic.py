@@ -350,7 +350,7 @@ def values_by(rows: pd.DataFrame, key: str, metric: Metric, numerator: str) -> p
     return out.rename("value").reset_index()
 
 
-def value_of(group: pd.DataFrame, metric: Metric, numerator: str, fact: Fact) -> float:
+def value_of(group: pd.DataFrame, metric: Metric, numerator: str) -> float:
     """The metric's value over the rows of one group."""
     if metric.distinct_users and "user_no" in group:
         return int(group["user_no"].nunique())
