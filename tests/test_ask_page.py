@@ -88,6 +88,9 @@ def test_cli_json_has_exactly_the_contract_keys(demo, capsys):
     assert refused["refused"] is True and refused["reason"] and refused["rows"] == []
     assert main(["ask", "orders yesterday", "--as-of", "2026-01-15", "--format", "md"]) == 0
     assert "Jan 14, 2026" in capsys.readouterr().out
+    assert main(["ask", "--weekly", "--format", "json"]) == 0
+    weeks = json.loads(capsys.readouterr().out)
+    assert sum(w["questions"] for w in weeks) >= 3 and sum(w["non_admin"] for w in weeks) >= 2
 
 
 def test_tool_runs_through_execute(demo):
