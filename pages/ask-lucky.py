@@ -64,6 +64,7 @@ def _show(i: int, question: str, answer) -> None:
             try:
                 key = usage.save(question, viewer, str(filters.as_of) if filters.as_of else None)
                 st.query_params["q"] = key
+                state["ask_shared"] = key      # already in this conversation: do not ask it again
                 st.success(f"Saved. Share this page's link (it ends in `?q={key}`).")
             except LuckyError as exc:
                 st.warning(f"Could not save: {exc}")

@@ -61,6 +61,8 @@ def test_save_and_share_by_url(demo):
     assert not at.exception
     key = at.query_params["q"][0] if isinstance(at.query_params["q"], list) else at.query_params["q"]
     assert usage.saved(key)[0] == "What's our best selling drink this week?"
+    at.chat_input[0].set_value("and last week?").run()          # the saved question is not asked twice
+    assert sum("best-selling drink" in m.value for m in at.markdown) == 2
     shared = AppTest.from_file(PAGE, default_timeout=180)
     shared.session_state["role"] = "finance"
     shared.query_params["q"] = key
