@@ -24,6 +24,7 @@ import json
 import os
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,7 +195,8 @@ _REASONS: tuple[tuple[str, str], ...] = (
      "the server {where} refused the credentials"),
     (r"\(1049|unknown database|database \".*\" does not exist", "the server {where} has no such database"),
     (r"\(1792|read.only transaction|read-only|read only", "the source is read-only; Lucky never writes to it"),
-    (r"\(1969|\(3024|max_statement_time|maximum statement execution time|statement timeout",
+    (r"\(1969|\(3024|max_statement_time|maximum statement execution time|statement timeout|"
+     r"INTERRUPT Error",
      "the query ran longer than LUCKY_STATEMENT_TIMEOUT_MS"),
 )
 
@@ -217,11 +219,51 @@ def _reason(exc: BaseException, src: Source) -> str:
     return _scrub(detail, src)[:400]
 
 
-def read(database: str, sql: str, params: dict | None = None) -> pd.DataFrame:
-    """Run one parameterised SELECT against one database; SourceError names what failed."""
+@contextmanager
+def _time_limit(conn, seconds: float | None):
+    """Bound the statements run on `conn` to `seconds` (None: the engine's session default).
+
+    MySQL/MariaDB set the session limit and restore the default afterwards (pooled connections
+    outlive the call); PostgreSQL uses SET LOCAL, which ends with the transaction; DuckDB has no
+    statement timeout, so a timer interrupts the connection.
+    """
+    if seconds is None:
+        yield
+        return
+    backend = conn.dialect.name
+    timer = None
+    if backend == "duckdb":
+        timer = threading.Timer(seconds, conn.connection.dbapi_connection.interrupt)
+        timer.daemon = True
+        timer.start()
+    elif backend == "mysql":
+        mariadb = bool(getattr(conn.dialect, "is_mariadb", False))
+        setting, value, default = (("max_statement_time", seconds, STATEMENT_TIMEOUT_MS / 1000) if mariadb
+                                   else ("max_execution_time", int(seconds * 1000), STATEMENT_TIMEOUT_MS))
+        conn.exec_driver_sql(f"SET SESSION {setting} = {float(value) if mariadb else int(value)}")
+    elif backend == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL statement_timeout = {int(seconds * 1000)}")
+    try:
+        yield
+    finally:
+        if timer is not None:
+            timer.cancel()
+        elif backend == "mysql":
+            try:
+                conn.exec_driver_sql(f"SET SESSION {setting} = {float(default) if mariadb else int(default)}")
+            except (DBAPIError, SQLAlchemyError):
+                conn.invalidate()   # never hand a connection with the short limit back to the pool
+
+
+def read(database: str, sql: str, params: dict | None = None,
+         timeout_s: float | None = None) -> pd.DataFrame:
+    """Run one parameterised SELECT against one database; SourceError names what failed.
+
+    `timeout_s` bounds this one call more tightly than the session default (Ask Lucky's 10 s).
+    """
     src = resolve(database)
     try:
-        with engine(database).connect() as conn:
+        with engine(database).connect() as conn, _time_limit(conn, timeout_s):
             result = conn.execute(_statement(sql, params or {}), params or {})
             rows = [tuple(row) for row in result.fetchall()]  # plain tuples: 5x faster in pandas
             return _plain(pd.DataFrame.from_records(rows, columns=list(result.keys())))
