@@ -30,6 +30,8 @@ def empty_truth() -> dict:
         "forecast": {"biased": []},  # [shop_id, sku_code]
         "experiments": {"lift": [], "null": []},
         "churn": {"churned": []},
+        "production": {"slowed": []},   # {spu_name, date (store-local), factor} (issue 15)
+        "menu": {"elasticity": {}, "launches": [], "retired": []},  # issue 15
     }
 
 
