@@ -59,9 +59,11 @@ def products_table(tickets: pd.DataFrame, item: pd.DataFrame, steps: pd.DataFram
                    .groupby("spu_name")["sec"].mean())
     per["ticket_mean_s"] = per["spu_name"].map(ticket_mean)
     code = item.drop_duplicates("spu_name").set_index("spu_name")["spu_code"]
-    per["steps"] = per["spu_name"].map(code).map(steps.set_index("spu_code")["steps"]) if len(steps) else np.nan
+    per["steps"] = (per["spu_name"].map(code).map(steps.set_index("spu_code")["steps"]) if len(steps)
+                    else np.nan)
+    per["steps"] = per["steps"].astype("Int64")
     chain = pd.DataFrame([{"spu_name": pt.ALL, "measure": "ticket", **pt.summary(measured["seconds"]),
-                           "ticket_mean_s": pt.summary(measured["seconds"])["mean_s"], "steps": np.nan}])
+                           "ticket_mean_s": pt.summary(measured["seconds"])["mean_s"], "steps": pd.NA}])
     return pd.concat([chain, per], ignore_index=True)
 
 
@@ -127,7 +129,8 @@ def _charts(out: Output, tickets: pd.DataFrame, item: pd.DataFrame, products: pd
             tooltip=["weekday", "hour", alt.Tooltip("mean:Q", format=".1f"), alt.Tooltip("size:Q", title="tickets")])
     if len(machines):
         out.charts["machine efficiency on the same products"] = alt.Chart(machines).mark_bar().encode(
-            x=alt.X("relative_time:Q", title="time relative to the same products on all machines (1 = chain)"),
+            x=alt.X("relative_time:Q", title="time relative to the same products on all machines (1 = chain)",
+                    scale=alt.Scale(zero=False)),
             y=alt.Y("machine_type:N", sort="x", title=None),
             tooltip=["machine_type", alt.Tooltip("relative_time:Q", format=".3f"), "items", "products"])
     pts = products[(products["spu_name"] != pt.ALL) & products["steps"].notna()]
@@ -183,7 +186,7 @@ def run(filters: Filters, viewer: Viewer, product: str = "", top: int = 12) -> O
     machines = machines_table(item)
     changes = pt.changes(item)
     out.kpis = [
-        Kpi("Mean production time (report's measure)", round(chain["mean_s"], 1) if chain["n"] else None, "s",
+        Kpi("Mean time (report's measure)", round(chain["mean_s"], 1) if chain["n"] else None, "s",
             help="done_time − accept_time over tickets done after their accept, long ones included"),
         Kpi("Mean without tickets over 30 min", round(chain["mean_trimmed_s"], 1) if chain["n"] else None, "s"),
         Kpi("p50 / p95", f"{chain['p50_s']:.0f} s / {chain['p95_s']:.0f} s" if chain["n"] else "–"),
