@@ -90,8 +90,9 @@ def changes(item: pd.DataFrame, alpha: float = 1e-4, min_change: float = 0.15,
         x["rel"] -= x.groupby(controls)["rel"].transform("mean")
     names = x["spu_name"].unique()
     rows = []
-    for name, g in x.groupby("spu_name"):
-        hit = _best_split(g.sort_values("business_date"), min_side)
+    x = x[["spu_name", "business_date", "rel"]].sort_values("business_date", kind="stable")
+    for name, g in x.groupby(x["spu_name"].astype("category"), observed=True, sort=False):
+        hit = _best_split(g, min_side)
         if hit is None:
             continue
         day, before, after = hit

@@ -43,7 +43,7 @@ def load(filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     carry = t[["id", "accept_time", "done_time", "shop_id", "shop_name", "machine_type", "local_time", "business_date"]]
     it = pt.item_times(it, carry)
     names = cat.set_index("spu_code")["spu_name"] if len(cat) else pd.Series(dtype=object)
-    it["spu_name"] = it["spu_code"].map(names).fillna(it["spu_code"])
+    it["spu_name"] = it["spu_code"].map(names).fillna(it["spu_code"]).astype(str).astype("category")
     it["hour"] = it["local_time"].dt.hour
     it["n_items"] = it.groupby("production_id")["id"].transform("size").clip(upper=4)
     return t, it, cat
@@ -82,7 +82,7 @@ def machines_table(item: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=["machine_type", "items", "mean_s", "relative_time", "products"])
     cell = x.groupby(["machine_type", "spu_name"])["make_s"].agg(["mean", "size"]).reset_index()
     overall = x.groupby("spu_name")["make_s"].mean()
-    cell["ratio"] = cell["mean"] / cell["spu_name"].map(overall)
+    cell["ratio"] = cell["mean"] / cell["spu_name"].map(overall).astype(float)
     cell = cell[cell["size"] >= 5]
     g = cell.groupby("machine_type")
     out = pd.DataFrame({

@@ -79,7 +79,7 @@ def _ratio(path: list, days: pd.DatetimeIndex) -> np.ndarray:
 
 def _intensity(p: pd.DataFrame, days: pd.DatetimeIndex) -> np.ndarray:
     """days × products relative intensity (before the day totals and quotas are fitted)."""
-    doy = days.dayofyear.to_numpy()
+    doy = days.day_of_year.to_numpy()
     swing = SEASON * np.cos(2 * np.pi * (doy - PEAK_DOY) / 365.25)
     m = np.ones((len(days), len(p)))
     drinks = ~p["food"].to_numpy()
