@@ -104,16 +104,27 @@ def elasticity_table(daily: pd.DataFrame, moves: pd.DataFrame) -> pd.DataFrame:
 
 
 def lifecycle_table(daily: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """Products first sold well after the range starts (launches) or last sold well before it
-    ends (retirements): 7 days of slack either side."""
+    """Launches (first sale late in the range) and retirements (last sale early), judged by menu
+    volume, not days: the units the whole menu sold before the product's first sale (after its
+    last) times the product's share while on sale is the number of its own sales expected in that
+    gap; more than 10 expected and none made (Poisson: under e^-10 by chance) marks the event."""
     sold = daily[daily["units"] > 0].groupby("spu_name")["business_date"].agg(["min", "max"])
     if sold.empty:
         return pd.DataFrame(columns=["spu_name", "event", "date"])
-    first, last = sold["min"].min(), sold["max"].max()
-    rows = [{"spu_name": n, "event": "launch", "date": r["min"]} for n, r in sold.iterrows()
-            if r["min"] > first + pd.Timedelta(days=7)]
-    rows += [{"spu_name": n, "event": "retired", "date": r["max"] + pd.Timedelta(days=1)} for n, r in sold.iterrows()
-             if r["max"] < last - pd.Timedelta(days=7)]
+    per_day = daily.groupby("business_date")["units"].sum().sort_index()
+    cum = per_day.cumsum()
+    total = float(per_day.sum())
+    own = daily.groupby("spu_name")["units"].sum()
+    rows = []
+    for name, r in sold.iterrows():
+        upto = cum.loc[:r["min"]]
+        before = float(upto.iloc[-2]) if len(upto) > 1 else 0.0     # menu units before its first sale day
+        share = own[name] / max(float(cum.loc[r["max"]]) - before, 1.0)
+        after = total - float(cum.loc[r["max"]])
+        if before * share > 10:
+            rows.append({"spu_name": name, "event": "launch", "date": r["min"]})
+        if after * share > 10:
+            rows.append({"spu_name": name, "event": "retired", "date": r["max"] + pd.Timedelta(days=1)})
     return pd.DataFrame(rows, columns=["spu_name", "event", "date"]).sort_values("date")
 
 

@@ -8,7 +8,8 @@ product p's rows are spread over the days in proportion to
     day volume × season_p(day) × alive_p(day) × price_ratio_p(day) ** elasticity_p
 
 (made to fit both the day totals and the quotas by iterative proportional fitting), then matched
-to the item rows of each day. Items sold after a price change carry the new price (`ratio`).
+to the item rows of each day. Items sold after a price change carry the new price (`ratio`); the
+path is scaled so the product's average price over its completed sales stays the calibrated one.
 
 Truth: `menu.elasticity` {spu_name: elasticity} for the products whose price changed,
 `menu.launches` and `menu.retired` [{"spu_name", "date"}] (store-local days).
@@ -138,5 +139,7 @@ def reassign(world: World, menu: pd.DataFrame, pidx: np.ndarray, local_day: np.n
     ratio = np.ones(len(pidx))
     for j in np.flatnonzero([bool(path) for path in p["path"]]):
         mine = new == j
-        ratio[mine] = _ratio(p["path"].iloc[j], pd.DatetimeIndex(day[mine]))
+        r = _ratio(p["path"].iloc[j], pd.DatetimeIndex(day[mine]))
+        # prices are set so the product's average over its sales stays the report's (§2.3)
+        ratio[mine] = r / r[parts[0][mine]].mean() if parts[0][mine].any() else r
     return new, ratio
