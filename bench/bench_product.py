@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-PAGES = ("production-time",)
+PAGES = ("production-time", "menu")
 TARGET = (2.0, 0.3)
 
 
@@ -76,6 +76,16 @@ def main(argv: list[str] | None = None) -> int:
         planted = json.loads(Path(args.truth).read_text())["production"]["slowed"]
         record["figures"]["changes_planted"] = planted
         print("recipe changes planted:", planted)
+
+    t0 = time.perf_counter()
+    menu = tools.execute("menu", Filters(), Viewer()).tables
+    record["figures"]["menu_tool_all_s"] = round(time.perf_counter() - t0, 2)
+    record["figures"]["elasticity"] = menu["elasticity"][["spu_name", "elasticity", "ci_low", "ci_high"]].to_dict("records")
+    record["figures"]["lifecycle"] = menu["lifecycle"].to_dict("records")
+    print("elasticity found:", record["figures"]["elasticity"])
+    print("launches/retirements found:", record["figures"]["lifecycle"])
+    if args.truth:
+        print("menu planted:", json.loads(Path(args.truth).read_text())["menu"])
 
     windows = {"all data": {}, "2026-02-01..14": {"range": (date(2026, 2, 1), date(2026, 2, 14))}}
     print(f"{'page':18s} {'window':16s} {'cold s':>8s} {'warm s':>8s}  target")

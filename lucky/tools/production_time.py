@@ -84,11 +84,10 @@ def machines_table(item: pd.DataFrame) -> pd.DataFrame:
     overall = x.groupby("spu_name")["make_s"].mean()
     cell["ratio"] = cell["mean"] / cell["spu_name"].map(overall).astype(float)
     cell = cell[cell["size"] >= 5]
-    g = cell.groupby("machine_type")
-    out = pd.DataFrame({
-        "items": g["size"].sum(),
-        "relative_time": g.apply(lambda d: np.average(d["ratio"], weights=d["size"]), include_groups=False),
-        "products": g.size()}).reset_index()
+    cell["weighted"] = cell["ratio"] * cell["size"]
+    out = cell.groupby("machine_type").agg(items=("size", "sum"), weighted=("weighted", "sum"),
+                                           products=("spu_name", "size")).reset_index()
+    out["relative_time"] = out["weighted"] / out["items"]
     out["mean_s"] = out["machine_type"].map(x.groupby("machine_type")["make_s"].mean())
     return out[["machine_type", "items", "mean_s", "relative_time", "products"]].sort_values("relative_time")
 
