@@ -31,6 +31,8 @@ def empty_truth() -> dict:
         "experiments": {"lift": [], "null": []},
         "churn": {"churned": []},
         "expansion": {"huff": {}, "cannibalization": []},   # {alpha, lambda}; [{new_shop, affected_shop, share}]
+        "production": {"slowed": []},   # {spu_name, date (store-local), factor} (issue 15)
+        "menu": {"elasticity": {}, "launches": [], "retired": []},  # issue 15
     }
 
 

@@ -24,6 +24,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from lucky.demo.gen import menu_effects
 from lucky.demo.gen.catalog import NYC_TAX, digits, labels, store_targets, table_frame, text
 from lucky.demo.gen.geography import cannibal_factor
 from lucky.demo.world import END, START, TENANT, World
@@ -370,6 +371,8 @@ def _items(world: World, rng: np.random.Generator, orders: pd.DataFrame) -> pd.D
         rest = m - quota.sum()
         quota[np.argsort(-(share * m - quota), kind="stable")[:rest]] += 1
         pidx[part] = rng.permutation(np.repeat(np.arange(len(menu)), quota))
+    pidx, price_ratio = menu_effects.reassign(world, menu, pidx, orders["local_date"].to_numpy()[oi],
+                                              (done_item, ~done_item))  # issue 15: same quotas, moved in time
     # sku: one of the product's variants by share
     sk = skus.merge(menu[["spu_code"]].reset_index(), on="spu_code")
     sk = sk.sort_values(["index", "sku_code"])
@@ -387,12 +390,13 @@ def _items(world: World, rng: np.random.Generator, orders: pd.DataFrame) -> pd.D
     factor = np.where(nzd, NZD_PRICE, np.where(staff, INTERNAL_PRICE, k_store))[oi]
     qty = np.where(rng.random(n) < 0.02, 2, 1)
     f = rng.lognormal(-0.5 * 0.22**2, 0.22, n)
+    f = f * price_ratio
     unit_c = _cents_round(menu["avg_pay"].to_numpy()[pidx] * factor * f * 100 / 1.02)
     unit_c = np.maximum(unit_c, 99)
     pay_c = unit_c * qty
     pay_c += (pay_c % 800 == 400)   # no half-cent ties at 8.875%
     unit_c = pay_c // qty
-    list_c = _cents_round(sk["price"].to_numpy()[srow] * 100)
+    list_c = _cents_round(sk["price"].to_numpy()[srow] * 100 * price_ratio)
     origin_c = np.maximum(list_c, unit_c)
     icur = cur[oi]
     rate = np.where(icur == "NZD", NZD_TAX, NYC_TAX)

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from lucky.demo.gen import make_times
 from lucky.demo.world import END, TENANT, World
 from lucky.models.timezones import to_local
 
@@ -249,6 +250,7 @@ def schedule(world: World) -> pd.DataFrame:
     frac = np.clip((create - onset) / np.maximum(END_S - onset, 1), 0, 1)
     slow = 1 + (slow_dev - 1) * frac
     dur = _durations(feat, local_hour, slow, rng)
+    dur = dur * make_times.ticket_factor(world, pick, create)  # slowed recipes (issue 15)
     status = po["status"].to_numpy()
     accept = create + rng.exponential(12, len(po)) + 2
     p = pd.DataFrame({"order_pos": pick, "shop_id": shop,
@@ -330,12 +332,12 @@ def commodities(world: World, p: pd.DataFrame, rng) -> pd.DataFrame:
     pr = prod[idx]
     name_col = "spu_name" if "spu_name" in it else "spu_code"
     create = to_dt(p["create_s"].to_numpy()[pr])
-    return with_ids(pd.DataFrame({
+    return make_times.stamp(world, with_ids(pd.DataFrame({
         "tenant": const(TENANT, len(idx)), "production_id": pr + 1,
         "order_no": order_nos(world, p["order_pos"].to_numpy()[pr]),
         "spu_code": text(it["spu_code"], idx), "sku_code": text(it["sku_code"], idx),
         "commodity_name": text(it[name_col], idx), "quantity": q,
-        "status": p["status"].to_numpy()[pr], "create_time": create, "update_time": create}))
+        "status": p["status"].to_numpy()[pr], "create_time": create, "update_time": create})), p)
 
 
 def receipts(world: World, p: pd.DataFrame, rng) -> pd.DataFrame:
