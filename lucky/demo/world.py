@@ -29,7 +29,7 @@ def empty_truth() -> dict:
         "iot": {"degraded": []},
         "forecast": {"biased": []},  # [shop_id, sku_code]
         "experiments": {"lift": [], "null": []},
-        "churn": {"churned": []},
+        "churn": {"churned": [], "timeline": {}},   # timeline: {user_no: {decline_start, last_order}}
     }
 
 
