@@ -66,6 +66,6 @@ def rfm(orders: pd.DataFrame, as_of: date) -> pd.DataFrame:
     g["monetary"] = g["monetary"].round(2)
     g["r"] = quintile(-g["recency_days"])
     g["f"] = quintile(g["frequency"])
-    g["m"] = quintile(g["monetary"])
+    g["m"] = quintile((g["monetary"] * 100).round())          # in whole cents: sums agree exactly
     g["segment"] = segment(g["r"], g["f"], g["m"])
     return g.reset_index()[cols].sort_values("user_no", kind="stable").reset_index(drop=True)

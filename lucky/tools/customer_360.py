@@ -18,7 +18,6 @@ import pandas as pd
 from lucky import sources
 from lucky.access import mask_phone
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
-from lucky.errors import InputError
 from lucky.models import churn, cohorts, rfm
 from lucky.models.timezones import business_day
 from lucky.queries import customers as q
@@ -35,20 +34,20 @@ _CACHE: "OrderedDict[tuple, dict]" = OrderedDict()
 def run(filters: Filters, viewer: Viewer, search: str = "", segment: str = "at risk",
         min_orders: int = churn.MIN_ORDERS) -> Output:
     out = Output()
-    base = _base(filters)
-    as_of = base["as_of"]
-    orders = base["orders"]
+    data = base(filters)
+    as_of = data["as_of"]
+    orders = data["orders"]
     if orders.empty:
         out.note("info", f"No completed {filters.currency} orders up to {as_of} in this store selection.")
-    scores = base["rfm"]
+    scores = data["rfm"]
     risk = churn.score(orders, as_of, min_orders=min_orders)
     lapsed = risk[risk["silence_days"] > LAPSED_DAYS]
     at_risk = risk[risk["flagged"] & (risk["silence_days"] <= LAPSED_DAYS)]
     out.tables["rfm"] = scores
     out.tables["churn_risk"] = at_risk.drop(columns="flagged").reset_index(drop=True)
     out.tables["segments"] = _segments(scores)
-    out.tables["segment_list"] = _segment_list(scores, base["users"], segment)
-    out.tables["cohorts"] = base["cohorts"]
+    out.tables["segment_list"] = _segment_list(scores, data["users"], segment)
+    out.tables["cohorts"] = data["cohorts"]
     out.kpis = [
         Kpi("Customers with orders", len(scores)),
         Kpi("Champions", int((scores["segment"] == "champions").sum())),
@@ -57,17 +56,17 @@ def run(filters: Filters, viewer: Viewer, search: str = "", segment: str = "at r
         Kpi("Lapsed (> 90 days silent)", len(lapsed)),
         Kpi("As of", str(as_of)),
     ]
-    out.charts["cohort-retention"] = _heatmap(base["cohorts"])
+    out.charts["cohort-retention"] = _heatmap(data["cohorts"])
     out.charts["rfm-segments"] = alt.Chart(out.tables["segments"]).mark_bar().encode(
         x=alt.X("users:Q", title="Customers"), y=alt.Y("segment:N", sort="-x", title=None),
         tooltip=["segment", "users", "avg_recency_days", "avg_frequency", "avg_monetary"])
     if search.strip():
-        _profile(out, search.strip(), viewer, base, risk)
+        _profile(out, search.strip(), viewer, data, risk)
     return out
 
 
 # ---------------------------------------------------------------- the shared base (cached)
-def _base(filters: Filters) -> dict:
+def base(filters: Filters) -> dict:
     """Orders (user_no, shop_id, day, money) up to the as-of day, users, RFM and cohorts.
 
     Kept for a few filter sets per source, so a profile search answers without re-reading
@@ -141,7 +140,7 @@ def phone_pattern(text: str, viewer: Viewer) -> str | None:
     never tells a non-admin more than the masked column already shows."""
     if not PHONE.match(text) or sum(ch.isdigit() or ch == "*" for ch in text) < 10:
         return None
-    shown = text if viewer.is_admin else str(mask_phone(text))
+    shown = text if viewer.is_admin or "*" in text else str(mask_phone(text))
     digits = "".join(ch for ch in shown if ch.isdigit() or ch == "*")
     if len(digits) == 10:
         digits = "1" + digits
@@ -156,7 +155,8 @@ def _profile(out: Output, text: str, viewer: Viewer, base: dict, risk: pd.DataFr
     pattern = phone_pattern(text, viewer)
     user_no = text if text.isdigit() else None
     if user_no is None and pattern is None:
-        raise InputError(f"search '{text}': type a user_no (digits) or a phone such as +1 212-***-**23")
+        out.note("warning", f"Search '{text}': type a user_no (digits) or a phone such as +1 212-***-**23.")
+        return
     found = q.find_users(user_no=user_no, phone_like=pattern)
     if found.empty:
         out.note("warning", f"No customer matches '{text}'.")

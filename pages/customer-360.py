@@ -1,0 +1,42 @@
+"""Customer 360: a thin page over `lucky.tools.execute("customer-360", ...)`.
+
+The search box, the segment to export and the churn history length are bound to the URL like
+the filters, so a link opens the same customer card. Contact columns arrive masked from
+`execute` for every role but admin, in the tables and in their CSV downloads.
+"""
+import streamlit as st
+
+from lucky.models.rfm import SEGMENTS
+from lucky.ui import frame, render
+
+SLUG = "customer-360"
+CARD = ("profile", "matches", "profile_coupons", "profile_experiments", "profile_timeline")
+
+filters, viewer = frame.setup_page(SLUG)
+st.title("Customer 360")
+st.caption("RFM segments, customers whose ordering is fading against their own rhythm, cohort "
+           "retention and exportable segment lists, as of the sidebar's as-of day.")
+a, b, c = st.columns([3, 2, 1])
+search = a.text_input("Find a customer", key="c360_search", bind="query-params",
+                      placeholder="user_no or phone, e.g. +1 212-***-**23")
+segment = b.selectbox("Segment to export", SEGMENTS, index=SEGMENTS.index("at risk"), key="c360_segment",
+                      bind="query-params")
+min_orders = c.number_input("Min. orders for churn", 3, 50, 5, key="c360_min_orders", bind="query-params")
+out = frame.run_cached(SLUG, filters, viewer, search=search or "", segment=segment, min_orders=int(min_orders))
+if out is not None:
+    render.kpis(out.kpis)
+    render.messages(out)
+    for name in CARD:
+        if name in out.tables and len(out.tables[name]):
+            st.subheader(render.title_of(name))
+            render.table(out.tables[name], name, filters, SLUG)
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Cohort retention (registration month)")
+        render.chart(out.charts["cohort-retention"], "cohort-retention")
+    with right:
+        st.subheader("RFM segments")
+        render.chart(out.charts["rfm-segments"], "rfm-segments")
+    for name in ("churn_risk", "segment_list", "segments", "rfm", "cohorts"):
+        st.subheader(render.title_of(name) if name != "segment_list" else f"Segment list: {segment}")
+        render.table(out.tables[name], name, filters, SLUG)
