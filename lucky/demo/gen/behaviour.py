@@ -17,7 +17,7 @@ repeat orders (never how many orders a store-day has, so every calibrated total 
   activity times their current ramp, day by day.
 
 Truth `churn.timeline` = {user_no: {"decline_start", "last_order"}} (store-local dates) for every
-leaver with a completed order. Users who merely order irregularly (heavy-tailed activity, Poisson
+leaver with two completed orders or more (one order has no frequency that could fall). Users who merely order irregularly (heavy-tailed activity, Poisson
 gaps) stay and are not in it.
 """
 from __future__ import annotations
@@ -33,6 +33,7 @@ DECLINE_DAYS = (21, 56)      # the decline lasts 3-8 weeks before the last order
 CHURN_DECLINE_DAYS = (21, 42)
 FADE = 0.15                  # the rate left at the end of a decline, relative to the usual
 DAY = np.timedelta64(1, "D")
+NAT = np.datetime64("NaT", "D").view(np.int64)
 
 
 def ramp(day: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
@@ -52,6 +53,14 @@ def customers(world: World) -> np.ndarray:
     shops = world.shops
     real = shops.loc[(shops["test_flag"] == 0) & (shops["internal"] == 0), "id"].to_numpy()
     return np.isin(world.users["home_shop_id"].to_numpy(), real)
+
+
+def _ramp_days(d: int, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """`ramp` on integer day numbers (NaT = int64 min) for one day: the hot loop of _draw."""
+    never = stop == NAT
+    span = np.maximum(stop - start, 1)
+    share = np.where(d >= start, 1.0 - (1.0 - FADE) * np.clip((d - start) / span, 0.0, 1.0), 1.0)
+    return np.where(never, 1.0, np.where(d > stop, 0.0, share))
 
 
 def churners(world: World, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -102,6 +111,7 @@ def _draw(rng: np.random.Generator, shop: np.ndarray, day: np.ndarray, home: np.
     DECLINE_DAYS later, so a customer who stays keeps a steady rate. Returns -1 where nobody
     qualifies."""
     out = np.full(len(shop), -1, np.int64)
+    s_day, e_day = start.view(np.int64), stop.view(np.int64)      # day numbers (views: edits land in start/stop)
     for sid in np.unique(shop):
         cand = np.flatnonzero((home == sid) & pool)
         cand = cand[np.argsort(first_day[cand], kind="stable")]
@@ -117,7 +127,7 @@ def _draw(rng: np.random.Generator, shop: np.ndarray, day: np.ndarray, home: np.
                 continue
             c = cand[:avail]
             _turn_over(rng, c, d, v, fd[:avail], activity, start, stop)
-            w = activity[c] * ramp(np.full(avail, d), start[c], stop[c])
+            w = activity[c] * _ramp_days(int(d.astype(np.int64)), s_day[c], e_day[c])
             cum = np.cumsum(w)
             if cum[-1] <= 0:
                 continue
@@ -146,15 +156,18 @@ def _turn_over(rng: np.random.Generator, c: np.ndarray, d: np.datetime64, usual:
 
 
 def _record(world: World, df: pd.DataFrame, start: np.ndarray, stop: np.ndarray) -> None:
-    """churn.timeline for every leaver with a completed order (last_order = their last one)."""
+    """churn.timeline for every leaver with two completed orders or more (a single order has no
+    frequency to fall): decline_start and last_order (their actual last completed order)."""
     done = df[df["status"] == 90]
-    last = done.groupby("user")["local_date"].max()
+    per_user = done.groupby("user")["local_date"].agg(["max", "size"])
     leaving = np.flatnonzero(~np.isnat(stop))
-    last = last.reindex(leaving).dropna()
-    idx = last.index.to_numpy()
-    user_no = world.users["user_no"].to_numpy()[idx].astype(str)
-    begin = pd.DatetimeIndex(np.minimum(start[idx], last.to_numpy().astype("datetime64[D]")))
+    per_user = per_user.reindex(leaving).dropna()
+    per_user = per_user[per_user["size"] >= 2]
+    idx = per_user.index.to_numpy()
+    last = per_user["max"].to_numpy().astype("datetime64[D]")
+    begin = np.minimum(start[idx], last)
     world.truth["churn"]["timeline"] = {
-        str(no): {"decline_start": b, "last_order": e}
-        for no, b, e in zip(user_no, begin.strftime("%Y-%m-%d"),
-                            pd.DatetimeIndex(last.to_numpy()).strftime("%Y-%m-%d"))}
+        no: {"decline_start": b, "last_order": e}
+        for no, b, e in zip(world.users["user_no"].iloc[idx].tolist(),
+                            np.datetime_as_string(begin, unit="D").tolist(),
+                            np.datetime_as_string(last, unit="D").tolist())}
