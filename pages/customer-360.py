@@ -22,14 +22,18 @@ search = a.text_input("Find a customer", key="c360_search", bind="query-params",
 segment = b.selectbox("Segment to export", SEGMENTS, index=SEGMENTS.index("at risk"), key="c360_segment",
                       bind="query-params")
 min_orders = c.number_input("Min. orders for churn", 3, 50, 5, key="c360_min_orders", bind="query-params")
-out = frame.run_cached(SLUG, filters, viewer, search=search or "", segment=segment, min_orders=int(min_orders))
+if search:   # the card: a separate, small run over the tool's cached base
+    card = frame.run_cached(SLUG, filters, viewer, search=search, min_orders=int(min_orders))
+    if card is not None:
+        render.messages(card)
+        for name in CARD:
+            if name in card.tables and len(card.tables[name]):
+                st.subheader(render.title_of(name))
+                render.table(card.tables[name], name, filters, SLUG)
+out = frame.run_cached(SLUG, filters, viewer, segment=segment, min_orders=int(min_orders))
 if out is not None:
     render.kpis(out.kpis)
     render.messages(out)
-    for name in CARD:
-        if name in out.tables and len(out.tables[name]):
-            st.subheader(render.title_of(name))
-            render.table(out.tables[name], name, filters, SLUG)
     left, right = st.columns(2)
     with left:
         st.subheader("Cohort retention (registration month)")

@@ -39,10 +39,11 @@ def completed_orders(currency: str = "USD", stores: tuple[int, ...] = (),
 
 
 def users() -> pd.DataFrame:
-    """Every CRM user: user_no, phone, email, origin, register_time."""
+    """Every CRM user: user_no, phone, email, register_time (in id order)."""
     return sources.read(CRM, """
-        SELECT user_no, phone, email, origin, register_time
-        FROM luckyus_sales_crm.t_user""")
+        SELECT user_no, phone, email, register_time
+        FROM luckyus_sales_crm.t_user
+        ORDER BY id""")
 
 
 def find_users(user_no: str | None = None, phone_like: str | None = None, limit: int = 50) -> pd.DataFrame:
