@@ -117,11 +117,12 @@ def base(filters: Filters) -> dict:
     shop_names = shops.set_index("shop_id")["shop_name"]
     first = orders.drop_duplicates("user_no")          # sorted by user, day: each user's first order
     reg = pd.to_datetime(users["register_time"])
-    by_month = pd.Series((reg.dt.year * 100 + reg.dt.month).to_numpy())          # index = user code
-    month_name = by_month.map(lambda v: f"{v // 100}-{v % 100:02d}" if v == v else None)
+    by_month = pd.Series((reg.dt.year * 100 + reg.dt.month).to_numpy())          # index = user code: yyyymm
     first_store = pd.Series(first["shop_id"].map(shop_names).fillna(first["shop_id"].astype(str)).to_numpy(),
                             index=first["user_no"].to_numpy())
-    parts = [cohorts.retention(orders, month_name, pd.Timestamp(as_of)).assign(by="registration month"),
+    months = cohorts.retention(orders, by_month, pd.Timestamp(as_of))
+    months["cohort"] = [f"{int(v) // 100}-{int(v) % 100:02d}" for v in months["cohort"]]
+    parts = [months.assign(by="registration month"),
              cohorts.retention(orders, first_store, pd.Timestamp(as_of)).assign(by="first store")]
     table = pd.concat(parts, ignore_index=True)[["by", "cohort", "users", "month", "retention"]]
     bounds = np.searchsorted(orders["user_no"].to_numpy(), np.arange(len(names) + 1))
