@@ -4,7 +4,10 @@ The search box, the segment to export and the churn history length are bound to 
 the filters, so a link opens the same customer card. Contact columns arrive masked from
 `execute` for every role but admin, in the tables and in their CSV downloads.
 """
+import pandas as pd
 import streamlit as st
+
+from lucky.core import Kpi
 
 from lucky.models.rfm import SEGMENTS
 from lucky.ui import frame, render
@@ -26,7 +29,23 @@ if search:   # the card: a separate, small run over the tool's cached base
     card = frame.run_cached(SLUG, filters, viewer, search=search, min_orders=int(min_orders))
     if card is not None:
         render.messages(card)
+        profile = card.tables.get("profile")
+        if profile is not None and len(profile):
+            row = profile.iloc[0]
+            st.subheader(f"Customer {row['user_no']}")
+            contact = f"{row['phone']} · {row['email']}".replace("*", "\\*")   # not markdown emphasis
+            st.caption(f"{contact} · registered {row['registered']} via {row['origin']} · "
+                       f"top products: {row['top_products'] or 'none'}")
+            render.kpis([Kpi("Orders", int(row["orders"])), Kpi("Lifetime value", row["lifetime_value"], "$"),
+                         Kpi("Favourite store", row["favourite_store"] or "none"),
+                         Kpi("Last order", str(row["last_order"] or "never")),
+                         Kpi("RFM segment", row["rfm_segment"] or "none"),
+                         Kpi("CDP segment", row["cdp_segment"] or "none"),
+                         Kpi("p(churn)", "not scored" if pd.isna(row["p_churn"]) else f"{row['p_churn']:.2f}"),
+                         Kpi("Active coupons", int(row["active_coupons"]))])
         for name in CARD:
+            if name == "matches" and profile is not None and len(profile):
+                continue
             if name in card.tables and len(card.tables[name]):
                 st.subheader(render.title_of(name))
                 render.table(card.tables[name], name, filters, SLUG)

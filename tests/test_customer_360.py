@@ -59,7 +59,7 @@ def test_churn_score_on_a_steady_and_a_fading_customer():
     s = churn.score(orders, date(2026, 1, 31)).set_index("user_no")
     assert not s.loc["s", "flagged"] and s.loc["s", "p_churn"] < churn.THRESHOLD
     assert s.loc["f", "flagged"] and s.loc["f", "p_churn"] > 0.9
-    assert s.loc["f", "usual_gap_days"] == pytest.approx(3.0, abs=0.3)
+    assert s.loc["f", "usual_interval_days"] == pytest.approx(3.0, abs=0.3)
     # flagged on the day the slowdown crossed the line: on or soon after the last order
     assert pd.Timestamp("2026-01-05") <= pd.Timestamp(s.loc["f", "flagged_on"]) <= pd.Timestamp("2026-01-12")
 
@@ -68,7 +68,7 @@ def test_cohort_retention_by_hand():
     orders = pd.DataFrame({"user_no": ["a", "a", "b", "b", "b"],
                            "day": pd.to_datetime(["2026-01-03", "2026-02-03", "2026-01-09", "2026-01-20", "2026-03-01"])})
     t = cohorts.retention(orders, pd.Series({"a": "2026-01", "b": "2026-01"}), pd.Timestamp("2026-03-15"))
-    assert t["retention"].tolist() == [1.0, 0.5, 0.5] and t["users"].tolist() == [2, 2, 2]
+    assert t["retention_rate"].tolist() == [1.0, 0.5, 0.5] and t["users"].tolist() == [2, 2, 2]
 
 
 # ---------------------------------------------------------------- against the truth

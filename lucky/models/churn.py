@@ -28,7 +28,7 @@ LOOK = 3             # intervals judged: the two latest gaps and the running sil
 PRIOR = 0.25         # share of active customers who start to leave (odds for the Bayes step)
 THRESHOLD = 0.5      # flag when p_churn >= this
 MIN_ORDERS = 5       # a history of at least this many orders (so b rests on >= 2 gaps)
-COLUMNS = ["user_no", "orders", "last_order", "usual_gap_days", "recent_gap_days", "silence_days",
+COLUMNS = ["user_no", "orders", "last_order", "usual_interval_days", "recent_interval_days", "silence_days",
            "p_churn", "flagged", "flagged_on", "expected_next_order"]
 
 
@@ -65,18 +65,18 @@ def score(orders: pd.DataFrame, as_of: date, min_orders: int = MIN_ORDERS, prior
     recent = o[o["k"] < LOOK - 1].groupby("user_no")["gap"].sum()
     usual = o[o["k"] >= LOOK - 1].groupby("user_no")["gap"].mean()
     g = o.groupby("user_no").agg(orders=("day", "size"), last_order=("day", "max"))
-    g["usual_gap_days"] = usual.reindex(g.index)
-    g["recent_gap_days"] = recent.reindex(g.index) / (LOOK - 1)
+    g["usual_interval_days"] = usual.reindex(g.index)
+    g["recent_interval_days"] = recent.reindex(g.index) / (LOOK - 1)
     g["silence_days"] = (pd.Timestamp(as_of) - g["last_order"]).dt.days
-    b = g["usual_gap_days"].to_numpy(dtype=float)
+    b = g["usual_interval_days"].to_numpy(dtype=float)
     x = recent.reindex(g.index).to_numpy(dtype=float) + g["silence_days"].to_numpy(dtype=float)
     g["p_churn"] = np.round(p_churn(x, b, prior), 4)
     g["flagged"] = g["p_churn"] >= threshold
     wait = np.maximum(flag_line(b, prior, threshold) - recent.reindex(g.index).to_numpy(dtype=float), 0)
     g["flagged_on"] = (g["last_order"] + pd.to_timedelta(np.ceil(wait), unit="D")).where(g["flagged"])
     g["expected_next_order"] = g["last_order"] + pd.to_timedelta(np.round(b), unit="D")
-    g["usual_gap_days"] = g["usual_gap_days"].round(1)
-    g["recent_gap_days"] = g["recent_gap_days"].round(1)
+    g["usual_interval_days"] = g["usual_interval_days"].round(1)
+    g["recent_interval_days"] = g["recent_interval_days"].round(1)
     for c in ("last_order", "flagged_on", "expected_next_order"):
         g[c] = g[c].dt.date
     return g.reset_index()[COLUMNS].sort_values(["p_churn", "user_no"], ascending=[False, True],

@@ -12,7 +12,7 @@ import pandas as pd
 
 
 def retention(orders: pd.DataFrame, cohort: pd.Series, as_of: pd.Timestamp, max_months: int = 12) -> pd.DataFrame:
-    """orders: user_no, day; cohort: user_no -> cohort label. Columns: cohort, users, month, retention."""
+    """orders: user_no, day; cohort: user_no -> cohort label. Columns: cohort, users, month, retention_rate."""
     o = orders[["user_no", "day"]].copy()
     day = pd.to_datetime(o["day"])
     o["m"] = day.dt.year * 12 + day.dt.month - 1                     # months since year 0
@@ -31,5 +31,5 @@ def retention(orders: pd.DataFrame, cohort: pd.Series, as_of: pd.Timestamp, max_
             rows.append((c, int(n), k))
     grid = pd.DataFrame(rows, columns=["cohort", "users", "month"])
     out = grid.merge(active.rename(columns={"k": "month"}), on=["cohort", "month"], how="left")
-    out["retention"] = (out["active"].fillna(0) / out["users"]).round(4)
+    out["retention_rate"] = (out["active"].fillna(0) / out["users"]).round(4)
     return out.drop(columns="active")

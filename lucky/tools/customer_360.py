@@ -124,7 +124,7 @@ def base(filters: Filters) -> dict:
     months["cohort"] = [f"{int(v) // 100}-{int(v) % 100:02d}" for v in months["cohort"]]
     parts = [months.assign(by="registration month"),
              cohorts.retention(orders, first_store, pd.Timestamp(as_of)).assign(by="first store")]
-    table = pd.concat(parts, ignore_index=True)[["by", "cohort", "users", "month", "retention"]]
+    table = pd.concat(parts, ignore_index=True)[["by", "cohort", "users", "month", "retention_rate"]]
     bounds = np.searchsorted(orders["user_no"].to_numpy(), np.arange(len(names) + 1))
     result = {"made": time.monotonic(), "as_of": as_of, "orders": orders, "users": users, "names": names,
               "index": index, "bounds": bounds, "rfm": scores, "rfm_codes": rfm_codes, "cohorts": table, "shop_names": shop_names}
@@ -156,8 +156,8 @@ def _heatmap(table: pd.DataFrame) -> alt.Chart:
     data = table[table["by"] == "registration month"]
     return alt.Chart(data).mark_rect().encode(
         x=alt.X("month:O", title="Months since first order"), y=alt.Y("cohort:N", title="Registration month"),
-        color=alt.Color("retention:Q", scale=alt.Scale(scheme="blues"), legend=alt.Legend(format="%")),
-        tooltip=["cohort", "users", "month", alt.Tooltip("retention:Q", format=".1%")])
+        color=alt.Color("retention_rate:Q", title="retention", scale=alt.Scale(scheme="blues"), legend=alt.Legend(format="%")),
+        tooltip=["cohort", "users", "month", alt.Tooltip("retention_rate:Q", format=".1%")])
 
 
 # ---------------------------------------------------------------- search and profile card
