@@ -52,7 +52,8 @@ def run(filters: Filters, viewer: Viewer, search: str = "", segment: str = "at r
     lapsed = risk[risk["silence_days"] > LAPSED_DAYS]
     at_risk = risk[risk["flagged"] & (risk["silence_days"] <= LAPSED_DAYS)]
     out.tables["rfm"] = scores
-    out.tables["churn_risk"] = at_risk.drop(columns="flagged").reset_index(drop=True)
+    out.tables["churn_risk"] = at_risk.drop(columns="flagged").sort_values(   # newest flags first
+        ["flagged_on", "p_churn"], ascending=False, kind="stable").reset_index(drop=True)
     out.tables["segments"] = _segments(scores)
     out.tables["segment_list"] = _segment_list(scores, data, segment)
     out.tables["cohorts"] = data["cohorts"]
