@@ -15,6 +15,8 @@ continuously, keeps the false-positive rate at or below alpha. c = 2.2414 for al
 """
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 from scipy import optimize, stats
@@ -31,6 +33,7 @@ def crossing_probability(c: float) -> float:
     return float(min(1.0, max(0.0, 1.0 - inside)))
 
 
+@lru_cache(maxsize=8)
 def boundary(alpha: float = ALPHA) -> float:
     """The constant c with crossing_probability(c) = alpha (2.2414 for 0.05)."""
     return float(optimize.brentq(lambda c: crossing_probability(c) - alpha, 0.5, 6.0))
