@@ -29,10 +29,10 @@ def empty_truth() -> dict:
         "iot": {"degraded": []},
         "forecast": {"biased": []},  # [shop_id, sku_code]
         "experiments": {"lift": [], "null": []},
-        "churn": {"churned": []},
         "expansion": {"huff": {}, "cannibalization": []},   # {alpha, lambda}; [{new_shop, affected_shop, share}]
         "production": {"slowed": []},   # {spu_name, date (store-local), factor} (issue 15)
         "menu": {"elasticity": {}, "launches": [], "retired": []},  # issue 15
+        "churn": {"churned": [], "timeline": {}},   # timeline: {user_no: {decline_start, last_order}}
     }
 
 

@@ -24,7 +24,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from lucky.demo.gen import menu_effects
+from lucky.demo.gen import behaviour, menu_effects
 from lucky.demo.gen.catalog import NYC_TAX, digits, labels, store_targets, table_frame, text
 from lucky.demo.gen.geography import cannibal_factor
 from lucky.demo.world import END, START, TENANT, World
@@ -297,6 +297,7 @@ def _orders(world: World, rng: np.random.Generator) -> tuple[pd.DataFrame, pd.Da
     last = df.index[(df["local_date"] == np.datetime64(END)) & (df["status"] == 90)]
     live = rng.choice(last, min(len(last), world.n(60, 2)), replace=False) if len(last) else []
     df.loc[live, "status"] = rng.choice([10, 20], len(live)).astype("int16")
+    df = behaviour.lifetimes(world, world.rng("behaviour"), df)   # issue 14: leavers fade, then stop
     return df.sort_values(["create_time", "shop_id"], kind="stable").reset_index(drop=True), plan
 
 
