@@ -126,7 +126,7 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
         out.note("warning", f"No completed orders at the NYC stores between {filters.start or 'the start'} and "
                             f"{filters.end or 'the end'}: the model has nothing to learn from. Pick a period with trading.")
         return out
-    st = _stores(public, profiles, daily.groupby("shop_id")["business_date"].min())
+    st = _stores(public, profiles, all_daily.groupby("shop_id")["business_date"].min())   # age: first day ever
     counts, dist_g, avail_g, members = _choices(st, cells, daily["business_date"].max() + pd.Timedelta(days=1),
                                                 first, located)
     fit = g.calibrate(counts, dist_g, st["sqft"].to_numpy(), avail_g)
@@ -155,6 +155,10 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
         return pd.Series(g.capture(demand, dist_c, attract, alpha, lam)[:n_st], index=st["shop_id"])
 
     cap = store_capture(fit.alpha, fit.lam)
+    if actual.empty:
+        out.note("warning", f"No store was open {MIN_AGE_DAYS} days or more by {last:%Y-%m-%d}: revenue cannot be "
+                            "scaled or validated. Pick a later end date.")
+        return out
     k = actual.sum() / cap[actual.index].sum()
     without = {}
     for j in actual.index:
