@@ -27,7 +27,9 @@ def empty_truth() -> dict:
         "tenant": {"currency_mismatch": [], "unknown_tenant": []},
         "anomalies": [],            # {shop_id, date (store-local YYYY-MM-DD), metric}
         "iot": {"degraded": []},
-        "forecast": {"biased": []},  # [shop_id, sku_code]
+        "forecast": {"biased": [],  # [shop_id, goods_code]
+                     "bias_factor": [],  # [shop_id, goods_code, factor]
+                     "version_effect": {}},  # {from, to, date, wape_change}
         "experiments": {"lift": [], "null": []},
         "churn": {"churned": []},
     }
