@@ -197,7 +197,7 @@ def _bootstrap_change(before: pd.DataFrame, after: pd.DataFrame, rng: np.random.
     """95% interval of WAPE(after) − WAPE(before), resampling series with replacement."""
     b = before.groupby(KEYS)[["abs_err", "actual"]].sum()
     a = after.groupby(KEYS)[["abs_err", "actual"]].sum()
-    both = b.join(a, how="outer", lsuffix="_b", rsuffix="_a").fillna(0.0).to_numpy()
+    both = b.add_suffix("_b").join(a.add_suffix("_a"), how="outer").fillna(0.0).to_numpy()
     if len(both) < 2:
         return float("nan"), float("nan")
     idx = rng.integers(0, len(both), (reps, len(both)))

@@ -174,6 +174,8 @@ def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MI
                          f"{100 * v['wape_before']:.1f}% → {100 * v['wape_after']:.1f}% ({100 * v['wape_change']:+.1f} points, "
                          f"95% CI {100 * v['ci_low']:+.1f} to {100 * v['ci_high']:+.1f}): {v['verdict']}.")
 
+    store_daily = at.groupby(["shop_id", "date"], as_index=False)[["actual", "pred"]].sum().rename(
+        columns={"pred": "predicted"})
     daily = at.groupby("date", as_index=False)[["actual", "pred"]].sum()
     long = daily.melt("date", var_name="series", value_name="quantity").replace({"pred": "predicted"})
     out.charts["predicted-vs-actual"] = alt.Chart(long).mark_line().encode(
@@ -201,6 +203,7 @@ def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MI
     out.tables["by_lead"] = by_lead
     out.tables["by_version"] = by_version
     out.tables["trend"] = trend.assign(week=trend["week"].dt.date)
+    out.tables["store_daily"] = store_daily.assign(date=store_daily["date"].dt.date)
     out.tables["order_hours"] = order_hours(filters, shops, lead, out)
     return out
 
