@@ -30,6 +30,9 @@ def empty_truth() -> dict:
         "forecast": {"biased": [],  # [shop_id, goods_code]
                      "bias_factor": [],  # [shop_id, goods_code, factor]
                      "version_effect": {}},  # {from, to, date, wape_change}
+        "suppliers": {"late_prone": [],  # [supplier_code]
+                      "short_shipments": [],  # [ship_no]
+                      "price_steps": []},  # {supplier_code, goods_code, date, pct}
         "experiments": {"lift": [], "null": []},
         "churn": {"churned": []},
     }
