@@ -248,7 +248,7 @@ def read_frame(database: str, sql: str, params: dict | None = None, dates: tuple
             raise SourceError(database, src.setting, _reason(exc, src)) from None
         for col in df.columns:
             if isinstance(df[col].dtype, pd.StringDtype):
-                df[col] = df[col].astype(object).where(df[col].notna(), None)
+                df[col] = df[col].to_numpy(dtype=object, na_value=None)
     for col in dates:
         df[col] = pd.to_datetime(df[col])
     return df

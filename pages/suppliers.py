@@ -21,6 +21,8 @@ if out is not None:
     fmt = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent") for c in PERCENT}
     fmt["price_change_pct"] = st.column_config.NumberColumn("price change pct", format="%.2f%%")
     fmt["pct"] = st.column_config.NumberColumn("pct", format="%.2f%%")
+    for col in ("prev_price", "unit_price", "avg_unit_price"):
+        fmt[col] = st.column_config.NumberColumn(col.replace("_", " "), format="$%.4f")
     fmt["score"] = st.column_config.ProgressColumn("score", min_value=0, max_value=100, format="%.1f")
 
     def show(name: str, caption: str = "") -> None:

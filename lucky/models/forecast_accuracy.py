@@ -122,25 +122,33 @@ def with_naive(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------ grouped measures
-def summarize(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Accuracy per group: n, actual, predicted, wape, mape, zero_days, bias, hit_rate, mase,
-    vs_trailing (rows need actual, pred; the ratios when the naive columns are present).
-    One grouped sum over prepared columns (fast on millions of rows)."""
+def parts(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """The additive pieces of every measure per row, plus the `keys` to group by later: build
+    once, then `summarize` any grouping with one grouped sum (fast on millions of rows)."""
     a, f = rows["actual"].to_numpy(float), rows["pred"].to_numpy(float)
     abs_err, pos = np.abs(f - a), a > 0
-    parts = {"n": np.ones(len(a)), "actual": a, "predicted": f, "abs_err": abs_err, "err": f - a,
-             "pos": pos.astype(float), "ape": np.where(pos, abs_err / np.where(pos, a, 1.0), 0.0),
-             "hit": (pos & (abs_err <= HIT_TOLERANCE * a + 1e-12)).astype(float)}
-    naive = [c for c in ("naive_week", "naive_mean") if c in rows]
-    for col in naive:
-        nv = rows[col].to_numpy(float)
-        have = ~np.isnan(nv)
-        parts[f"{col}_err"] = np.where(have, np.abs(a - np.nan_to_num(nv)), 0.0)
-        parts[f"{col}_model"] = np.where(have, abs_err, 0.0)
-    frame = pd.DataFrame(parts, index=rows.index)
-    for col in by:
-        frame[col] = rows[col]
-    g = frame.groupby(by, dropna=False, observed=True, sort=True).sum().reset_index()
+    cols = {"n": np.ones(len(a)), "actual": a, "predicted": f, "abs_err": abs_err, "err": f - a,
+            "pos": pos.astype(float), "ape": np.where(pos, abs_err / np.where(pos, a, 1.0), 0.0),
+            "hit": (pos & (abs_err <= HIT_TOLERANCE * a + 1e-12)).astype(float)}
+    for col in ("naive_week", "naive_mean"):
+        if col in rows:
+            nv = rows[col].to_numpy(float)
+            have = ~np.isnan(nv)
+            cols[f"{col}_err"] = np.where(have, np.abs(a - np.nan_to_num(nv)), 0.0)
+            cols[f"{col}_model"] = np.where(have, abs_err, 0.0)
+    frame = pd.DataFrame(cols, index=rows.index)
+    for key in keys:
+        frame[key] = rows[key]
+    return frame
+
+
+def summarize(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Accuracy per group: n, actual, predicted, wape, mape, zero_days, bias, hit_rate, mase,
+    vs_trailing. `rows` are prediction rows (actual, pred, naive columns when present) or a frame
+    from `parts` holding the `by` columns."""
+    p = rows if "abs_err" in rows else parts(rows, by)
+    sums = [c for c in p.columns if c in _ADDITIVE]
+    g = p.groupby(by, dropna=False, observed=True, sort=True)[sums].sum().reset_index()
     g["n"] = g["n"].astype("int64")
     with np.errstate(invalid="ignore", divide="ignore"):
         total = g["actual"].where(g["actual"] > 0)
@@ -149,11 +157,15 @@ def summarize(rows: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         g["hit_rate"] = g["hit"] / g["pos"].where(g["pos"] > 0)
         g["zero_days"] = (g["n"] - g["pos"]).astype("int64")
         out = ["n", "actual", "predicted", "wape", "mape", "zero_days", "bias", "hit_rate"]
-        if naive:
+        if "naive_week_err" in g:
             g["mase"] = g["naive_week_model"] / g["naive_week_err"].where(g["naive_week_err"] > 0)
             g["vs_trailing"] = g["naive_mean_model"] / g["naive_mean_err"].where(g["naive_mean_err"] > 0)
             out += ["mase", "vs_trailing"]
     return g[by + out]
+
+
+_ADDITIVE = {"n", "actual", "predicted", "abs_err", "err", "pos", "ape", "hit", "naive_week_err", "naive_week_model",
+             "naive_mean_err", "naive_mean_model"}
 
 
 def series_table(rows: pd.DataFrame, min_bias: float = MIN_BIAS, z: float = Z_CLEAR) -> pd.DataFrame:
@@ -174,7 +186,8 @@ def series_table(rows: pd.DataFrame, min_bias: float = MIN_BIAS, z: float = Z_CL
     s = s.rename(columns={"n": "n_days"})
     cols = KEYS + ["n_days", "actual", "wape", "bias", "bias_se", "hit_rate", "mape", "zero_days"]
     cols += [c for c in ("mase", "vs_trailing") if c in s] + ["flag"]
-    return s[cols].sort_values(["flag", "wape"], ascending=[True, False]).reset_index(drop=True)
+    order = s["flag"].map({"over": 0, "under": 1, "ok": 2})
+    return s.assign(_o=order).sort_values(["_o", "wape"], ascending=[True, False])[cols].reset_index(drop=True)
 
 
 # ------------------------------------------------------------------ version changes

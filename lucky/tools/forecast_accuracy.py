@@ -134,7 +134,7 @@ def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MI
     if (no_demand <= 0).any():
         out.note("info", f"{int((no_demand <= 0).sum()):,} series had zero actual demand on every scored day: "
                          "WAPE and bias are undefined for them, so they are not in the series table.")
-    total = fa.summarize(at.assign(all="all"), ["all"]).iloc[0]
+    total = fa.summarize(at.assign(all=0), ["all"]).iloc[0]
     mape_value, zero_days = fa.mape(at["actual"], at["pred"])
     flagged = series[series["flag"] != "ok"]
     out.kpis = [
@@ -155,19 +155,20 @@ def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MI
 
     at = at.assign(weekday=at["date"].dt.day_name(), week=at["date"].dt.to_period("W").dt.start_time,
                    month=at["date"].dt.to_period("M").dt.start_time)
-    by_store = fa.summarize(at, ["shop_id"]).merge(shops[["shop_id", "shop_name"]], on="shop_id", how="left")
-    by_category = fa.summarize(at, ["category"])
-    by_weekday = fa.summarize(at, ["weekday"])
+    p = fa.parts(at, ["shop_id", "category", "weekday", "week", "month", "model_version"])
+    by_store = fa.summarize(p, ["shop_id"]).merge(shops[["shop_id", "shop_name"]], on="shop_id", how="left")
+    by_category = fa.summarize(p, ["category"])
+    by_weekday = fa.summarize(p, ["weekday"])
     by_weekday = by_weekday.set_index("weekday").reindex(
         [d for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
          if d in set(by_weekday["weekday"])]).reset_index()
     by_lead = fa.summarize(rows, ["lead"])
-    by_version = fa.summarize(at, ["model_version"])
-    trend = fa.summarize(at, ["week"])
+    by_version = fa.summarize(p, ["model_version"])
+    trend = fa.summarize(p, ["week"])
     trend["naive_wape"] = [fa.wape(g["actual"], g["naive_week"]) if g["naive_week"].notna().all()
                            else fa.wape(g.loc[g["naive_week"].notna(), "actual"], g["naive_week"].dropna())
                            for _, g in at.groupby("week")]
-    heat = fa.summarize(at, ["category", "month"])
+    heat = fa.summarize(p, ["category", "month"])
     versions = fa.versions_table(at)
     for _, v in versions.iterrows():
         out.note("info", f"Model {v['from_version']} → {v['to_version']} on {v['change_date']}: lead-{lead} WAPE "
