@@ -234,7 +234,7 @@ def read(database: str, sql: str, params: dict | None = None) -> pd.DataFrame:
 def read_frame(database: str, sql: str, params: dict | None = None, dates: tuple[str, ...] = ()) -> pd.DataFrame:
     """`read` for large results (millions of rows): DuckDB hands its result to pandas column by
     column instead of row tuples (about 10x faster); other backends go through `read`. Either
-    way `dates` columns come back as datetime64, decimals as float and text as object."""
+    way `dates` columns come back as datetime64, decimals as float and text as pandas strings."""
     src = resolve(database)
     if src.kind != "duckdb":
         df = read(database, sql, params)
@@ -246,9 +246,6 @@ def read_frame(database: str, sql: str, params: dict | None = None, dates: tuple
             raise
         except (DBAPIError, SQLAlchemyError) as exc:
             raise SourceError(database, src.setting, _reason(exc, src)) from None
-        for col in df.columns:
-            if isinstance(df[col].dtype, pd.StringDtype):
-                df[col] = df[col].to_numpy(dtype=object, na_value=None)
     for col in dates:
         df[col] = pd.to_datetime(df[col])
     return df

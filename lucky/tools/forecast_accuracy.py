@@ -138,12 +138,12 @@ def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MI
     mape_value, zero_days = fa.mape(at["actual"], at["pred"])
     flagged = series[series["flag"] != "ok"]
     out.kpis = [
-        Kpi(f"WAPE (lead {lead})", round(100 * total["wape"], 2), "%",
+        Kpi(f"WAPE (lead {lead})", round(100 * float(total["wape"]), 2), "%",
             help="Σ|actual − forecast| / Σ actual over every scored shop × goods × day; defined with zero-demand days."),
         Kpi("MAPE (report's measure)", round(100 * mape_value, 2), "%",
             help=f"Mean of |A − F| / A over days with demand; {zero_days:,} zero-demand days left out (undefined there)."),
-        Kpi("Bias", round(100 * total["bias"], 2), "%", help="Σ(forecast − actual) / Σ actual; positive = over-forecast."),
-        Kpi("Hit rate (±20%)", round(100 * total["hit_rate"], 1), "%", help="Share of days with demand forecast within ±20%."),
+        Kpi("Bias", round(100 * float(total["bias"]), 2), "%", help="Σ(forecast − actual) / Σ actual; positive = over-forecast."),
+        Kpi("Hit rate (±20%)", round(100 * float(total["hit_rate"]), 1), "%", help="Share of days with demand forecast within ±20%."),
         Kpi("MASE vs same weekday last week", round(float(total["mase"]), 3),
             help="Σ|A−F| / Σ|A − seasonal naive|; below 1 beats the naive forecast."),
         Kpi("vs trailing 28-day mean", round(float(total["vs_trailing"]), 3), help="Below 1 beats the trailing mean."),
