@@ -44,5 +44,6 @@ if out is not None:
         codes = sorted(table["supplier_code"].dropna().unique())
         code = st.selectbox("Supplier", codes, key="sp_supplier")
         render.table(table[table["supplier_code"] == code], "shipments", filters, SLUG)
+    show("short_lines", "Goods received short, line by line.")
     for name in ("spend_by_category", "monthly_spend", "shared_goods"):
         show(name)

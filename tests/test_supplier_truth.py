@@ -42,6 +42,7 @@ def check(truth: dict, label: str) -> None:
     assert (t["on_time_rate"].dropna() - ind.reindex(t["on_time_rate"].dropna().index)).abs().max() < 1e-9
     ship = out.tables["shipments"]
     assert set(ship.loc[ship["short"], "ship_no"]) == set(planted["short_shipments"])
+    assert set(out.tables["short_lines"]["ship_no"]) == set(planted["short_shipments"])
 
 
 def test_truth_seed0(demo):

@@ -16,6 +16,7 @@ EXAMPLES = {
     "order_lines": [{"start": date(2025, 10, 1), "end": date(2026, 2, 14)}],
     "shipments": [{"start": date(2025, 10, 1), "end": date(2026, 2, 14)}],
     "settlements": [{"start": date(2025, 10, 1), "end": date(2026, 2, 14)}],
+    "shipment_lines": [{"start": date(2025, 10, 1), "end": date(2026, 2, 14)}],
 }
 
 
@@ -61,6 +62,17 @@ def shipments(start: date | None = None, end: date | None = None) -> pd.DataFram
         FROM luckyus_scm_purchase.t_ship_order s
         LEFT JOIN luckyus_scm_purchase.t_purchase_order p ON p.po_no = s.po_no{where}
         ORDER BY s.ship_date, s.ship_no""", params)
+
+
+def shipment_lines(start: date | None = None, end: date | None = None) -> pd.DataFrame:
+    """Goods lines of shipments shipped in [start, end]: ship_no, po_no, supplier_code, goods_code,
+    shipped_qty, received_qty (NULL until the shipment arrives)."""
+    where, params = _range("s.ship_date", start, end)
+    return sources.read(DB, f"""
+        SELECT i.ship_no, i.po_no, s.supplier_code, i.goods_code, i.shipped_qty, i.received_qty
+        FROM luckyus_scm_purchase.t_ship_order_item i
+        JOIN luckyus_scm_purchase.t_ship_order s ON s.ship_no = i.ship_no{where}
+        ORDER BY i.ship_no, i.goods_code""", params)
 
 
 def settlements(start: date | None = None, end: date | None = None) -> pd.DataFrame:

@@ -9,6 +9,7 @@ import altair as alt
 import pandas as pd
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
+from lucky.errors import SourceError
 from lucky.models import suppliers as sm
 from lucky.queries import forecast as fq
 from lucky.queries import purchase as pq
@@ -129,10 +130,24 @@ def run(filters: Filters, viewer: Viewer, price_alert_pct: float = 1.0) -> Outpu
     for col in ("order_date", "expected_date", "ship_date", "arrive_date"):
         shipments = shipments.assign(**{col: shipments[col].dt.date})
     out.tables["shipments"] = shipments.assign(on_time=shipments["on_time"].map({1.0: "yes", 0.0: "no"}).fillna("not judged"))
+    try:
+        out.tables["short_lines"] = _short_lines(filters, goods, names)
+    except SourceError as exc:
+        out.note("warning", f"Shipment lines (t_ship_order_item) could not be read, so short goods are not listed: {exc}")
     out.tables["spend_by_category"] = by_cat.sort_values("spend", ascending=False)
     out.tables["monthly_spend"] = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m"))
     out.tables["shared_goods"] = shared_goods
     return out
+
+
+def _short_lines(filters: Filters, goods: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+    """Goods received short, line by line (t_ship_order_item): which goods a short shipment lacked."""
+    items = pq.shipment_lines(filters.start, filters.end)
+    items = items[items["received_qty"].notna()]
+    short = items[items["received_qty"].astype(float) < items["shipped_qty"].astype(float) - 1e-9]
+    return short.assign(supplier_name=short["supplier_code"].map(names), goods_name=short["goods_code"].map(goods["goods_name"]),
+                        shortfall=short["shipped_qty"].astype(float) - short["received_qty"].astype(float),
+                        fill_rate=short["received_qty"].astype(float) / short["shipped_qty"].astype(float)).reset_index(drop=True)
 
 
 TOOL = Tool(
