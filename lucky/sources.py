@@ -273,6 +273,26 @@ def read(database: str, sql: str, params: dict | None = None,
         raise SourceError(database, src.setting, _reason(exc, src)) from None
 
 
+def read_frame(database: str, sql: str, params: dict | None = None, dates: tuple[str, ...] = ()) -> pd.DataFrame:
+    """`read` for large results (millions of rows): DuckDB hands its result to pandas column by
+    column instead of row tuples (about 10x faster); other backends go through `read`. Either
+    way `dates` columns come back as datetime64, decimals as float and text as pandas strings."""
+    src = resolve(database)
+    if src.kind != "duckdb":
+        df = read(database, sql, params)
+    else:
+        try:
+            with engine(database).connect() as conn:
+                df = conn.execute(_statement(sql, params or {}), params or {}).cursor.df()
+        except SourceError:
+            raise
+        except (DBAPIError, SQLAlchemyError) as exc:
+            raise SourceError(database, src.setting, _reason(exc, src)) from None
+    for col in dates:
+        df[col] = pd.to_datetime(df[col])
+    return df
+
+
 def ping(database: str) -> None:
     """Cheap liveness check used by the error panel and the landscape."""
     read(database, "SELECT 1 AS ok")

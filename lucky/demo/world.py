@@ -27,7 +27,12 @@ def empty_truth() -> dict:
         "tenant": {"currency_mismatch": [], "unknown_tenant": []},
         "anomalies": [],            # {shop_id, date (store-local YYYY-MM-DD), metric}
         "iot": {"degraded": []},
-        "forecast": {"biased": []},  # [shop_id, sku_code]
+        "forecast": {"biased": [],  # [shop_id, goods_code]
+                     "bias_factor": [],  # [shop_id, goods_code, factor]
+                     "version_effect": {}},  # {from, to, date, wape_change}
+        "suppliers": {"late_prone": [],  # [supplier_code]
+                      "short_shipments": [],  # [ship_no]
+                      "price_steps": []},  # {supplier_code, goods_code, date, pct}
         "experiments": {"lift": [], "null": []},
         "expansion": {"huff": {}, "cannibalization": []},   # {alpha, lambda}; [{new_shop, affected_shop, share}]
         "production": {"slowed": []},   # {spu_name, date (store-local), factor} (issue 15)

@@ -201,7 +201,7 @@ def consumption_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame
     union = " UNION ALL ".join(
         f"SELECT shop_id, business_date, goods_code, change_qty FROM luckyus_scm_shopstock.t_shop_goods_stock_change_{wd} "
         f"WHERE change_type = 1 AND shop_id IN :shops{where}" for wd in WEEKDAYS)
-    df = sources.read("luckyus_scm_shopstock", f"""
+    df = sources.read_frame("luckyus_scm_shopstock", f"""
         SELECT shop_id, business_date, goods_code, SUM(change_qty) AS qty
         FROM ({union}) AS changes
         GROUP BY shop_id, business_date, goods_code""", params)

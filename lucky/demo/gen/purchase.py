@@ -8,6 +8,16 @@ two are often late; about 6% of shipments arrive short (received < shipped). Uni
 1–3 times per supplier and goods over the period (one supplier raises sharply in January 2026).
 n(1,363) settlements: installments of each delivered PO, due after the supplier's payment terms,
 paid around the due date, some overdue and unpaid.
+
+Shipments carry goods: t_ship_order_item holds each shipment's goods with shipped and received
+quantities (the shipment's totals are their sums). Supplier names fit their category (the
+category most of their goods belong to).
+
+Planted (truth): suppliers.late_prone = the two suppliers, among the busiest half, whose
+shipments are late 70% of the time (others 8%), after the PO's expected date; suppliers.short_shipments = ship_no of every
+arrived shipment received short; suppliers.price_steps = {supplier_code, goods_code, date, pct}
+for every price step of a goods that supplier sold before and after the step (a step nobody
+bought across cannot be seen).
 """
 from __future__ import annotations
 
@@ -22,6 +32,16 @@ from lucky.demo.world import END, START, TENANT, World
 DB = "luckyus_scm_purchase"
 N_PO, N_SHIP, N_SETTLE = 694, 1_670, 1_363
 DAYS = (pd.Timestamp(END) - pd.Timestamp(START)).days + 1
+#: supplier names per goods category: a supplier is named for what it mostly supplies
+NAMES_BY_CATEGORY = {
+    "Dairy": ("Hudson Dairy", "Upstate Creamery"), "Dairy Alternative": ("Brooklyn Oat Co.", "Plant Milk Partners"),
+    "Coffee Beans": ("Empire Roasters", "Red Hook Coffee Importers"), "Tea": ("Greenleaf Matcha", "Chelsea Tea Traders"),
+    "Syrup": ("Coastal Syrups", "Flavor House NJ"), "Powder": ("Metro Ingredients", "Cocoa & Spice Co."),
+    "Fruit": ("Tri-State Produce", "Hunts Point Fruit"), "Food": ("Metro Bakery Supply", "Garden State Foods"),
+    "Packaging": ("Liberty Packaging", "Atlantic Paper Goods"), "Cleaning": ("Keystone Cleaning", "Bright Janitorial"),
+    "Equipment Parts": ("Harbor Equipment Service", "Espresso Parts NYC"),
+    "Merchandise": ("Gotham Merchandise", "Empire Promo Goods"), "Consumable": ("Five Boroughs Supply", "Bay Ridge Supply"),
+}
 NAMES = ("Hudson Dairy", "Empire Roasters", "Metro Bakery Supply", "Atlantic Paper Goods",
          "Greenleaf Matcha", "Coastal Syrups", "Tri-State Produce", "Liberty Packaging",
          "Brooklyn Oat Co.", "Garden State Foods", "Harbor Ice & Water", "Keystone Cleaning")
@@ -36,11 +56,23 @@ def suppliers(world: World, rng) -> pd.DataFrame:
     ct = pd.Series([pd.Timestamp(START) - pd.Timedelta(days=int(d)) for d in rng.integers(20, 90, len(codes))])
     return with_ids(pd.DataFrame({
         "tenant": TENANT, "supplier_code": codes,
-        "supplier_name": [NAMES[i % len(NAMES)] + ("" if i < len(NAMES) else f" {i // len(NAMES) + 1}")
-                          for i in range(len(codes))],
+        "supplier_name": _names(codes, cat),
         "category_name": pd.Series(codes).map(cat).to_numpy() if len(cat) else None,
         "payment_terms_days": rng.choice([15, 30, 45], len(codes)), "status": 1,
         "create_time": ct, "update_time": ct}))
+
+
+def _names(codes: list, cat) -> list[str]:
+    """A name that fits each supplier's main category; a third supplier of a category gets a number."""
+    seen: dict[str, int] = {}
+    out = []
+    for i, code in enumerate(codes):
+        c = cat.get(code) if len(cat) else None
+        pool = NAMES_BY_CATEGORY.get(c, (NAMES[i % len(NAMES)],))
+        k = seen.get(c, 0)
+        seen[c] = k + 1
+        out.append(pool[k % len(pool)] + ("" if k < len(pool) else f" {k // len(pool) + 1}"))
+    return out
 
 
 def _price_index(n_sup: int, rng) -> tuple[np.ndarray, np.ndarray]:
@@ -91,6 +123,8 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     factor = np.prod(np.where(d[:, None] >= when[si], step[si], 1.0), axis=1)
     lines["unit_price"] = np.round(lines["goods_code"].map(g["unit_cost"]).astype(float).fillna(0.01) * factor, 4)
     lines["amount"] = np.round(lines["quantity"] * lines["unit_price"], 2)
+    cost = lines["goods_code"].map(g["unit_cost"]).astype(float).fillna(0.01)
+    world.truth["suppliers"]["price_steps"] = _observable_steps(sup, lines.assign(cost=cost), po, when, step)
     total = lines.groupby("po_no")["amount"].sum()
     po["total_amount"] = po["po_no"].map(total).fillna(0).round(2).to_numpy()
     # ---- shipments: every PO at least one, extra partial deliveries at random
@@ -98,25 +132,30 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     per_po = 1 + np.bincount(rng.integers(0, n_po, n_ship - n_po), minlength=n_po)
     spo = np.repeat(np.arange(n_po), per_po)
     k = np.arange(len(spo)) - np.repeat(np.cumsum(per_po) - per_po, per_po)
-    late_prone = rng.choice(len(sup), min(2, len(sup)), replace=False)
-    p_late = np.where(np.isin(s_idx, late_prone), 0.4, 0.08)[spo]
-    delay = np.where(rng.random(len(spo)) < p_late, rng.integers(1, 6, len(spo)), -rng.integers(0, 2, len(spo)))
-    # planned arrivals spread up to the PO's expected date; lateness comes from the delay only
+    late_prone = _late_prone(s_idx, per_po, len(sup), rng)
+    world.truth["suppliers"]["late_prone"] = sorted(sup["supplier_code"].to_numpy()[late_prone].tolist())
+    is_late = _late_draws(np.isin(s_idx[spo], late_prone), s_idx[spo], rng)
+    delay = np.where(is_late, rng.integers(1, 6, len(spo)), -rng.integers(0, 2, len(spo)))
+    # planned arrivals spread up to the PO's expected date; a late one arrives after the PO's expected date
     step = np.ceil(lead[spo] * (k + 1) / per_po[spo]).astype("int64")
     expected = po["order_date"].to_numpy()[spo] + step.astype("timedelta64[D]")
+    expected = np.where(is_late, po["expected_date"].to_numpy()[spo], expected)
     ordered = po["order_date"].to_numpy()[spo]
     arrive = np.maximum(expected + delay.astype("timedelta64[D]"), ordered + np.timedelta64(1, "D"))
     ship_date = np.maximum(arrive - rng.integers(1, 3, len(spo)).astype("timedelta64[D]"), ordered)
-    po_qty = lines.groupby("po_no")["quantity"].sum().reindex(po["po_no"]).fillna(0).to_numpy()
     w = rng.uniform(0.5, 1.5, len(spo))
     share = w / np.bincount(spo, weights=w)[spo]
-    shipped = np.round(po_qty[spo] * share, 0)
     short = rng.random(len(spo)) < 0.06
-    received = np.where(short, np.floor(shipped * rng.uniform(0.7, 0.95, len(spo))), shipped)
     end = np.datetime64(END)
     arrived = arrive <= end
+    ship_no = np.array([f"SH{i:07d}" for i in range(1, len(spo) + 1)])
+    items = ship_items(po, lines, spo, share, short, ship_no, rng)
+    shipped = items.groupby("k")["shipped_qty"].sum().reindex(range(len(spo))).fillna(0).to_numpy()
+    received = items.groupby("k")["received_qty"].sum().reindex(range(len(spo))).fillna(0).to_numpy()
+    short &= received < shipped
+    world.truth["suppliers"]["short_shipments"] = sorted(ship_no[short & arrived].tolist())
     ship = pd.DataFrame({
-        "tenant": TENANT, "ship_no": [f"SH{i:07d}" for i in range(1, len(spo) + 1)],
+        "tenant": TENANT, "ship_no": ship_no,
         "po_no": po["po_no"].to_numpy()[spo], "supplier_code": po["supplier_code"].to_numpy()[spo],
         "ship_date": ship_date, "arrive_date": np.where(arrived, arrive, np.datetime64("NaT")),
         "shipped_qty": shipped, "received_qty": np.where(arrived, received, np.nan),
@@ -135,7 +174,68 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
         "quantity": lines["quantity"].to_numpy(), "unit_price": lines["unit_price"].to_numpy(),
         "amount": lines["amount"].to_numpy(), "create_time": lt.to_numpy(), "update_time": lt.to_numpy()}))
     yield DB, "t_ship_order", with_ids(ship)
+    got = np.isin(items["k"].to_numpy(), np.flatnonzero(arrived))
+    it_t = ship["create_time"].to_numpy()[items["k"].to_numpy()]
+    yield DB, "t_ship_order_item", with_ids(pd.DataFrame({
+        "tenant": TENANT, "ship_no": items["ship_no"].to_numpy(), "po_no": items["po_no"].to_numpy(),
+        "goods_code": items["goods_code"].to_numpy(), "shipped_qty": items["shipped_qty"].to_numpy(),
+        "received_qty": np.where(got, items["received_qty"].to_numpy(), np.nan), "create_time": it_t, "update_time": it_t}))
     yield DB, "t_supplier_settlement", _settlements(world, po, ship, sup, rng)
+
+
+def _late_prone(s_idx: np.ndarray, per_po: np.ndarray, n_sup: int, rng) -> np.ndarray:
+    """Two suppliers among the busiest half by shipments (so their lateness shows at any scale)."""
+    n_ship = np.bincount(s_idx, weights=per_po, minlength=n_sup)
+    busy = np.flatnonzero(n_ship > 0)
+    busy = busy[np.argsort(-n_ship[busy], kind="stable")][: max(2, (len(busy) + 1) // 2)]
+    return np.sort(rng.choice(busy, min(2, len(busy)), replace=False))
+
+
+def _late_draws(prone: np.ndarray, sup_of: np.ndarray, rng) -> np.ndarray:
+    """Which shipments arrive late: 8% at random, and for a late-prone supplier 70% of its
+    shipments exactly (rounded up), so its record shows it however few shipments there are."""
+    late = rng.random(len(prone)) < 0.08
+    for s in np.unique(sup_of[prone]):
+        idx = np.flatnonzero(sup_of == s)
+        late[idx] = False
+        late[rng.choice(idx, int(np.ceil(0.7 * len(idx))), replace=False)] = True
+    return late
+
+
+def ship_items(po: pd.DataFrame, lines: pd.DataFrame, spo: np.ndarray, share: np.ndarray, short: np.ndarray,
+               ship_no: np.ndarray, rng) -> pd.DataFrame:
+    """Goods lines of every shipment: each PO line split over the PO's shipments by `share`
+    (whole units); a short shipment receives 70–95% of one or more of its lines."""
+    k = pd.DataFrame({"k": np.arange(len(spo)), "po_no": po["po_no"].to_numpy()[spo]})
+    it = k.merge(lines[["po_no", "goods_code", "quantity"]], on="po_no").sort_values(["k", "goods_code"], kind="stable")
+    it = it.reset_index(drop=True)
+    shipped = np.round(it["quantity"].to_numpy(float) * share[it["k"].to_numpy()], 0)
+    cut = short[it["k"].to_numpy()] & (rng.random(len(it)) < 0.6)
+    first = ~it["k"].duplicated().to_numpy()
+    cut |= short[it["k"].to_numpy()] & first & (shipped >= 2)  # at least one line short
+    received = np.where(cut, np.floor(shipped * rng.uniform(0.7, 0.95, len(it))), shipped)
+    return it.assign(ship_no=ship_no[it["k"].to_numpy()], shipped_qty=shipped, received_qty=received)
+
+
+def _observable_steps(sup: pd.DataFrame, lines: pd.DataFrame, po: pd.DataFrame, when: np.ndarray,
+                      step: np.ndarray) -> list[dict]:
+    """Price steps of goods the supplier sold both before and after the step day whose stored
+    price (4 decimals) rises by at least 1% there: a step lost in rounding is not there to find."""
+    od = pd.to_datetime(lines["po_no"].map(po.set_index("po_no")["order_date"]))
+    d = (od - pd.Timestamp(START)).dt.days.to_numpy()
+    bought = pd.DataFrame({"s": pd.Index(sup["supplier_code"]).get_indexer(lines["supplier_code"]),
+                           "g": lines["goods_code"].to_numpy(), "d": d, "cost": lines["cost"].to_numpy()})
+    out = []
+    for (si, g), grp in bought.groupby(["s", "g"]):
+        days, cost = grp["d"].to_numpy(), float(grp["cost"].iat[0])
+        for j in range(when.shape[1]):
+            before = round(cost * np.prod(step[si, :j]), 4)
+            after = round(cost * np.prod(step[si, :j + 1]), 4)
+            if after >= 1.01 * before and (days < when[si, j]).any() and (days >= when[si, j]).any():
+                out.append({"supplier_code": str(sup["supplier_code"].iat[si]), "goods_code": str(g),
+                            "date": str((pd.Timestamp(START) + pd.Timedelta(days=int(when[si, j]))).date()),
+                            "pct": round(float(step[si, j] - 1) * 100, 2)})
+    return sorted(out, key=lambda r: (r["supplier_code"], r["goods_code"], r["date"]))
 
 
 def _settlements(world: World, po: pd.DataFrame, ship: pd.DataFrame, sup: pd.DataFrame, rng) -> pd.DataFrame:

@@ -9,7 +9,13 @@ naive. t_order_predict_alg_v2: the same for completed orders per shop, store-loc
 (6:00–21:00), n(124K) rows.
 
 Planted: forecast bias. Some shop × goods series are over- or under-predicted by 25–45% on every
-run. Truth: forecast.biased = [[shop_id, goods_code]].
+run. Truth: forecast.biased = [[shop_id, goods_code]], forecast.bias_factor = [[shop_id,
+goods_code, factor]].
+Planted: a model-version change (lstm-v3.2 → lstm-v3.3) on 2025-12-01, or mid-way through the
+kept lead-1 runs when the table is too small to hold two weeks of them on each side. From that run
+day on, every error against the actual is scaled by 0.55 (better) or 1.7 (worse), at random per
+seed. Truth: forecast.version_effect = {from, to, date, wape_change}: the lead-1 WAPE of the
+VERSION_WINDOW run days from the change minus that of the window before (a fraction).
 Dates (pred_date, predict_run_date) and pred_hour are store-local.
 """
 from __future__ import annotations
@@ -29,6 +35,7 @@ DB = "luckyus_ireplenishment"
 N_DEMAND, N_ORDER_PRED = 2_500_000, 124_000
 OUTLOOK = 7
 CHUNK = 500_000
+VERSIONS, VERSION_DAY, VERSION_WINDOW = ("lstm-v3.2", "lstm-v3.3"), np.datetime64("2025-12-01"), 28
 HOURS = np.arange(6, 22)
 
 
@@ -104,24 +111,59 @@ def demand(world: World, rng) -> pd.DataFrame:
     A[pi, di] = sd["consumption"].to_numpy()
     open_day = pd.Series(di).groupby(pi).min().reindex(range(len(pairs))).to_numpy()
     bias = np.ones(len(pairs))
-    vol = np.nan_to_num(np.nansum(A[:, len(days) - 28: len(days)], axis=1))  # recent volume
-    cand = np.flatnonzero(vol >= np.quantile(vol[vol > 0], 0.5))  # series big enough to matter
+    recent = A[:, len(days) - 28: len(days)]
+    vol = np.nan_to_num(np.nansum(recent, axis=1))  # recent volume
+    steady = (np.nan_to_num(recent) > 0).mean(axis=1) >= 0.75  # sold on most days, not in lumps
+    big = vol >= np.quantile(vol[vol > 0], 0.5)  # series big enough to matter
+    cand = np.flatnonzero(big & steady) if (big & steady).sum() >= 2 else np.flatnonzero(big)
     n_b = min(len(cand), max(2, int(round(0.03 * len(pairs)))))
     pick = rng.choice(cand, n_b, replace=False)
     bias[pick] = np.where(rng.random(n_b) < 0.5, rng.uniform(1.25, 1.45, n_b), rng.uniform(0.6, 0.75, n_b))
     world.truth["forecast"]["biased"] = sorted([int(s), str(g)] for s, g in pairs.iloc[pick].itertuples(index=False))
+    world.truth["forecast"]["bias_factor"] = sorted([int(s), str(g), round(float(f), 4)] for (s, g), f
+                                                    in zip(pairs.iloc[pick].itertuples(index=False), bias[pick]))
     p, r, lead, pred = _forecast(A, open_day, H, rng, bias)
     keep = _trim(world.n(N_DEMAND), lead, r + lead, len(days))
     p, r, lead, pred = p[keep], r[keep], lead[keep], pred[keep]
     all_days = pd.date_range(START, periods=len(days) + H, freq="D").values
     run_day = all_days[r]
     ct = pd.Series(run_day + np.timedelta64(8, "h"))  # the nightly run, 3 a.m. in New York
-    version = (run_day >= np.datetime64("2025-12-01")).astype("int64")
+    pred, version = _version_change(world, rng, A[p, r + lead], lead, pred, bias[p], run_day)
     return with_ids(pd.DataFrame({
         "tenant": const(TENANT, len(p)), "shop_id": pairs["shop_id"].to_numpy()[p],
         "goods_code": text(pairs["goods_code"], p), "pred_date": all_days[r + lead], "predict_run_date": run_day,
-        "pred_qty": np.round(pred, 4), "model_version": text(["lstm-v3.2", "lstm-v3.3"], version),
+        "pred_qty": np.round(pred, 4), "model_version": text(list(VERSIONS), version),
         "create_time": ct, "update_time": ct}))
+
+
+def _version_change(world: World, rng, actual: np.ndarray, lead: np.ndarray, pred: np.ndarray,
+                    bias: np.ndarray, run_day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Predictions after the planted version change and each row's version (0 old, 1 new).
+
+    `actual` is each row's target-day actual (NaN past the as-of date), `bias` its series factor:
+    the new version scales the unbiased error, so the bias stays what it was.
+    """
+    has = ~np.isnan(actual)
+    runs = np.unique(run_day[(lead == 1) & has])
+    day = VERSION_DAY
+    if len(runs) and ((runs < day).sum() < 14 or (runs >= day).sum() < 14):
+        day = runs[len(runs) // 2]
+    after = run_day >= day
+    k = 0.55 if rng.random() < 0.5 else 1.7
+    a = np.nan_to_num(actual)
+    new = np.maximum(a + k * (pred / bias - a), 0) * bias
+    pred = np.where(after & has, new, pred)
+    rel = (run_day - day).astype("timedelta64[D]").astype("int64")
+    err = np.abs(pred - a)
+
+    def wape(m: np.ndarray) -> float:
+        return float(err[m].sum() / max(a[m].sum(), 1e-9))
+
+    one = (lead == 1) & has
+    change = wape(one & (rel >= 0) & (rel < VERSION_WINDOW)) - wape(one & (rel < 0) & (rel >= -VERSION_WINDOW))
+    world.truth["forecast"]["version_effect"] = {
+        "from": VERSIONS[0], "to": VERSIONS[1], "date": str(pd.Timestamp(day).date()), "wape_change": round(change, 4)}
+    return pred, after.astype("int64")
 
 
 def orders_hourly(world: World) -> tuple[pd.DataFrame, np.ndarray, pd.DatetimeIndex]:

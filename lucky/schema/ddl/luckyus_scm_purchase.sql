@@ -47,6 +47,20 @@ CREATE TABLE luckyus_scm_purchase.t_ship_order (
 	PRIMARY KEY (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 
+CREATE TABLE luckyus_scm_purchase.t_ship_order_item (
+	id BIGINT NOT NULL AUTO_INCREMENT,
+	tenant VARCHAR(32) NOT NULL,
+	ship_no VARCHAR(32),
+	po_no VARCHAR(32),
+	goods_code VARCHAR(32),
+	shipped_qty DECIMAL(14, 4),
+	received_qty DECIMAL(14, 4),
+	create_time DATETIME NOT NULL,
+	update_time DATETIME,
+	PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE INDEX ix_t_ship_order_item_0 ON luckyus_scm_purchase.t_ship_order_item (ship_no);
+
 CREATE TABLE luckyus_scm_purchase.t_supplier (
 	id BIGINT NOT NULL AUTO_INCREMENT,
 	tenant VARCHAR(32) NOT NULL,

@@ -1,0 +1,122 @@
+"""Speed of the supply-chain pages and of the accuracy computation over the whole prediction history
+(not a test: figures).
+
+    python bench/bench_supply.py --db data/s1.duckdb          # a demo built with --scale 1 --bulk 1
+    python bench/bench_supply.py --db data/s1.duckdb --skip-pages
+
+Pages run through Streamlit's AppTest with the default filters (the whole history): "cold" is the
+first run after every cache is cleared and every engine closed, in a process that has already
+imported the app; "warm" is the next run, served from st.cache_data. The accuracy figure reads
+every row of wh_goods_daily_demand_pred (2.5M at --scale 1) and the sale consumption it is judged
+against, then scores every lead: read, model and whole-tool times are reported separately.
+Goals (issue 13): pages cold <= 2 s, warm <= 0.3 s at --scale 1.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+SLUGS = ("forecast-accuracy", "suppliers", "inventory")
+COLD_GOAL, WARM_GOAL = 2.0, 0.3
+
+
+def _clear() -> None:
+    import streamlit as st
+
+    from lucky import sources
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    sources.dispose_all()
+
+
+def page_times(slug: str, repeat: int) -> tuple[float, float, float, bool]:
+    """(best cold wall, its process CPU, best warm wall, exception seen) over `repeat` rounds."""
+    from streamlit.testing.v1 import AppTest
+
+    colds, warms, failed = [], [], False
+    for _ in range(repeat):
+        _clear()
+        at = AppTest.from_file(str(ROOT / "pages" / f"{slug}.py"), default_timeout=600)
+        t0, c0 = time.perf_counter(), time.process_time()
+        at.run()
+        colds.append((time.perf_counter() - t0, time.process_time() - c0))
+        t0 = time.perf_counter()
+        at.run()
+        warms.append(time.perf_counter() - t0)
+        failed |= bool(at.exception)
+    cold, cpu = min(colds)
+    return cold, cpu, min(warms), failed
+
+
+def accuracy_times() -> dict:
+    """Read, model and tool time of the accuracy computation over the full prediction history."""
+    from lucky import sources, tools
+    from lucky.core import Filters, Output, Viewer
+    from lucky.models import forecast_accuracy as fa
+    from lucky.queries import forecast as fq
+    from lucky.tools import forecast_accuracy as tool
+
+    sources.dispose_all()
+    t0 = time.perf_counter()
+    n_pred = len(fq.demand_predictions())
+    t_read = time.perf_counter() - t0
+    shops = tool._shops(Filters())
+    t0 = time.perf_counter()
+    rows, _ = tool.demand_rows(Filters(), shops, Output())
+    t_rows = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    fa.summarize(rows, ["lead"])
+    fa.series_table(rows[rows["lead"] == 1])
+    fa.versions_table(rows[rows["lead"] == 1])
+    t_model = time.perf_counter() - t0
+    sources.dispose_all()
+    t0 = time.perf_counter()
+    tools.execute("forecast-accuracy", Filters(), Viewer())
+    t_tool = time.perf_counter() - t0
+    return {"prediction_rows": n_pred, "scored_rows": len(rows), "read_predictions_s": round(t_read, 2),
+            "rows_with_actuals_and_naive_s": round(t_rows, 2), "model_s": round(t_model, 2),
+            "tool_s": round(t_tool, 2)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", help="DuckDB demo file (default: the embedded demo)")
+    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--skip-pages", action="store_true")
+    ap.add_argument("--json", help="write the figures here as JSON")
+    args = ap.parse_args(argv)
+    from lucky import config
+    db = args.db or str(config.demo_path())
+    os.environ["LUCKY_DATABASE_URL"] = db
+    from lucky import tools
+    registry = tools.registry()
+    results: dict = {"db": db, "load_before": round(os.getloadavg()[0], 1), "pages": {}}
+    print(f"on {db}; load average {results['load_before']}")
+    results["accuracy"] = accuracy_times()
+    print("  full-history accuracy: " + ", ".join(f"{k} {v}" for k, v in results["accuracy"].items()))
+    if not args.skip_pages:
+        for slug in SLUGS:
+            if slug not in registry or not (ROOT / "pages" / f"{slug}.py").exists():
+                continue
+            cold, cpu, warm, failed = page_times(slug, args.repeat)
+            ok = cold <= COLD_GOAL and warm <= WARM_GOAL and not failed
+            results["pages"][slug] = {"cold_s": round(cold, 3), "cold_cpu_s": round(cpu, 3), "warm_s": round(warm, 3),
+                                      "ok": ok, "exception": failed}
+            print(f"  {slug:18s} cold {cold:6.2f} s (cpu {cpu:5.2f} s)   warm {warm:6.3f} s   "
+                  f"{'ok' if ok else 'MISSED'}" + ("  EXCEPTION" if failed else ""))
+    results["load_after"] = round(os.getloadavg()[0], 1)
+    print(f"  load average after: {results['load_after']}")
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,63 @@
+"""Predictions of the replenishment system (`luckyus_ireplenishment`) and the goods master.
+
+Prediction dates (pred_date, predict_run_date) are store-local days, like the stock ledger's
+business_date, so they compare with actual consumption without a time-zone step. The lead
+(pred_date − predict_run_date) is computed in pandas: date arithmetic is not portable.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from lucky import sources
+
+DB = "luckyus_ireplenishment"
+
+EXAMPLES = {
+    "demand_predictions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()}],
+    "order_predictions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()}],
+}
+
+
+def _where(column: str, start: date | None, end: date | None, stores: tuple[int, ...]) -> tuple[str, dict]:
+    where, params = [], {}
+    if start is not None:
+        where.append(f"{column} >= :start")
+        params["start"] = start
+    if end is not None:
+        where.append(f"{column} <= :end")
+        params["end"] = end
+    if stores:
+        where.append("shop_id IN :stores")
+        params["stores"] = [int(s) for s in stores]
+    return (" WHERE " + " AND ".join(where)) if where else "", params
+
+
+def demand_predictions(start: date | None = None, end: date | None = None,
+                       stores: tuple[int, ...] = ()) -> pd.DataFrame:
+    """Every daily demand prediction whose target day is in [start, end]: shop_id, goods_code,
+    pred_date, predict_run_date, pred_qty, model_version (one row per run × target; dates as datetime64)."""
+    where, params = _where("pred_date", start, end, stores)
+    return sources.read_frame(DB, f"""
+        SELECT shop_id, goods_code, pred_date, predict_run_date, pred_qty, model_version
+        FROM luckyus_ireplenishment.wh_goods_daily_demand_pred{where}""", params,
+        dates=("pred_date", "predict_run_date"))
+
+
+def order_predictions(start: date | None = None, end: date | None = None,
+                      stores: tuple[int, ...] = ()) -> pd.DataFrame:
+    """Hourly order-count predictions for target days in [start, end]: shop_id, pred_date,
+    pred_hour, pred_order_cnt, model_version, create_time (UTC; the run's time)."""
+    where, params = _where("pred_date", start, end, stores)
+    return sources.read_frame(DB, f"""
+        SELECT shop_id, pred_date, pred_hour, pred_order_cnt, model_version, create_time
+        FROM luckyus_ireplenishment.t_order_predict_alg_v2{where}""", params, dates=("pred_date", "create_time"))
+
+
+def goods() -> pd.DataFrame:
+    """The goods master (t_mdm_goods): goods_code, goods_name, category_name, unit,
+    shelf_life_days, supplier_code, unit_cost, status."""
+    return sources.read("luckyus_scm_commodity", """
+        SELECT goods_code, goods_name, category_name, unit, shelf_life_days, supplier_code, unit_cost, status
+        FROM luckyus_scm_commodity.t_mdm_goods""")

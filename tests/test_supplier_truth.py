@@ -1,0 +1,87 @@
+"""Tool 17 against the planted truth (seeds 0 and 1) and against defects edited in by hand.
+The truth file is read here, by the test, never by the app."""
+from __future__ import annotations
+
+import pandas as pd
+
+from lucky import sources, tools
+from lucky.core import Filters, Viewer
+
+SLUG = "suppliers"
+
+
+def _independent_on_time() -> pd.Series:
+    """On-time rate per supplier straight from the tables: arrive_date <= the PO's expected_date."""
+    with sources.engine("luckyus_scm_purchase").connect() as con:
+        rows = con.exec_driver_sql("""
+            SELECT s.supplier_code, SUM(CASE WHEN s.arrive_date <= p.expected_date THEN 1 ELSE 0 END) AS ok, COUNT(*) AS n
+            FROM luckyus_scm_purchase.t_ship_order s JOIN luckyus_scm_purchase.t_purchase_order p ON p.po_no = s.po_no
+            WHERE s.arrive_date IS NOT NULL GROUP BY s.supplier_code""").fetchall()
+    return pd.Series({code: ok / n for code, ok, n in rows})
+
+
+def _step_found(alerts: pd.DataFrame, step: dict) -> bool:
+    a = alerts[(alerts["supplier_code"] == step["supplier_code"]) & (alerts["goods_code"] == step["goods_code"])]
+    day = pd.Timestamp(step["date"])
+    return bool(((pd.to_datetime(a["prev_date"]) < day) & (pd.to_datetime(a["date"]) >= day)).any())
+
+
+def check(truth: dict, label: str) -> None:
+    out = tools.execute(SLUG, Filters(), Viewer())
+    t = out.tables["suppliers"].set_index("supplier_code")
+    planted = truth["suppliers"]
+    assert planted["late_prone"], label
+    lowest = t["on_time_rate"].sort_values().index[: len(planted["late_prone"]) + 1]
+    for code in planted["late_prone"]:
+        assert t.loc[code, "flag"] == "late", f"{label}: {code} not flagged"
+        assert code in lowest, f"{label}: {code} not among the lowest on-time rates"
+    assert set(t.index[t["flag"] == "late"]) == set(planted["late_prone"])
+    missed = [s for s in planted["price_steps"] if not _step_found(out.tables["price_alerts"], s)]
+    assert not missed, f"{label}: price steps without an alert: {missed}"
+    ind = _independent_on_time()
+    assert (t["on_time_rate"].dropna() - ind.reindex(t["on_time_rate"].dropna().index)).abs().max() < 1e-9
+    ship = out.tables["shipments"]
+    assert set(ship.loc[ship["short"], "ship_no"]) == set(planted["short_shipments"])
+    assert set(out.tables["short_lines"]["ship_no"]) == set(planted["short_shipments"])
+
+
+def test_truth_seed0(demo):
+    check(demo["truth"], "seed 0 scale 0.01")
+
+
+def test_truth_seed1(shared_build, use_demo):
+    path, truth = shared_build(0.01, 1)
+    use_demo(path)
+    check(truth, "seed 1 scale 0.01")
+
+
+def test_hand_edited_late_supplier_price_rise_and_bad_input(demo, edited):
+    """An ordinary supplier's deliveries all arrive a week late: flagged. A later purchase 12%
+    dearer: alerted. A shipment of a PO that does not exist and an order line of an unknown goods
+    code are counted in messages."""
+    base = tools.execute(SLUG, Filters(), Viewer()).tables["suppliers"]
+    ok = base[(base["flag"] == "ok") & (base["arrived"] >= 1)].sort_values("arrived", ascending=False)
+    code = ok["supplier_code"].iloc[0]
+    lines = tools.execute(SLUG, Filters(), Viewer()).tables["shipments"]
+    po = lines[lines["supplier_code"] == code]["po_no"].iloc[-1]
+    edited(
+        "UPDATE luckyus_scm_purchase.t_ship_order s SET arrive_date = (SELECT p.expected_date + 7 FROM "
+        "luckyus_scm_purchase.t_purchase_order p WHERE p.po_no = s.po_no) "
+        f"WHERE s.supplier_code = '{code}' AND s.arrive_date IS NOT NULL",
+        f"UPDATE luckyus_scm_purchase.t_purchase_order_item SET unit_price = unit_price * 1.12 WHERE po_no = '{po}'",
+        "INSERT INTO luckyus_scm_purchase.t_ship_order (id, tenant, ship_no, po_no, supplier_code, ship_date, arrive_date, "
+        "shipped_qty, received_qty, status, create_time) VALUES (999999, 'LKUS', 'SHX0001', 'PO-NOPE', "
+        f"'{code}', DATE '2026-01-05', DATE '2026-01-07', 10, 10, 3, TIMESTAMP '2026-01-05 14:00:00')",
+        "INSERT INTO luckyus_scm_purchase.t_purchase_order_item (id, tenant, po_no, goods_code, quantity, unit_price, "
+        f"amount, create_time) VALUES (999999, 'LKUS', '{po}', 'GZZ999', 1, 1.0, 1.0, TIMESTAMP '2026-01-05 14:00:00')")
+    out = tools.execute(SLUG, Filters(), Viewer())
+    t = out.tables["suppliers"].set_index("supplier_code")
+    assert t.loc[code, "flag"] == "late" and t.loc[code, "on_time_rate"] == 0
+    alerts = out.tables["price_alerts"]
+    rises = alerts[alerts["supplier_code"] == code]
+    assert (rises["pct"] >= 11).any(), rises
+    text = " ".join(m.text for m in out.messages)
+    assert "1 shipments reference a purchase order that does not exist (SHX0001)" in text
+    assert "1 order lines name goods codes missing from the goods master (GZZ999)" in text
+    ship = out.tables["shipments"].set_index("ship_no")
+    assert ship.loc["SHX0001", "on_time"] == "not judged"
