@@ -26,7 +26,7 @@ def empty_truth() -> dict:
                            "duplicate_charge": [], "missing_income_bill": []},
         "tenant": {"currency_mismatch": [], "unknown_tenant": []},
         "anomalies": [],            # {shop_id, date (store-local YYYY-MM-DD), metric}
-        "iot": {"degraded": []},
+        "iot": {"degraded": [], "degraded_onset": {}, "outages": []},
         "forecast": {"biased": []},  # [shop_id, sku_code]
         "experiments": {"lift": [], "null": []},
         "churn": {"churned": []},

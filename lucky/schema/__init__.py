@@ -268,6 +268,10 @@ table(db, "t_cup_order_info", _id(), _tenant(), S("order_no", 32), S("device_no"
       *_audit(), indexes=(("device_no", "start_time"),))
 table(db, "t_device_event", _id(), _tenant(), S("device_no", 32), S("event_type", 32),
       S("event_code", 32), S("event_desc", 255), *_audit())
+table(db, "t_device_status_log", _id(), _tenant(), S("device_no", 32), B("shop_id"),
+      T("status", comment="1=online, 0=offline: connection state from this row on"),
+      S("event_code", 32, comment="REGISTERED, HB-LOST (3 missed 1-min heartbeats), HB-RESTORED"),
+      DT("last_heartbeat_time"), *_audit(), indexes=(("device_no", "create_time"),))
 
 # ---------------------------------------------------------------- luckyus_ireplenishment
 db = "luckyus_ireplenishment"

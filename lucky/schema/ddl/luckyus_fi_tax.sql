@@ -1,4 +1,4 @@
--- luckyus_fi_tax: MySQL DDL compiled from lucky/demo/schema.py.
+-- luckyus_fi_tax: MySQL DDL compiled from lucky/schema/__init__.py.
 -- Regenerate with `python -m lucky demo ddl`; tests/test_build.py checks it is current.
 CREATE DATABASE IF NOT EXISTS `luckyus_fi_tax` DEFAULT CHARACTER SET utf8mb4;
 

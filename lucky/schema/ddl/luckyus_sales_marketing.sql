@@ -1,4 +1,4 @@
--- luckyus_sales_marketing: MySQL DDL compiled from lucky/demo/schema.py.
+-- luckyus_sales_marketing: MySQL DDL compiled from lucky/schema/__init__.py.
 -- Regenerate with `python -m lucky demo ddl`; tests/test_build.py checks it is current.
 CREATE DATABASE IF NOT EXISTS `luckyus_sales_marketing` DEFAULT CHARACTER SET utf8mb4;
 

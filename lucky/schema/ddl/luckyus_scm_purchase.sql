@@ -1,4 +1,4 @@
--- luckyus_scm_purchase: MySQL DDL compiled from lucky/demo/schema.py.
+-- luckyus_scm_purchase: MySQL DDL compiled from lucky/schema/__init__.py.
 -- Regenerate with `python -m lucky demo ddl`; tests/test_build.py checks it is current.
 CREATE DATABASE IF NOT EXISTS `luckyus_scm_purchase` DEFAULT CHARACTER SET utf8mb4;
 
