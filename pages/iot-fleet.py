@@ -43,7 +43,7 @@ if out is not None:
         options = [None] + list(devices["device_no"])
         labels = dict(zip(devices["device_no"], devices["device_no"] + " · " + devices["machine_type"]
                           + " · shop " + devices["shop_id"].astype(str) + " · " + devices["status"]))
-        if st.session_state.get(K_DEVICE) not in options:
+        if K_DEVICE not in st.session_state or st.session_state[K_DEVICE] not in options:
             st.session_state[K_DEVICE] = picked if picked in options else None
         st.selectbox("Machine", options, key=K_DEVICE, bind="query-params",
                      format_func=lambda d: "Pick a machine…" if d is None else labels.get(d, d))

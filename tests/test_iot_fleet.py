@@ -78,14 +78,16 @@ def test_velocity_uses_the_machines_own_share():
 
 # ------------------------------------------------------------------ the planted truth
 def _implied_uptime(truth: dict, devices: pd.DataFrame, start: date, end: date) -> dict[str, float]:
-    """Uptime each device's planted outages imply over the tool's window (its own arithmetic)."""
-    lo = pd.Timestamp(start).tz_localize("America/New_York").tz_convert("UTC").tz_localize(None)
-    hi = pd.Timestamp(end + timedelta(days=1)).tz_localize("America/New_York").tz_convert("UTC").tz_localize(None)
-    install = devices.set_index("device_no")["create_time"]
+    """Uptime each device's planted outages imply over the tool's window (its own arithmetic):
+    from local midnight of `start` (or the install) to local midnight after `end`."""
     out: dict[str, float] = {}
     o = pd.DataFrame(truth["iot"]["outages"])
+    info = devices.set_index("device_no")
     for dev, grp in o.groupby("device_no"):
-        w_lo = max(pd.Timestamp(install[dev]), lo)
+        zone = info.loc[dev, "time_zone"]
+        lo, hi = (pd.Timestamp(d).tz_localize(zone).tz_convert("UTC").tz_localize(None)
+                  for d in (start, end + timedelta(days=1)))
+        w_lo = max(pd.Timestamp(info.loc[dev, "create_time"]), lo)
         off = sum(max((min(pd.Timestamp(e), hi) - max(pd.Timestamp(s), w_lo)).total_seconds(), 0)
                   for s, e in zip(grp["start"], grp["end"]))
         out[dev] = 100 * (1 - off / (hi - w_lo).total_seconds())
@@ -98,15 +100,18 @@ def test_truth(seed, shared_build, use_demo):
     use_demo(path)
     from lucky.queries import landscape
     start, end = landscape.data_span()
-    out = tools.execute("iot-fleet", Filters(), Viewer())
-    dev, alerts = out.tables["devices"].set_index("device_no"), out.tables["alerts"]
+    outs = [tools.execute("iot-fleet", Filters(currency=c), Viewer()) for c in ("USD", "NZD")]
+    dev = pd.concat([o.tables["devices"] for o in outs if "devices" in o.tables]).set_index("device_no")
+    alerts = pd.concat([o.tables["alerts"] for o in outs if "alerts" in o.tables])
     # every planted outage device: uptime within 1 point of what its outages imply
-    t_device = sources.read("luckyus_iot_platform", "SELECT device_no, create_time FROM luckyus_iot_platform.t_device")
+    t_device = sources.read("luckyus_iot_platform", "SELECT device_no, shop_id, create_time FROM luckyus_iot_platform.t_device")
+    zones = sources.read("luckyus_opshop", "SELECT id AS shop_id, time_zone FROM luckyus_opshop.t_shop_info")
+    t_device = t_device.merge(zones, on="shop_id")
     implied = _implied_uptime(truth, t_device, start, end)
     assert len(implied) >= 3
     for d, want in implied.items():
         assert dev.loc[d, "uptime_pct"] == pytest.approx(want, abs=1.0), d
-    assert (dev.loc[list(implied), "uptime_pct"] < 100).all()
+    assert (dev.loc[list(implied), "offline_hours"] > 0).all()
     # every degraded device flagged, first flagged close to its onset; at most one false one
     deg = alerts[alerts["kind"] == "degraded"].set_index("device_no")
     planted = truth["iot"]["degraded"]

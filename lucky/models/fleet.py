@@ -100,7 +100,7 @@ def daily_velocity(cups: pd.DataFrame, offline: pd.DataFrame) -> pd.DataFrame:
     if len(offline):
         gone = pd.MultiIndex.from_frame(offline[["device_no", "utc_hour"]])
         grid = grid[~pd.MultiIndex.from_frame(grid[["device_no", "utc_hour"]]).isin(gone)]
-    grid["weekday"] = grid["date"].dt.weekday
+    grid["weekday"] = grid["date"].dt.day_of_week
     grid["week"] = (grid["date"] - pd.Timestamp("2000-01-03")).dt.days // 7
     grid = grid.sort_values(["device_no", "weekday", "hour", "week"])
     keys = [grid["device_no"], grid["weekday"], grid["hour"]]
@@ -177,7 +177,7 @@ def lost_revenue(spells: pd.DataFrame, share: pd.Series, hour_revenue: pd.DataFr
     `hour_revenue`: shop_id, weekday, hour, revenue (mean per open hour)."""
     if spells.empty:
         return pd.DataFrame(columns=["device_no", "offline_open_h", "lost_revenue"])
-    s = spells.assign(weekday=spells["date"].dt.weekday)
+    s = spells.assign(weekday=spells["date"].dt.day_of_week)
     s = s.merge(hour_revenue, on=["shop_id", "weekday", "hour"], how="inner")
     s["lost_revenue"] = s["revenue"] * s["device_no"].map(share).fillna(0)
     return s.groupby("device_no", as_index=False).agg(offline_open_h=("hour", "size"), lost_revenue=("lost_revenue", "sum"))

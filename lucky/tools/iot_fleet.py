@@ -86,7 +86,7 @@ def run(filters: Filters, viewer: Viewer, device: str | None = None) -> Output:
     ev = iot.events(None, end)
     ev = ev[ev["device_no"].isin(dev["device_no"])].assign(create_time=lambda d: pd.to_datetime(d["create_time"]))
     maint = ev[ev["event_type"] == "maintenance"].groupby("device_no")["create_time"].max()
-    last_maint = dev["device_no"].map(maint).fillna(dev.set_index("device_no")["install_time"].reindex(dev["device_no"]).reset_index(drop=True))
+    last_maint = pd.to_datetime(dev["device_no"].map(maint.to_dict())).fillna(dev["install_time"])  # never serviced: installed
     cup_from = min(start - timedelta(days=7 * (fleet.BASELINE_WEEKS + fleet.GAP_WEEKS + 1)),
                    (last_maint.min() - pd.Timedelta(days=1)).date())
     cups = iot.cups_hourly(cup_from, end, tuple(int(s) for s in dev["shop_id"].unique()))
@@ -211,7 +211,7 @@ def _lost_revenue(spells, dev, zones, shops, start, end, cups) -> pd.DataFrame:
     hours = metrics.orders_hours(shops[shops["shop_id"].isin(makers["shop_id"])], start, end)
     if hours.empty or oh.empty:
         return pd.DataFrame(columns=["device_no", "offline_open_h", "lost_revenue"])
-    hours = hours.assign(weekday=pd.to_datetime(hours["date"]).dt.weekday)
+    hours = hours.assign(weekday=pd.to_datetime(hours["date"]).dt.day_of_week)
     usual = hours[hours["orders"] > 0].groupby(["shop_id", "weekday", "hour"], as_index=False)["revenue"].mean()
     store_cups = cups.groupby("shop_id")["cups"].sum()
     share = cups.groupby("device_no")["cups"].sum() / cups.groupby("device_no")["shop_id"].first().map(store_cups)
