@@ -30,6 +30,7 @@ STEPS: tuple[str, ...] = (
     "marketing",      # coupons, templates, activities, labels (sales_marketing)
     "experiments",    # A/B experiments (isalesdatamarketing)
     "misc",           # reconcile config, shop sale remarks, order history, empty databases
+    "staffing",       # MODELLED HR (iehr): employees, shifts, attendance + understaffed hours
 )
 
 Progress = Callable[[str, float], None]

@@ -30,6 +30,7 @@ def empty_truth() -> dict:
         "forecast": {"biased": []},  # [shop_id, sku_code]
         "experiments": {"lift": [], "null": []},
         "churn": {"churned": []},
+        "staffing": {"no_show_rate": {}, "understaffed": []},
     }
 
 

@@ -29,8 +29,12 @@ DATABASES: tuple[str, ...] = (
     "luckyus_scm_shopstock", "luckyus_opproduction", "luckyus_iot_platform",
     "luckyus_ireplenishment", "luckyus_isalesdatamarketing", "luckyus_scm_purchase",
     "luckyus_fi_tax", "luckyus_isalesmembermarketing", "luckyus_iunifiedreconcile",
-    "luckyus_opshopsale",
+    "luckyus_opshopsale", "luckyus_iehr",
 )
+
+#: Databases the report names (server list) but does not describe: their tables are MODELLED on
+#: what such a system keeps. The landscape's inventory is the report's 18 business databases.
+MODELLED: frozenset[str] = frozenset({"luckyus_iehr"})
 
 #: MySQL server name of each database (inventory §2.1), used by the landscape and db-health.
 SERVERS: dict[str, str] = {
@@ -52,6 +56,7 @@ SERVERS: dict[str, str] = {
     "luckyus_isalesmembermarketing": "aws-luckyus-isalesmembermarketing-rw",
     "luckyus_iunifiedreconcile": "aws-luckyus-iunifiedreconcile-rw",
     "luckyus_opshopsale": "aws-luckyus-opshopsale-rw",
+    "luckyus_iehr": "aws-luckyus-iehr-rw",
 }
 
 metadata = MetaData()
@@ -341,6 +346,21 @@ table(db, "t_reconcile_config", _id(), _tenant(), S("config_key", 64), S("config
 db = "luckyus_opshopsale"
 table(db, "t_shop_sale_remark", _id(), _tenant(), B("shop_id"), S("spu_code", 32),
       S("remark_type", 32), S("remark_text", 255), T("display_order"), T("status"), *_audit())
+
+# ---------------------------------------------------------------- luckyus_iehr (MODELLED)
+# The report lists the server aws-luckyus-iehr-rw (HR) but none of its tables: these are modelled
+# on what a workforce system keeps (7shifts, Workday, Deputy). Times UTC, shift_date store-local.
+db = "luckyus_iehr"
+table(db, "t_employee", _id(), _tenant(), S("employee_no", 32), B("shop_id"),
+      S("role", 32, comment="barista, shift_lead, store_manager"), M("hourly_wage", 8, 2),
+      D("hire_date"), T("status", comment="1=active, 0=left"), *_audit(), unique=(("employee_no",),))
+table(db, "t_schedule_shift", _id(), _tenant(), S("shift_no", 32), S("employee_no", 32), B("shop_id"),
+      D("shift_date", comment="store-local day"), S("role", 32), DT("start_time"), DT("end_time"),
+      T("status", comment="1=published, 2=cancelled"), *_audit(), indexes=(("shop_id", "shift_date"),))
+table(db, "t_attendance", _id(), _tenant(), S("shift_no", 32), S("employee_no", 32), B("shop_id"),
+      DT("clock_in_time"), DT("clock_out_time"),
+      T("attendance_status", comment="1=on time, 2=late, 3=no-show (no clock-in)"), *_audit(),
+      indexes=(("shop_id", "clock_in_time"),))
 
 del db
 

@@ -249,7 +249,8 @@ def schedule(world: World) -> pd.DataFrame:
     onset = np.minimum(onset, END_S)
     frac = np.clip((create - onset) / np.maximum(END_S - onset, 1), 0, 1)
     slow = 1 + (slow_dev - 1) * frac
-    dur = _durations(feat, local_hour, slow, rng)
+    from lucky.demo.gen.staffing import slowdown  # short-staffed hours make drinks slower
+    dur = _durations(feat, local_hour, slow * slowdown(world, shop, local), rng)
     status = po["status"].to_numpy()
     accept = create + rng.exponential(12, len(po)) + 2
     p = pd.DataFrame({"order_pos": pick, "shop_id": shop,
