@@ -31,6 +31,7 @@ STEPS: tuple[str, ...] = (
     "experiments",    # A/B experiments (isalesdatamarketing)
     "misc",           # reconcile config, shop sale remarks, order history, empty databases
     "staffing",       # MODELLED HR (iehr): employees, shifts, attendance + understaffed hours
+    "store_events",   # actual open/close of every store-day (opshop) + late opens
 )
 
 Progress = Callable[[str, float], None]

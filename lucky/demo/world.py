@@ -31,6 +31,7 @@ def empty_truth() -> dict:
         "experiments": {"lift": [], "null": []},
         "churn": {"churned": []},
         "staffing": {"no_show_rate": {}, "understaffed": []},
+        "stores": {"late_open": []},
     }
 
 

@@ -172,6 +172,9 @@ table(db, "t_shop_info", _id(), _tenant(), S("shop_no", 32), S("shop_name", 128)
 table(db, "t_shop_opening_time", _id(), _tenant(), B("shop_id"), D("business_date"),
       T("week_day"), S("open_time", 8), S("close_time", 8), T("status"), *_audit(),
       indexes=(("shop_id", "business_date"),))
+table(db, "t_shop_business_record", _id(), _tenant(), B("shop_id"), D("business_date"),
+      S("event_type", 16, comment="OPEN or CLOSE: the POS day opened/closed by the shift lead"),
+      DT("event_time"), S("operator_no", 32), *_audit(), indexes=(("shop_id", "business_date"),))
 
 # ---------------------------------------------------------------- luckyus_scm_commodity
 db = "luckyus_scm_commodity"
