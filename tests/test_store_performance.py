@@ -97,6 +97,17 @@ def test_stockouts_against_the_planted_truth(demo):
     assert want <= found
 
 
+def test_store_drill_down(demo):
+    card = tools.execute("store-performance", Filters(), Viewer()).tables["scorecard"]
+    shop = int(card["shop_id"].iloc[0])
+    out = tools.execute("store-performance", Filters(), Viewer(), store=shop)
+    hourly = out.tables["store-hourly"]
+    assert len(hourly) and set(hourly["shop_id"]) == {shop} and {"orders", "usual", "queue_depth"} <= set(hourly)
+    assert set(out.tables["store-machines"]["shop_id"]) <= {shop}
+    out = tools.execute("store-performance", Filters(), Viewer(), store=999999)
+    assert any("999999" in m.text for m in out.messages) and len(out.tables["scorecard"])
+
+
 def test_bad_input(demo):
     out = tools.execute("store-performance", Filters(start=date(2024, 1, 1), end=date(2024, 2, 1)), Viewer())
     assert any("opened after this range" in m.text for m in out.messages)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 DROP = 0.20              # the report's rule: velocity more than 20% below baseline
 BASELINE_WEEKS = 8
@@ -26,6 +27,8 @@ CUSUM_H_MIN = 0.6
 MAX_DAY_FACTOR = 2.0     # one day counts at most as a halving (one slow day is noise)
 MIN_EXPECTED_CUPS = 3.0  # days with fewer expected cups carry no evidence
 RECENT_DAYS = 14
+MIN_RECENT_EXPECTED = 5.0  # expected cups a day over the recent days: below that, no verdict
+RECENT_P = 0.01            # Poisson P(cups this low | expected) must be below this
 
 
 def offline_intervals(log: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
@@ -152,7 +155,8 @@ def cusum(daily: pd.DataFrame) -> pd.DataFrame:
 
 def degraded(scored: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """Machines degraded at `end`: the CUSUM alarm sounds on the last scored day and the last
-    `RECENT_DAYS` days are more than `DROP` below baseline. device_no, first_flagged (the first
+    `RECENT_DAYS` days are more than `DROP` below baseline, on at least MIN_RECENT_EXPECTED expected
+    cups a day and with a Poisson P(cups this low) below RECENT_P. device_no, first_flagged (the first
     day of the alarm run still sounding at the end), onset (the day the statistic last left zero),
     recent_ratio."""
     rows = []
@@ -162,6 +166,9 @@ def degraded(scored: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
         ratio = recent["cups"].sum() / recent["expected"].sum() if recent["expected"].sum() > 0 else np.nan
         if not last["alarm"] or not (ratio < 1 - DROP):
             continue
+        per_day = recent["expected"].mean() if len(recent) else 0.0
+        if per_day < MIN_RECENT_EXPECTED or stats.poisson.cdf(recent["cups"].sum(), recent["expected"].sum()) >= RECENT_P:
+            continue   # too few cups to tell a machine that is avoided from chance
         quiet = np.flatnonzero(~d["alarm"].to_numpy())
         run = d.iloc[quiet[-1] + 1:] if len(quiet) else d   # the alarm still sounding at the end
         rows.append({"device_no": dev, "first_flagged": run["date"].iloc[0], "onset": last["episode_start"],

@@ -48,3 +48,14 @@ def empty_positions(start: date | None = None, end: date | None = None, stores: 
         SELECT shop_id, stock_date, goods_code, goods_name
         FROM luckyus_scm_shopstock.t_shop_goods_stock
         WHERE stock_qty <= 0{where}{s_sql}""", {**params, **s_params})
+
+
+def tickets(shop_id: int, lo, hi) -> pd.DataFrame:
+    """Production tickets of one store accepted in [lo, hi) UTC: accept_time, done_time."""
+    return sources.read("luckyus_opproduction", """
+        SELECT accept_time, done_time FROM luckyus_opproduction.t_production
+        WHERE shop_id = :shop_id AND accept_time >= :lo AND accept_time < :hi AND accept_time IS NOT NULL""",
+        {"shop_id": shop_id, "lo": lo, "hi": hi})
+
+
+EXAMPLES = {"tickets": [{"shop_id": 501, "lo": "2026-02-13 05:00:00", "hi": "2026-02-14 05:00:00"}]}

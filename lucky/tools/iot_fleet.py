@@ -90,7 +90,9 @@ def run(filters: Filters, viewer: Viewer, device: str | None = None) -> Output:
     cup_from = min(start - timedelta(days=7 * (fleet.BASELINE_WEEKS + fleet.GAP_WEEKS + 1)),
                    (last_maint.min() - pd.Timedelta(days=1)).date())
     cups = iot.cups_hourly(cup_from, end, tuple(int(s) for s in dev["shop_id"].unique()))
-    cups = cups[cups["device_no"].isin(dev["device_no"])]
+    cups["device_no"] = cups["device_no"].astype(object)   # hash lookups, not Arrow string scans
+    cups = cups[cups["device_no"].isin(set(dev["device_no"]))]
+    makers = set(cups["device_no"].unique())
     cups = _localize(cups, zones, "utc_hour")
     cups = cups[cups["date"] <= pd.Timestamp(end)]
     off_h = fleet.offline_hours(spells)
@@ -116,7 +118,7 @@ def run(filters: Filters, viewer: Viewer, device: str | None = None) -> Output:
     offline_now = set(spells.loc[spells["end"] >= hi, "device_no"])  # a spell still open at the end
     status = np.where(dev["device_no"].isin(offline_now), "offline",
                       np.where(dev["device_no"].isin(bad.index), "degraded", "online"))
-    makes = dev["device_no"].isin(cups["device_no"])
+    makes = dev["device_no"].isin(makers)
     table = pd.DataFrame({
         "device_no": dev["device_no"], "shop_id": dev["shop_id"].astype(int), "machine_type": dev["machine_type"],
         "status": status,
@@ -130,7 +132,7 @@ def run(filters: Filters, viewer: Viewer, device: str | None = None) -> Output:
         "offline_hours": dev["device_no"].map(up["offline_h"]).round(2),
         "installed": dev["install_time"].dt.strftime("%Y-%m-%d"),
     })
-    no_cups = dev.loc[~makes & dev["machine_type"].isin(_coffee_types(dev, cups)), "device_no"]
+    no_cups = dev.loc[~makes & dev["machine_type"].isin(set(dev.loc[makes, "machine_type"])), "device_no"]
     if len(no_cups):
         out.note("info", f"{len(no_cups)} coffee machine(s) made no cups in the data ({', '.join(no_cups.head(5))}"
                          f"{'…' if len(no_cups) > 5 else ''}): no velocity for them.")
@@ -160,11 +162,6 @@ def run(filters: Filters, viewer: Viewer, device: str | None = None) -> Output:
         Kpi("Maintenance due", int((out.tables["alerts"]["kind"] == "maintenance_due").sum())),
     ]
     return out
-
-
-def _coffee_types(dev: pd.DataFrame, cups: pd.DataFrame) -> set:
-    """Machine types that make cups somewhere in the fleet."""
-    return set(dev.loc[dev["device_no"].isin(cups["device_no"]), "machine_type"])
 
 
 def _alerts(table: pd.DataFrame, spells: pd.DataFrame, bad: pd.DataFrame, last_maint: pd.Series,
@@ -200,8 +197,8 @@ def _alerts(table: pd.DataFrame, spells: pd.DataFrame, bad: pd.DataFrame, last_m
 
 def _lost_revenue(spells, dev, zones, shops, start, end, cups) -> pd.DataFrame:
     """Revenue at risk per machine (see `fleet.lost_revenue`), cup-making machines only."""
-    makers = dev[dev["device_no"].isin(cups["device_no"])]
-    sp = spells[spells["device_no"].isin(makers["device_no"])]
+    makers = dev[dev["device_no"].isin(set(cups["device_no"].unique()))]
+    sp = spells[spells["device_no"].isin(set(makers["device_no"]))]
     oh = fleet.offline_hours(sp)
     if oh.empty:
         return pd.DataFrame(columns=["device_no", "offline_open_h", "lost_revenue"])
@@ -258,11 +255,11 @@ def _machine(out: Output, device: str, table: pd.DataFrame, daily: pd.DataFrame,
         out.note("warning", f"Machine {device} is not in the selected stores; pick one from the devices table.")
         return
     d = cups[cups["device_no"] == device].groupby("date", as_index=False)["cups"].sum()
-    v = daily[daily["device_no"] == device][["date", "expected", "ratio"]]
+    v = daily[daily["device_no"] == device][["date", "expected", "ratio"]].rename(columns={"expected": "expected_cups"})
     hist = d.merge(v, on="date", how="left")
     hist["shop_id"] = int(table.loc[table["device_no"] == device, "shop_id"].iloc[0])
     out.tables["machine-history"] = hist.assign(date=hist["date"].dt.strftime("%Y-%m-%d"),
-                                                expected=hist["expected"].round(1), ratio=hist["ratio"].round(3))
+                                                expected_cups=hist["expected_cups"].round(1), ratio=hist["ratio"].round(3))
     e = ev[ev["device_no"] == device].sort_values("create_time", ascending=False)
     out.tables["machine-events"] = e.assign(shop_id=hist["shop_id"].iloc[0] if len(hist) else None)
     out.tables["machine-outages"] = spells[spells["device_no"] == device].assign(
@@ -270,8 +267,8 @@ def _machine(out: Output, device: str, table: pd.DataFrame, daily: pd.DataFrame,
     if len(hist):
         out.charts["machine-cups"] = alt.Chart(hist).mark_bar().encode(
             x=alt.X("date:T", title="Store-local day"), y=alt.Y("cups:Q", title="Cups"),
-            tooltip=["date:T", "cups:Q", "expected:Q", "ratio:Q"]) + alt.Chart(hist).mark_line(color="#e0a800").encode(
-            x="date:T", y="expected:Q")
+            tooltip=["date:T", "cups:Q", "expected_cups:Q", "ratio:Q"]) + alt.Chart(hist).mark_line(color="#e0a800").encode(
+            x="date:T", y="expected_cups:Q")
 
 
 TOOL = Tool(

@@ -16,7 +16,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from lucky.core import Filters, Kpi, Output, Tool, Viewer
+from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import fleet, stores as model
 from lucky.models.timezones import known_zone, to_local
 from lucky.queries import iot, landscape, metrics, orders as order_q, shops as shop_q, staffing as sq, stores as q
@@ -36,7 +36,7 @@ def _utc_to_local_day(df: pd.DataFrame, col: str, zones: pd.Series) -> pd.Series
     return to_local(pd.to_datetime(df[col]), df["shop_id"].map(zones)).dt.normalize()
 
 
-def run(filters: Filters, viewer: Viewer) -> Output:
+def run(filters: Filters, viewer: Viewer, store: int | None = None) -> Output:
     out = Output()
     shops = shop_q.trading_shops(filters.currency)
     traded = order_q.per_store(filters.currency)
@@ -100,6 +100,8 @@ def run(filters: Filters, viewer: Viewer) -> Output:
     out.tables["late-opens"] = late.assign(date=late["date"].dt.strftime("%Y-%m-%d"))
     out.tables["stock-outs"] = empty.groupby(["shop_id", "goods_code", "goods_name"], as_index=False).agg(
         days=("stock_date", "nunique"), first_day=("stock_date", "min"))
+    if store is not None:
+        _drill(out, int(store), card, hours, late, empty, zones, end, filters, viewer)
     reds = int((card[[f"{k}_status" for k in THRESHOLDS]] == "red").to_numpy().sum())
     out.kpis = [Kpi("Stores", len(card)), Kpi("Orders", int(card["orders"].sum())),
                 Kpi("Revenue", float(card["revenue"].sum()), "$"), Kpi("Red lights", reds),
@@ -112,6 +114,46 @@ def run(filters: Filters, viewer: Viewer) -> Output:
                                                     range=["#2e9e44", "#e0a800", "#d62728", "#bbbbbb"])),
         tooltip=["shop_name", "kpi", "status"]).properties(height=max(120, 28 * len(card)))
     return out
+
+
+def _drill(out: Output, store: int, card, hours, late, empty, zones, end, filters: Filters, viewer: Viewer) -> None:
+    """One store on its last day in the range: hourly orders against its usual (same weekday, four
+    weeks before), production queue depth by hour, its machines, stock-outs and late opens."""
+    if store not in set(card["shop_id"]):
+        out.note("warning", f"Store {store} is not among the trading stores of this selection.")
+        return
+    day = pd.Timestamp(end)
+    h = hours[hours["shop_id"] == store]
+    today = h[h["date"] == day].groupby("hour")["orders"].sum()
+    prior = h[(h["date"] < day) & (h["date"] >= day - pd.Timedelta(days=28)) & (h["date"].dt.day_of_week == day.day_of_week)]
+    usual = prior.groupby("hour")["orders"].sum() / max(prior["date"].nunique(), 1)
+    hourly = pd.DataFrame({"orders": today, "usual": usual.round(2)}).fillna(0).rename_axis("hour").reset_index()
+    zone = zones[store]
+    lo = day.tz_localize(zone).tz_convert("UTC").tz_localize(None)
+    t = q.tickets(store, lo.to_pydatetime(), (lo + pd.Timedelta(days=1)).to_pydatetime())
+    depth = pd.DataFrame(columns=["hour", "queue_depth"])
+    if len(t):
+        a = to_local(pd.to_datetime(t["accept_time"]), pd.Series(zone, index=t.index))
+        b = to_local(pd.to_datetime(t["done_time"]), pd.Series(zone, index=t.index))
+        marks = pd.date_range(day, day + pd.Timedelta(hours=23, minutes=45), freq="15min")
+        inq = [int(((a <= m) & (b.isna() | (b > m))).sum()) for m in marks]
+        depth = pd.DataFrame({"hour": marks.hour, "queue_depth": inq}).groupby("hour", as_index=False).mean().round(2)
+    hourly = hourly.merge(depth, on="hour", how="left")
+    hourly.insert(0, "shop_id", store)
+    hourly.insert(1, "date", day.strftime("%Y-%m-%d"))
+    out.tables["store-hourly"] = hourly
+    try:
+        from lucky import tools
+        fleet_out = tools.execute("iot-fleet", filters.with_stores((store,)), viewer)
+        out.tables["store-machines"] = fleet_out.tables.get("devices", pd.DataFrame())
+    except Exception as exc:  # noqa: BLE001 - the drill-down keeps its other parts
+        out.note("warning", f"Machines of store {store} unavailable: {exc}")
+    out.tables["store-late-opens"] = late[late["shop_id"] == store].assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d"))
+    out.tables["store-stock-outs"] = empty[empty["shop_id"] == store]
+    long = hourly.melt(["hour"], ["orders", "usual"], "series", "value")
+    out.charts["store-hourly"] = alt.Chart(long).mark_line(point=True).encode(
+        x=alt.X("hour:O", title=f"Local hour on {day:%Y-%m-%d}"), y=alt.Y("value:Q", title="Orders"),
+        color=alt.Color("series:N", legend=alt.Legend(orient="top")), tooltip=["hour", "series", "value"])
 
 
 def _late_opens(rec: pd.DataFrame, oh: pd.DataFrame, zones: pd.Series) -> pd.DataFrame:
@@ -155,13 +197,13 @@ def _ranking(hours: pd.DataFrame, opened: pd.Series, end) -> pd.DataFrame:
     daily["age_days"] = (daily["date"] - daily["shop_id"].map(opened)).dt.days
     daily = daily[daily["age_days"] >= 0]
     if daily.empty:
-        return pd.DataFrame(columns=["rank", "shop_id", "age_days", "peer_group", "orders_28d", "expected_28d",
+        return pd.DataFrame(columns=["rank", "shop_id", "age_days", "peer_group", "orders_28d", "ramp_orders_28d",
                                      "ramp_index", "trend", "trend_slope", "trend_p", "trend_test"])
     curve = model.ramp(daily)
     idx = model.indexed(daily, curve)
     recent = idx[idx["date"] > pd.Timestamp(end) - pd.Timedelta(days=28)]
-    g = recent.groupby("shop_id").agg(orders_28d=("orders", "sum"), expected_28d=("expected", "sum"))
-    g["ramp_index"] = (g["orders_28d"] / g["expected_28d"].where(g["expected_28d"] > 0)).round(3)
+    g = recent.groupby("shop_id").agg(orders_28d=("orders", "sum"), ramp_orders_28d=("expected", "sum"))
+    g["ramp_index"] = (g["orders_28d"] / g["ramp_orders_28d"].where(g["ramp_orders_28d"] > 0)).round(3)
     g["age_days"] = (pd.Timestamp(end) - g.index.map(opened)).days + 1
     g["peer_group"] = pd.cut(g["age_days"], [0, 28, 91, 182, 100000],
                              labels=["first 4 weeks", "1-3 months", "3-6 months", "6+ months"]).astype(str)
@@ -178,8 +220,8 @@ def _ranking(hours: pd.DataFrame, opened: pd.Series, end) -> pd.DataFrame:
     g = g.sort_values("ramp_index", ascending=False)
     g.insert(0, "rank", np.arange(1, len(g) + 1))
     g["orders_28d"] = g["orders_28d"].astype(int)
-    g["expected_28d"] = g["expected_28d"].round(1)
-    return g.reset_index()[["rank", "shop_id", "age_days", "peer_group", "orders_28d", "expected_28d", "ramp_index",
+    g["ramp_orders_28d"] = g["ramp_orders_28d"].round(1)
+    return g.reset_index()[["rank", "shop_id", "age_days", "peer_group", "orders_28d", "ramp_orders_28d", "ramp_index",
                             "trend", "trend_slope", "trend_p", "trend_test"]]
 
 
@@ -190,5 +232,6 @@ TOOL = Tool(
              "luckyus_opshop"),
     run=run, icon=":material/storefront:",
     description="Scorecard per store with traffic lights (orders per open hour, production time, machine uptime, "
-                "stock-outs, late opens), age-normalised ranking and trend.",
+                "stock-outs, late opens), age-normalised ranking and trend; one store's day in detail.",
+    options=(Option("store", int, None, "shop_id for the store drill-down (its last day in the range)"),),
 )
