@@ -57,5 +57,3 @@ def tickets(shop_id: int, lo, hi) -> pd.DataFrame:
         WHERE shop_id = :shop_id AND accept_time >= :lo AND accept_time < :hi AND accept_time IS NOT NULL""",
         {"shop_id": shop_id, "lo": lo, "hi": hi})
 
-
-EXAMPLES = {"tickets": [{"shop_id": 501, "lo": "2026-02-13 05:00:00", "hi": "2026-02-14 05:00:00"}]}
