@@ -31,6 +31,8 @@ STEPS: tuple[str, ...] = (
     "experiments",    # A/B experiments (isalesdatamarketing)
     "misc",           # reconcile config, shop sale remarks, order history, empty databases
     "geography",      # modelled expansion db (iopshopexpand): demand grid, sites, member cells + Huff
+    "staffing",       # MODELLED HR (iehr): employees, shifts, attendance + understaffed hours
+    "store_events",   # actual open/close of every store-day (opshop) + late opens
 )
 
 Progress = Callable[[str, float], None]

@@ -26,7 +26,7 @@ def empty_truth() -> dict:
                            "duplicate_charge": [], "missing_income_bill": []},
         "tenant": {"currency_mismatch": [], "unknown_tenant": []},
         "anomalies": [],            # {shop_id, date (store-local YYYY-MM-DD), metric}
-        "iot": {"degraded": []},
+        "iot": {"degraded": [], "degraded_onset": {}, "outages": []},
         "forecast": {"biased": [],  # [shop_id, goods_code]
                      "bias_factor": [],  # [shop_id, goods_code, factor]
                      "version_effect": {}},  # {from, to, date, wape_change}
@@ -38,6 +38,8 @@ def empty_truth() -> dict:
         "production": {"slowed": []},   # {spu_name, date (store-local), factor} (issue 15)
         "menu": {"elasticity": {}, "launches": [], "retired": []},  # issue 15
         "churn": {"churned": [], "timeline": {}},   # timeline: {user_no: {decline_start, last_order}}
+        "staffing": {"no_show_rate": {}, "understaffed": []},
+        "stores": {"late_open": []},
     }
 
 

@@ -23,7 +23,8 @@ from sqlalchemy import (
     Table, Text,
 )
 
-DATABASES: tuple[str, ...] = (
+#: The report's business databases (§2.1): the landscape's inventory stays these 18.
+REPORTED: tuple[str, ...] = (
     "luckyus_sales_order", "luckyus_sales_payment", "luckyus_opshop", "luckyus_scm_commodity",
     "luckyus_sales_crm", "luckyus_isales_cdp", "luckyus_sales_marketing", "luckyus_ifiaccounting",
     "luckyus_scm_shopstock", "luckyus_opproduction", "luckyus_iot_platform",
@@ -31,11 +32,11 @@ DATABASES: tuple[str, ...] = (
     "luckyus_fi_tax", "luckyus_isalesmembermarketing", "luckyus_iunifiedreconcile",
     "luckyus_opshopsale",
 )
-#: The report's business databases (§2.1): the landscape's inventory stays these.
-REPORTED: tuple[str, ...] = DATABASES
-#: Databases the report names but does not describe, modelled as such a system would keep them.
-MODELLED: frozenset[str] = frozenset({"luckyus_iopshopexpand"})
-DATABASES = REPORTED + tuple(sorted(MODELLED))
+#: Databases the report names (server list) but does not describe: their tables are MODELLED on
+#: what such a system keeps (HR, site selection), and say so in their comments.
+MODELLED: frozenset[str] = frozenset({"luckyus_iehr", "luckyus_iopshopexpand"})
+#: Every source database Lucky reads: the report's, then the modelled ones.
+DATABASES: tuple[str, ...] = REPORTED + tuple(sorted(MODELLED))
 
 #: MySQL server name of each database (inventory §2.1), used by the landscape and db-health.
 SERVERS: dict[str, str] = {
@@ -58,6 +59,7 @@ SERVERS: dict[str, str] = {
     "luckyus_iunifiedreconcile": "aws-luckyus-iunifiedreconcile-rw",
     "luckyus_opshopsale": "aws-luckyus-opshopsale-rw",
     "luckyus_iopshopexpand": "aws-luckyus-iopshopexpand-rw",
+    "luckyus_iehr": "aws-luckyus-iehr-rw",
 }
 
 metadata = MetaData()
@@ -173,6 +175,9 @@ table(db, "t_shop_info", _id(), _tenant(), S("shop_no", 32), S("shop_name", 128)
 table(db, "t_shop_opening_time", _id(), _tenant(), B("shop_id"), D("business_date"),
       T("week_day"), S("open_time", 8), S("close_time", 8), T("status"), *_audit(),
       indexes=(("shop_id", "business_date"),))
+table(db, "t_shop_business_record", _id(), _tenant(), B("shop_id"), D("business_date"),
+      S("event_type", 16, comment="OPEN or CLOSE: the POS day opened/closed by the shift lead"),
+      DT("event_time"), S("operator_no", 32), *_audit(), indexes=(("shop_id", "business_date"),))
 
 # ---------------------------------------------------------------- luckyus_scm_commodity
 db = "luckyus_scm_commodity"
@@ -274,6 +279,10 @@ table(db, "t_cup_order_info", _id(), _tenant(), S("order_no", 32), S("device_no"
       *_audit(), indexes=(("device_no", "start_time"),))
 table(db, "t_device_event", _id(), _tenant(), S("device_no", 32), S("event_type", 32),
       S("event_code", 32), S("event_desc", 255), *_audit())
+table(db, "t_device_status_log", _id(), _tenant(), S("device_no", 32), B("shop_id"),
+      T("status", comment="1=online, 0=offline: connection state from this row on"),
+      S("event_code", 32, comment="REGISTERED, HB-LOST (3 missed 1-min heartbeats), HB-RESTORED"),
+      DT("last_heartbeat_time"), *_audit(), indexes=(("device_no", "create_time"),))
 
 # ---------------------------------------------------------------- luckyus_ireplenishment
 db = "luckyus_ireplenishment"
@@ -378,6 +387,20 @@ table(db, "t_candidate_site", _id(), _tenant(), S("site_id", 16), S("site_name",
 table(db, "t_member_location", _id(), _tenant(), S("user_no", 32), S("cell_id", 16),
       S("location_type", 8, comment="home or work: where the member orders from"), *_audit(),
       indexes=(("cell_id",),))
+# ---------------------------------------------------------------- luckyus_iehr (MODELLED)
+# The report lists the server aws-luckyus-iehr-rw (HR) but none of its tables: these are modelled
+# on what a workforce system keeps (7shifts, Workday, Deputy). Times UTC, shift_date store-local.
+db = "luckyus_iehr"
+table(db, "t_employee", _id(), _tenant(), S("employee_no", 32), B("shop_id"),
+      S("role", 32, comment="barista, shift_lead, store_manager"), M("hourly_wage", 8, 2),
+      D("hire_date"), T("status", comment="1=active, 0=left"), *_audit(), unique=(("employee_no",),))
+table(db, "t_schedule_shift", _id(), _tenant(), S("shift_no", 32), S("employee_no", 32), B("shop_id"),
+      D("shift_date", comment="store-local day"), S("role", 32), DT("start_time"), DT("end_time"),
+      T("status", comment="1=published, 2=cancelled"), *_audit(), indexes=(("shop_id", "shift_date"),))
+table(db, "t_attendance", _id(), _tenant(), S("shift_no", 32), S("employee_no", 32), B("shop_id"),
+      DT("clock_in_time"), DT("clock_out_time"),
+      T("attendance_status", comment="1=on time, 2=late, 3=no-show (no clock-in)"), *_audit(),
+      indexes=(("shop_id", "clock_in_time"),))
 
 del db
 

@@ -6,8 +6,9 @@ lab). Cups (t_cup_order_info, 587K at scale 1) come from the making schedule of
 `production.schedule`, one per drink cup, each on the machine that made its order.
 
 Planted: degraded machines. Over their last 3–5 weeks the store routes ever fewer orders to them
-(cups per hour decay to 30–45% of their own baseline), brewing takes longer and errors multiply;
-they stay 'online'. Truth: `iot.degraded` = their device_no.
+(cups per hour drop by a third or more at the onset, then decay to 30–45% of their own baseline),
+brewing takes longer and errors multiply; they stay 'online'. Outages and the status log: see
+`iot_status`. Truth: `iot.degraded` = their device_no.
 
 Leaves `devices` (t_device rows) and `device_health` (device_no, shop_id, makes_cups, machine_type,
 install_s, onset_s, floor, slow, off_s: the machines' hidden condition) on world.frames.
@@ -19,7 +20,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
-from lucky.demo.gen import production
+from lucky.demo.gen import iot_status, production
 from lucky.demo.gen.production import (END_S, const, drink_spus, order_nos, recipe_steps, secs, text,
                                        to_dt, with_ids)
 from lucky.demo.world import TENANT, World
@@ -87,6 +88,7 @@ def devices(world: World, rng: np.random.Generator) -> pd.DataFrame:
     h["onset_s"], h["floor"], h["slow"], h["off_s"] = np.inf, 1.0, 1.0, np.inf
     _plant_degraded(world, h, rng)
     _plant_offline(h, rng)
+    iot_status.plant(world, h)
     return h.drop(columns="rank")
 
 
@@ -257,6 +259,7 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     world.frames["devices"] = dev
     yield DB, "t_device", dev
     yield DB, "t_device_event", ev
+    yield DB, "t_device_status_log", iot_status.status_log(world, h)
     formula = formulas(world, h, rng)
     yield DB, "t_coffee_formula", formula
     p = production.schedule(world)

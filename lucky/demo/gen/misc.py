@@ -32,7 +32,8 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     rng = world.rng("misc")
     yield from _oper_history(world, rng)
     yield from _reconcile()
-    yield "luckyus_opshop", "t_shop_opening_time", _opening_time(world, rng)
+    world.frames["opening_time"] = opening = _opening_time(world, rng)  # store_events reads it
+    yield "luckyus_opshop", "t_shop_opening_time", opening
     yield from _sale_remarks(world, rng)
 
 

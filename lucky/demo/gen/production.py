@@ -155,14 +155,15 @@ def _assign_devices(world: World, shop_id: np.ndarray, t: np.ndarray, rng) -> np
     cnt = pd.Series(shop_id).map(count).fillna(0).to_numpy(dtype="int64")
     dev = np.where(cnt > 0, start + (rng.random(len(t)) * np.maximum(cnt, 1)).astype("int64"), -1)
     health = world.frames["device_health"]
+    from lucky.demo.gen.iot_status import down  # (it imports this module's helpers)
     onset, floor_, off, inst = (health[c].to_numpy() for c in ("onset_s", "floor", "off_s", "install_s"))
     pending = dev >= 0
     for _ in range(8):  # an order handed on is offered to another machine, which may pass too
         d = np.where(pending, dev, 0)
         on = np.minimum(onset[d], END_S)
-        avail = np.clip(1 - (1 - floor_[d]) * (t - on) / np.maximum(END_S - on, 1), floor_[d], 1)
+        avail = np.clip(1 - (1 - floor_[d]) * (0.7 + 0.3 * (t - on) / np.maximum(END_S - on, 1)), floor_[d], 1)
         avail = np.where(t < on, 1.0, avail)
-        avail = np.where((t >= off[d]) | (t < inst[d]), 0.0, avail)
+        avail = np.where((t >= off[d]) | (t < inst[d]) | down(world, d, t), 0.0, avail)
         bad = pending & (rng.random(len(t)) > avail)
         if not bad.any():
             break
@@ -170,7 +171,7 @@ def _assign_devices(world: World, shop_id: np.ndarray, t: np.ndarray, rng) -> np
         pending = bad
     ok = dev >= 0
     d = np.where(ok, dev, 0)
-    still = ok & ((t >= off[d]) | (t < inst[d]))
+    still = ok & ((t >= off[d]) | (t < inst[d]) | down(world, d, t))
     dev[still] = start[still]  # the shop's first machine is never retired or degraded
     return dev
 
@@ -249,7 +250,8 @@ def schedule(world: World) -> pd.DataFrame:
     onset = np.minimum(onset, END_S)
     frac = np.clip((create - onset) / np.maximum(END_S - onset, 1), 0, 1)
     slow = 1 + (slow_dev - 1) * frac
-    dur = _durations(feat, local_hour, slow, rng)
+    from lucky.demo.gen.staffing import slowdown  # short-staffed hours make drinks slower
+    dur = _durations(feat, local_hour, slow * slowdown(world, shop, local), rng)
     dur = dur * make_times.ticket_factor(world, pick, create)  # slowed recipes (issue 15)
     status = po["status"].to_numpy()
     accept = create + rng.exponential(12, len(po)) + 2

@@ -60,3 +60,17 @@ CREATE TABLE luckyus_iot_platform.t_device_event (
 	update_time DATETIME,
 	PRIMARY KEY (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
+CREATE TABLE luckyus_iot_platform.t_device_status_log (
+	id BIGINT NOT NULL AUTO_INCREMENT,
+	tenant VARCHAR(32) NOT NULL,
+	device_no VARCHAR(32),
+	shop_id BIGINT,
+	status SMALLINT COMMENT '1=online, 0=offline: connection state from this row on',
+	event_code VARCHAR(32) COMMENT 'REGISTERED, HB-LOST (3 missed 1-min heartbeats), HB-RESTORED',
+	last_heartbeat_time DATETIME,
+	create_time DATETIME NOT NULL,
+	update_time DATETIME,
+	PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE INDEX ix_t_device_status_log_0 ON luckyus_iot_platform.t_device_status_log (device_no, create_time);

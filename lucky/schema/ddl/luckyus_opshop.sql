@@ -2,6 +2,20 @@
 -- Regenerate with `python -m lucky demo ddl`; tests/test_build.py checks it is current.
 CREATE DATABASE IF NOT EXISTS `luckyus_opshop` DEFAULT CHARACTER SET utf8mb4;
 
+CREATE TABLE luckyus_opshop.t_shop_business_record (
+	id BIGINT NOT NULL AUTO_INCREMENT,
+	tenant VARCHAR(32) NOT NULL,
+	shop_id BIGINT,
+	business_date DATE,
+	event_type VARCHAR(16) COMMENT 'OPEN or CLOSE: the POS day opened/closed by the shift lead',
+	event_time DATETIME,
+	operator_no VARCHAR(32),
+	create_time DATETIME NOT NULL,
+	update_time DATETIME,
+	PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE INDEX ix_t_shop_business_record_0 ON luckyus_opshop.t_shop_business_record (shop_id, business_date);
+
 CREATE TABLE luckyus_opshop.t_shop_info (
 	id BIGINT NOT NULL AUTO_INCREMENT,
 	tenant VARCHAR(32) NOT NULL,

@@ -1,0 +1,190 @@
+"""Machine fleet models (Tool 14): uptime from a status log, velocity against each machine's own
+weekday × hour baseline, and a CUSUM that confirms a persistent drop.
+
+Pure functions on DataFrames; times are naive UTC unless a column says `date`/`hour` (store-local).
+
+Velocity: in every store-local hour a machine was online, its expected cups are its baseline share
+of the store's per-machine load (store cups ÷ machines that made cups that day) times that load;
+the baseline share is the machine's own share in the same weekday × hour over `BASELINE_WEEKS`
+weeks ending `GAP_WEEKS` weeks earlier (so a drop is not absorbed into the baseline at once). So a busy or quiet day at the store, a new machine joining, or an outage of
+the machine itself do not look like degradation; a machine the baristas avoid (or that brews
+slowly) does. The daily ratio actual ÷ expected feeds a one-sided CUSUM on its logarithm
+(anchors: "EWMA or CUSUM on the ratio confirms a persistent drop and gives the onset").
+"""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+DROP = 0.20              # the report's rule: velocity more than 20% below baseline
+BASELINE_WEEKS = 8
+GAP_WEEKS = 2            # the baseline skips the latest weeks, so a new drop is not absorbed at once
+MIN_BASELINE_WEEKS = 3
+CUSUM_K = -np.log(1 - DROP / 2)   # allowance: half the drop to detect, in log units
+CUSUM_H_SIGMAS = 3.0
+CUSUM_H_MIN = 0.6
+MAX_DAY_FACTOR = 2.0     # one day counts at most as a halving (one slow day is noise)
+MIN_EXPECTED_CUPS = 3.0  # days with fewer expected cups carry no evidence
+RECENT_DAYS = 14
+MIN_RECENT_EXPECTED = 5.0  # expected cups a day over the recent days: below that, no verdict
+RECENT_P = 0.01            # Poisson P(cups this low | expected) must be below this
+
+
+def offline_intervals(log: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
+    """device_no, start, end of every offline spell in a status log (device_no, status, create_time;
+    status 0 = offline from that row on). A spell still open at `until` ends there."""
+    if log.empty:
+        return pd.DataFrame({"device_no": pd.Series(dtype=object), "start": pd.Series(dtype="datetime64[ns]"),
+                             "end": pd.Series(dtype="datetime64[ns]")})
+    lg = log.sort_values(["device_no", "create_time"], kind="stable").reset_index(drop=True)
+    new_run = lg["status"].ne(lg.groupby("device_no")["status"].shift()) | lg["device_no"].ne(lg["device_no"].shift())
+    lg["run"] = new_run.cumsum()
+    runs = lg.groupby("run").agg(device_no=("device_no", "first"), status=("status", "first"),
+                                 start=("create_time", "min"))
+    runs["end"] = runs.groupby("device_no")["start"].shift(-1).fillna(pd.Timestamp(until))
+    off = runs[runs["status"] == 0].copy()
+    off["end"] = off["end"].clip(upper=pd.Timestamp(until))
+    return off.loc[off["end"] > off["start"], ["device_no", "start", "end"]].reset_index(drop=True)
+
+
+def uptime(installed: pd.DataFrame, spells: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
+    """device_no, window_h, offline_h, uptime_pct over [max(install, lo), hi).
+
+    `installed`: device_no, install_time. The window starts when the machine was installed."""
+    w = installed[["device_no"]].copy()
+    w["w_lo"] = installed["install_time"].where(installed["install_time"] > lo, lo).to_numpy()
+    w["w_hi"] = pd.Timestamp(hi)
+    w["window_h"] = ((w["w_hi"] - w["w_lo"]).dt.total_seconds() / 3600).clip(lower=0)
+    s = spells.merge(w[["device_no", "w_lo", "w_hi"]], on="device_no")
+    a = s["start"].where(s["start"] > s["w_lo"], s["w_lo"])
+    b = s["end"].where(s["end"] < s["w_hi"], s["w_hi"])
+    s["offline_h"] = ((b - a).dt.total_seconds() / 3600).clip(lower=0)
+    off = s.groupby("device_no")["offline_h"].sum()
+    w["offline_h"] = w["device_no"].map(off).fillna(0.0)
+    w["uptime_pct"] = np.where(w["window_h"] > 0, 100 * (1 - w["offline_h"] / w["window_h"].where(w["window_h"] > 0)),
+                               np.nan)
+    return w[["device_no", "window_h", "offline_h", "uptime_pct"]]
+
+
+def offline_hours(spells: pd.DataFrame) -> pd.DataFrame:
+    """device_no, utc_hour for every UTC clock hour an offline spell touches."""
+    if spells.empty:
+        return pd.DataFrame({"device_no": pd.Series(dtype=object), "utc_hour": pd.Series(dtype="datetime64[ns]")})
+    first = pd.to_datetime(spells["start"]).dt.floor("h").to_numpy()
+    last = (pd.to_datetime(spells["end"]) - pd.Timedelta(seconds=1)).dt.floor("h").to_numpy()
+    n = ((last - first) // np.timedelta64(1, "h")).astype(int) + 1
+    n = np.maximum(n, 1)
+    idx = np.repeat(np.arange(len(spells)), n)
+    step = np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    return pd.DataFrame({"device_no": spells["device_no"].to_numpy()[idx],
+                         "utc_hour": first[idx] + step * np.timedelta64(1, "h")}).drop_duplicates()
+
+
+def daily_velocity(cups: pd.DataFrame, offline: pd.DataFrame) -> pd.DataFrame:
+    """Per machine and store-local day: cups, expected (baseline), ratio.
+
+    `cups`: shop_id, device_no, utc_hour, date, hour, cups (one row per machine-hour with cups;
+    machines that make cups only). `offline`: device_no, utc_hour to leave out for that machine.
+    """
+    cols = ["shop_id", "device_no", "date", "cups", "expected", "ratio"]
+    if cups.empty:
+        return pd.DataFrame(columns=cols)
+    store = cups.groupby(["shop_id", "date", "hour", "utc_hour"], as_index=False)["cups"].sum()
+    n_active = cups.groupby(["shop_id", "date"])["device_no"].nunique().rename("n_active")
+    store = store.join(n_active, on=["shop_id", "date"])
+    store["load"] = store["cups"] / store["n_active"]
+    first = cups.groupby("device_no")["date"].min()
+    devs = cups[["shop_id", "device_no"]].drop_duplicates()
+    grid = devs.merge(store[["shop_id", "date", "hour", "utc_hour", "load"]], on="shop_id")
+    grid = grid[grid["date"] >= grid["device_no"].map(first)]
+    mine = cups.set_index(["device_no", "utc_hour"])["cups"]
+    grid["cups"] = mine.reindex(pd.MultiIndex.from_frame(grid[["device_no", "utc_hour"]])).fillna(0).to_numpy()
+    if len(offline):
+        gone = pd.MultiIndex.from_frame(offline[["device_no", "utc_hour"]])
+        grid = grid[~pd.MultiIndex.from_frame(grid[["device_no", "utc_hour"]]).isin(gone)]
+    grid["weekday"] = grid["date"].dt.day_of_week
+    grid["week"] = (grid["date"] - pd.Timestamp("2000-01-03")).dt.days // 7
+    grid = grid.sort_values(["device_no", "weekday", "hour", "week"])
+    keys = [grid["device_no"], grid["weekday"], grid["hour"]]
+    n_prev = grid.groupby(keys).cumcount()
+    num, den = (_previous_sum(grid, keys, c) for c in ("cups", "load"))
+    share = np.where((den > 0) & (n_prev >= MIN_BASELINE_WEEKS + GAP_WEEKS), num / den.where(den > 0), np.nan)
+    grid["expected"] = share * grid["load"]
+    grid = grid[grid["expected"].notna()]
+    day = grid.groupby(["shop_id", "device_no", "date"], as_index=False)[["cups", "expected"]].sum()
+    day = day[day["expected"] >= MIN_EXPECTED_CUPS]
+    day["ratio"] = day["cups"] / day["expected"]
+    return day.sort_values(["device_no", "date"]).reset_index(drop=True)[cols]
+
+
+def _previous_sum(grid: pd.DataFrame, keys: list, col: str) -> pd.Series:
+    """Sum of `col` over BASELINE_WEEKS rows of each group ending GAP_WEEKS rows before this one
+    (rows in week order)."""
+    run = grid.groupby(keys)[col].cumsum()
+    g = run.groupby(keys)
+    return g.shift(1 + GAP_WEEKS).fillna(0) - g.shift(1 + GAP_WEEKS + BASELINE_WEEKS).fillna(0)
+
+
+def cusum(daily: pd.DataFrame) -> pd.DataFrame:
+    """Per machine: the one-sided CUSUM of −log(ratio) − k; `alarm` where it crosses h.
+
+    h is `CUSUM_H_SIGMAS` robust standard deviations of the machine's own log ratios (at least
+    `CUSUM_H_MIN`), so a machine with few cups a day needs more days of evidence. Adds columns
+    s (the statistic), h, alarm (bool), episode_start (date the statistic last left zero)."""
+    if daily.empty:
+        return daily.assign(s=pd.Series(dtype=float), h=pd.Series(dtype=float), alarm=pd.Series(dtype=bool),
+                            episode_start=pd.Series(dtype="datetime64[ns]"))
+    out = []
+    for _dev, d in daily.groupby("device_no", sort=False):
+        x = -np.log(np.clip(d["ratio"].to_numpy(float), 1 / MAX_DAY_FACTOR, MAX_DAY_FACTOR))
+        mad = np.median(np.abs(x - np.median(x))) * 1.4826
+        h = max(CUSUM_H_SIGMAS * mad, CUSUM_H_MIN)
+        s = np.zeros(len(x))
+        start = np.empty(len(x), dtype="datetime64[ns]")
+        dates = d["date"].to_numpy()
+        acc, began = 0.0, dates[0]
+        for i, xi in enumerate(x):
+            if acc == 0.0:
+                began = dates[i]
+            acc = max(0.0, acc + xi - CUSUM_K)
+            s[i], start[i] = acc, began
+        out.append(d.assign(s=s, h=h, alarm=s > h, episode_start=start))
+    return pd.concat(out, ignore_index=True)
+
+
+def degraded(scored: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
+    """Machines degraded at `end`: the CUSUM alarm sounds on the last scored day and the last
+    `RECENT_DAYS` days are more than `DROP` below baseline, on at least MIN_RECENT_EXPECTED expected
+    cups a day and with a Poisson P(cups this low) below RECENT_P. device_no, first_flagged (the first
+    day of the alarm run still sounding at the end), onset (the day the statistic last left zero),
+    recent_ratio."""
+    rows = []
+    for dev, d in scored.groupby("device_no", sort=False):
+        last = d.iloc[-1]
+        recent = d[d["date"] > pd.Timestamp(end) - pd.Timedelta(days=RECENT_DAYS)]
+        ratio = recent["cups"].sum() / recent["expected"].sum() if recent["expected"].sum() > 0 else np.nan
+        if not last["alarm"] or not (ratio < 1 - DROP):
+            continue
+        per_day = recent["expected"].mean() if len(recent) else 0.0
+        if per_day < MIN_RECENT_EXPECTED or stats.poisson.cdf(recent["cups"].sum(), recent["expected"].sum()) >= RECENT_P:
+            continue   # too few cups to tell a machine that is avoided from chance
+        quiet = np.flatnonzero(~d["alarm"].to_numpy())
+        run = d.iloc[quiet[-1] + 1:] if len(quiet) else d   # the alarm still sounding at the end
+        rows.append({"device_no": dev, "first_flagged": run["date"].iloc[0], "onset": last["episode_start"],
+                     "recent_ratio": ratio})
+    return pd.DataFrame(rows, columns=["device_no", "first_flagged", "onset", "recent_ratio"])
+
+
+def lost_revenue(spells: pd.DataFrame, share: pd.Series, hour_revenue: pd.DataFrame) -> pd.DataFrame:
+    """Revenue at risk while cup-making machines were offline: for every store-local hour a machine
+    was out, the store's usual revenue in that weekday × hour times the machine's share of the
+    store's cups. `spells` needs shop_id, device_no, and local `date`, `hour` rows per offline hour
+    (see `offline_hours` + localisation); `share`: device_no -> share of store cups;
+    `hour_revenue`: shop_id, weekday, hour, revenue (mean per open hour)."""
+    if spells.empty:
+        return pd.DataFrame(columns=["device_no", "offline_open_h", "lost_revenue"])
+    s = spells.assign(weekday=spells["date"].dt.day_of_week)
+    s = s.merge(hour_revenue, on=["shop_id", "weekday", "hour"], how="inner")
+    s["lost_revenue"] = s["revenue"] * s["device_no"].map(share).fillna(0)
+    return s.groupby("device_no", as_index=False).agg(offline_open_h=("hour", "size"), lost_revenue=("lost_revenue", "sum"))
