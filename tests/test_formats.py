@@ -183,7 +183,8 @@ def test_one_definition_of_a_real_shop():
     assert shops.in_scope(df, stores=(2,))["shop_id"].tolist() == [2]       # picked by hand: asked for
     f = shops.scope(Filters(), df)
     assert f.stores == (1, 4)
-    assert shops.scope(Filters(), df.iloc[1:3]).stores == (-1,)              # no real shop: nothing
+    assert shops.test_market("NZD", df) and not shops.test_market("USD", df)
+    assert shops.scope(Filters(currency="NZD"), df).stores == ()             # NZD: the test market
 
 
 # ------------------------------------------------------------------ the briefing's comparisons
