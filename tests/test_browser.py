@@ -116,7 +116,10 @@ def _settle(page) -> None:
                 && !document.querySelector('[data-testid="stSkeleton"]')
                 && !document.querySelector('[data-testid="stSpinner"]');
         }""", timeout=PAGE_TIMEOUT_MS, polling=250)
-    page.wait_for_load_state("networkidle", timeout=PAGE_TIMEOUT_MS)
+    try:   # best effort: a map may keep fetching tiles; the script state above is what counts
+        page.wait_for_load_state("networkidle", timeout=10_000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError
+        pass
     page.wait_for_timeout(1000)  # let charts and maps paint before reading or a screenshot
 
 
