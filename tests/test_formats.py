@@ -250,3 +250,18 @@ def test_a_link_reproduces_the_view_in_apptest(demo):
     assert at.sidebar.segmented_control(key="currency").value == "NZD"
     assert at.sidebar.toggle(key="tests").value is True             # NZD is the test market
     assert not [k for k in ("as_of",) if k in at.query_params]      # this page does not use it
+
+
+def test_a_day_still_trading_is_labelled():
+    from lucky.anomaly.scan import Scan
+    from lucky.briefing.compose import day_in_progress
+
+    day = pd.Timestamp("2026-02-14")
+    empty = pd.DataFrame()
+    open_502 = Scan(empty, empty, horizon=pd.Series({502: pd.Timestamp("2026-02-14 13:05")}),
+                    trading=pd.Series({502: day}))
+    text = day_in_progress(open_502, day)
+    assert "still in progress" in text and "13:05" in text and "not judged" in text
+    assert day_in_progress(open_502, day - pd.Timedelta(days=1)) == ""
+    assert day_in_progress(Scan(empty, empty, trading=pd.Series(dtype="datetime64[ns]"),
+                                horizon=pd.Series(dtype="datetime64[ns]")), day) == ""
