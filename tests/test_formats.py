@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import re
-from datetime import date
 
 import pandas as pd
 import pytest

@@ -20,7 +20,6 @@ Charts: a chart with nothing to draw (no rows, or one point for a line) is repla
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
 import pandas as pd
