@@ -12,7 +12,8 @@ SLUG = "briefing"
 filters, viewer = frame.setup_page(SLUG, uses=(frame.K_ASOF, frame.K_STORES, frame.K_CURRENCY))
 st.title("Executive Daily Briefing")
 st.caption("Revenue & Orders, Operational Health, Customer Metrics, Alerts & Exceptions and the 7-Day Outlook "
-           "for one store-local day, as sent at 7 AM New York time. Any day can be previewed.")
+           "for one store-local day, as sent at 7 AM New York time. Pick the day with \"As of\" in the sidebar; "
+           "the cards compare it with the same weekday last week.")
 day = filters.as_of or filters.end or date.today()   # the sidebar's "As of" is the briefing's day
 use_llm = st.toggle("AI narrative when a language model is configured", value=True, key="brief_llm")
 out = frame.run_cached(SLUG, filters, viewer, day=day, use_llm=use_llm)

@@ -12,7 +12,6 @@ accessibility table (the visible rows), which holds each cell's text.
 from __future__ import annotations
 
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -116,7 +115,10 @@ def _settle(page) -> None:
                 && !document.querySelector('[data-testid="stSkeleton"]')
                 && !document.querySelector('[data-testid="stSpinner"]');
         }""", timeout=PAGE_TIMEOUT_MS, polling=250)
-    page.wait_for_load_state("networkidle", timeout=PAGE_TIMEOUT_MS)
+    try:   # best effort: a map may keep fetching tiles; the script state above is what counts
+        page.wait_for_load_state("networkidle", timeout=10_000)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError
+        pass
     page.wait_for_timeout(1000)  # let charts and maps paint before reading or a screenshot
 
 
@@ -141,7 +143,13 @@ def _visit(page, url: str) -> dict:
     page.goto(url, timeout=PAGE_TIMEOUT_MS)
     _settle(page)
     nav = page.query_selector('[data-testid="stSidebarNav"]')
-    return {"text": page.inner_text("body"), "grids": _grids(page),
+    # a grid fills its accessibility table only once it is on screen: show the whole page
+    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(int(height), 900), 12000)})
+    page.wait_for_timeout(800)
+    grids = _grids(page)
+    page.set_viewport_size(VIEWPORT)
+    return {"text": page.inner_text("body"), "grids": grids,
             "exceptions": [e.inner_text() for e in page.query_selector_all('[data-testid="stException"]')],
             "nav": nav.inner_text() if nav else "",
             "links": [urlparse(a.get_attribute("href") or "").path.strip("/")

@@ -20,7 +20,8 @@ def messages(out) -> str:
 
 @pytest.mark.parametrize("slug", SLUGS)
 def test_tool_runs_with_tables_and_kpis(demo, slug):
-    out = tools.execute(slug, Filters(), Viewer())
+    test_too = {"include_test": True} if any(o.name == "include_test" for o in tools.get(slug).options) else {}
+    out = tools.execute(slug, Filters(), Viewer(), **test_too)   # the Cook Islands test market too
     assert out.kpis and out.tables
     expected = {"tax-gap": {"exceptions", "monthly", "quarterly-ledger", "fi-tax"},
                 "reconciliation": {"exceptions", "daily", "fees-daily", "fees-monthly"},
@@ -119,8 +120,11 @@ def test_unknown_and_null_time_zones_are_reported(demo, edited):
     for slug in ("timezones", "reconciliation", "tax-gap"):
         out = tools.execute(slug, Filters(), Viewer())
         assert "time zone" in messages(out), slug
-    hub = tools.execute("timezones", Filters(), Viewer()).tables["markets"]
+    hub = tools.execute("timezones", Filters(), Viewer(), include_test=True).tables["markets"]
     assert set(hub["time_zone"]) == {"America/New_York", "Pacific/Rarotonga"}
+    real = tools.execute("timezones", Filters(), Viewer())       # default: real trading shops only
+    assert set(real.tables["markets"]["time_zone"]) == {"America/New_York"}
+    assert "Cook Islands" in messages(real) and "Include test and internal shops" in messages(real)
 
 
 def test_trade_in_a_currency_the_store_does_not_use(demo, edited):
@@ -140,7 +144,8 @@ def test_roles_are_enforced(demo):
 
 def test_timezone_hub_open_now_and_close(demo):
     from datetime import datetime
-    out = tools.execute("timezones", Filters(), Viewer(), now=datetime(2026, 2, 13, 15, 0))   # 10:00 in New York
+    out = tools.execute("timezones", Filters(), Viewer(), now=datetime(2026, 2, 13, 15, 0),   # 10:00 in New York
+                        include_test=True)
     hub = out.tables["markets"].set_index("market")
     assert bool(hub.loc["NYC", "open_now"]) and not bool(hub.loc["Cook Islands", "open_now"])  # 05:00 there
     assert str(hub.loc["NYC", "today_closes_utc"]) == "2026-02-14 05:00:00"

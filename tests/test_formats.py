@@ -10,7 +10,6 @@ import csv
 import io
 import json
 import re
-from datetime import date
 
 import pandas as pd
 import pytest
@@ -183,7 +182,8 @@ def test_one_definition_of_a_real_shop():
     assert shops.in_scope(df, stores=(2,))["shop_id"].tolist() == [2]       # picked by hand: asked for
     f = shops.scope(Filters(), df)
     assert f.stores == (1, 4)
-    assert shops.scope(Filters(), df.iloc[1:3]).stores == (-1,)              # no real shop: nothing
+    assert shops.test_market("NZD", df) and not shops.test_market("USD", df)
+    assert shops.scope(Filters(currency="NZD"), df).stores == ()             # NZD: the test market
 
 
 # ------------------------------------------------------------------ the briefing's comparisons
@@ -249,3 +249,18 @@ def test_a_link_reproduces_the_view_in_apptest(demo):
     assert at.sidebar.segmented_control(key="currency").value == "NZD"
     assert at.sidebar.toggle(key="tests").value is True             # NZD is the test market
     assert not [k for k in ("as_of",) if k in at.query_params]      # this page does not use it
+
+
+def test_a_day_still_trading_is_labelled():
+    from lucky.anomaly.scan import Scan
+    from lucky.briefing.compose import day_in_progress
+
+    day = pd.Timestamp("2026-02-14")
+    empty = pd.DataFrame()
+    open_502 = Scan(empty, empty, horizon=pd.Series({502: pd.Timestamp("2026-02-14 13:05")}),
+                    trading=pd.Series({502: day}))
+    text = day_in_progress(open_502, day)
+    assert "still in progress" in text and "13:05" in text and "not judged" in text
+    assert day_in_progress(open_502, day - pd.Timedelta(days=1)) == ""
+    assert day_in_progress(Scan(empty, empty, trading=pd.Series(dtype="datetime64[ns]"),
+                                horizon=pd.Series(dtype="datetime64[ns]")), day) == ""

@@ -59,10 +59,17 @@ def in_scope(df: pd.DataFrame, stores: tuple[int, ...] = (), include_test: bool 
     return df if include_test else df[is_real(df)]
 
 
+def test_market(currency: str, df: pd.DataFrame) -> bool:
+    """True when no real shop trades in `currency` (NZD: the Cook Islands test market), so a
+    view in that currency is a request for its test shops (flagged like any other)."""
+    return not bool((is_real(df) & (df["currency_code"] == currency)).any())
+
+
 def scope(filters: Filters, df: pd.DataFrame, include_test: bool = False) -> Filters:
-    """`filters` with its stores made explicit: unchanged when stores were picked or test shops
-    are included, else the real shops' ids, so every query of the tool leaves the others out."""
-    if filters.stores or include_test:
+    """`filters` with its stores made explicit: unchanged when stores were picked, test shops
+    are included or the currency is a test market, else the real shops' ids, so every query of
+    the tool leaves the others out."""
+    if filters.stores or include_test or test_market(filters.currency, df):
         return filters
     ids = tuple(int(s) for s in in_scope(df)["shop_id"])
     return filters.with_stores(ids or (-1,))   # -1: no real shop at all matches nothing

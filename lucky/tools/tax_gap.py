@@ -124,12 +124,13 @@ def _chart(monthly: pd.DataFrame) -> alt.Chart:
     m = monthly.groupby("month")[["collected", "expected"]].sum().reset_index()
     m["gap"] = (m["collected"] - m["expected"]).round(2)
     m["side"] = m["gap"].map(lambda g: "over-collected" if g > 0 else "under-collected")
+    m["month_label"] = pd.to_datetime(m["month"]).dt.strftime("%b %Y")
     return alt.Chart(m).mark_bar().encode(
-        x=alt.X("yearmonth(month):T", title="Month"),
+        x=alt.X("month_label:O", title="Month", sort=None),     # only the months with data
         y=alt.Y("gap:Q", title="Collected minus expected sales tax ($)"),
         color=alt.Color("side:N", scale=alt.Scale(domain=["under-collected", "over-collected"],
                                                   range=["#c62828", "#1565c0"]), title=None),
-        tooltip=["yearmonth(month):T", alt.Tooltip("collected:Q", format="$,.2f"),
+        tooltip=["month_label:O", alt.Tooltip("collected:Q", format="$,.2f"),
                  alt.Tooltip("expected:Q", format="$,.2f"), alt.Tooltip("gap:Q", format="$,.2f")])
 
 

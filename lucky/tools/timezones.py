@@ -39,7 +39,17 @@ def _open_now(hours: pd.DataFrame, shop_ids: tuple[int, ...], zone: str, now_utc
 def run(filters: Filters, viewer: Viewer, now: datetime | None = None, include_test: bool = False) -> Output:
     out = Output()
     now_utc = now or datetime.now(timezone.utc)
-    shops = shop_q.in_scope(shop_q.shops(), filters.stores, include_test).reset_index(drop=True)
+    every = shop_q.shops()
+    shops = shop_q.in_scope(every, filters.stores, include_test).reset_index(drop=True)
+    hidden = sorted(set(every["time_zone"].dropna().map(markets.market_name))
+                    - set(shops["time_zone"].dropna().map(markets.market_name)))
+    if hidden and not filters.stores:
+        out.note("info", f"{', '.join(hidden)}: test or internal shops only, so not in this default view; "
+                         "switch on 'Include test and internal shops' to compare "
+                         f"{'it' if len(hidden) == 1 else 'them'} (flagged).")
+    if shops.empty:
+        out.note("info", "No store matches the store filter: nothing to compare.")
+        return out
     mk = markets.markets(shops)
     bad = shops[~shops["time_zone"].map(known_zone)]
     if len(bad):

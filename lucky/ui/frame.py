@@ -353,7 +353,7 @@ def _filters(viewer: Viewer, first: date | None, last: date | None,
                                           help="NZD is the Cook Islands test market; it is never "
                                                "added to USD.")
         state[K_CURRENCY] = currency or "USD"
-    if K_TESTS in uses and has_tests:
+    if K_TESTS in uses and has_tests and viewer.role != "store_manager":   # a manager sees their shops
         nzd = state.get(K_CURRENCY) == "NZD" and K_CURRENCY in uses
         _seed(K_TESTS, bool(state.get(K_TESTS, False)))
         if nzd:

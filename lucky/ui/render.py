@@ -20,7 +20,6 @@ Charts: a chart with nothing to draw (no rows, or one point for a line) is repla
 from __future__ import annotations
 
 import html
-import re
 from typing import Any
 
 import pandas as pd
@@ -217,6 +216,12 @@ def chart_problem(obj: Any) -> str | None:
         return "There is nothing to draw for this selection yet."
     mark = getattr(inner, "mark", None) or getattr(obj, "mark", None)
     mark = getattr(mark, "type", mark)
+    enc_y = getattr(getattr(inner, "encoding", None) or getattr(obj, "encoding", None), "y", None)
+    y = getattr(enc_y, "shorthand", None) or getattr(enc_y, "field", None)
+    y = str(y).split(":")[0] if y and isinstance(y, str) else None
+    if y and all(y in f.columns and pd.api.types.is_numeric_dtype(f[y]) and not f[y].fillna(0).astype(float).any()
+                 for f in frames if not f.empty):
+        return "Every value is zero in this selection: nothing stands out to draw."
     if mark == "line":
         enc = (getattr(inner, "encoding", None) or getattr(obj, "encoding", None))
         field = getattr(getattr(enc, "x", None), "shorthand", None) or getattr(getattr(enc, "x", None), "field", None)
