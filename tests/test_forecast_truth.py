@@ -56,14 +56,13 @@ def check(truth: dict, path, label: str) -> None:
     assert row["verdict"] == ("worse" if effect["wape_change"] > 0 else "better")
 
 
-def test_truth_seed0(demo):
-    check(demo["truth"], demo["path"], "seed 0 scale 0.01")
-
-
-def test_truth_seed1(shared_build, use_demo):
-    path, truth = shared_build(0.01, 1)
+@pytest.mark.parametrize("seed", [0, 1])
+def test_truth(shared_build, use_demo, seed):
+    """At scale 0.05 (the builds the menu and production-time truth tests share): at 0.01 a
+    biased series sells about one unit a day, and its bias is not statistically clear."""
+    path, truth = shared_build(0.05, seed)
     use_demo(path)
-    check(truth, path, "seed 1 scale 0.01")
+    check(truth, path, f"seed {seed} scale 0.05")
 
 
 def test_hand_edited_bias_and_bad_input(demo, edited):
