@@ -39,7 +39,9 @@ NO_DATA = {   # slug -> (the sentence that says so, the tables that must then be
     "timezones": ("No completed orders in this date range", ("report-nyc", "report-cook-islands")),
 }
 NO_STORE = dict(NO_DATA, **{"tax-gap": ("No USD store matches the store filter: nothing to audit.",
-                                        ("exceptions", "monthly"))})
+                                        ("exceptions", "monthly")),
+                             "timezones": ("No store matches the store filter: nothing to compare.",
+                                           ("report-nyc", "report-cook-islands"))})
 
 
 def _says_and_shows_nothing(out, sentence: str, empty: tuple[str, ...]) -> None:

@@ -209,8 +209,9 @@ def test_a_day_in_progress_is_not_judged():
 def test_deep_dives_only_to_pages_the_reader_may_open(demo):
     from lucky.briefing.compose import deep_link
 
-    assert deep_link(("store-performance", "landscape"), Viewer()) == "landscape"
-    assert deep_link(("customer-360",), Viewer()) == ""                       # no such page
+    assert deep_link(("no-such-tool", "landscape"), Viewer()) == "landscape"
+    assert deep_link(("no-such-tool",), Viewer()) == ""                       # no such page
+    assert deep_link(("store-performance", "landscape"), Viewer(role="finance")) == "landscape"
     assert deep_link(("reconciliation",), Viewer(role="marketing")) == ""      # not the reader's
     assert deep_link(("reconciliation",), Viewer(role="finance")) == "reconciliation"
 

@@ -331,16 +331,13 @@ def build(day: date, viewer: Viewer, currency: str = "USD", stores: tuple[int, .
 
 
 def deep_link(candidates: tuple[str, ...], viewer: Viewer) -> str:
-    """The first candidate page that exists (a registered tool with a page file) and that the
-    reader's role may open; '' when none does (the section then has no link)."""
-    from pathlib import Path
-
+    """The first candidate page that exists (every registered tool has one: its own file or the
+    generic page) and that the reader's role may open; '' when none does (no link then)."""
     from lucky import tools
 
-    pages = Path(__file__).resolve().parents[2] / "pages"
     for slug in candidates:
         tool = tools.registry().get(slug)
-        if tool is not None and (pages / f"{slug}.py").exists() and tool.allows(viewer):
+        if tool is not None and tool.allows(viewer):
             return slug
     return ""
 

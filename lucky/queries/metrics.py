@@ -80,11 +80,14 @@ def _seconds(start: str, end: str) -> str:
             f"WHEN CAST({end} AS DATE) < CAST({start} AS DATE) THEN -86400 ELSE 0 END)")
 
 
-def orders_hours(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
+def orders_hours(shops: pd.DataFrame, start=None, end=None, currency: str | None = None) -> pd.DataFrame:
     """Per store, local day and local hour: placed (completed + refunded + cancelled), orders
     (completed), revenue (completed pay_money), cancelled, refunded. Built on `orders.hourly`;
-    every zone in use is a whole number of hours from UTC, so UTC hours map onto local hours."""
+    every zone in use is a whole number of hours from UTC, so UTC hours map onto local hours.
+    With `currency`, only orders recorded in it (a store's figures in its own money)."""
     h = order_queries.hourly(start, end, tuple(shops["shop_id"]), statuses=(90, 70, 0))
+    if currency is not None:
+        h = h[h["currency_code"] == currency] if len(h) else h
     cols = ["shop_id", "date", "hour", "placed", "orders", "revenue", "cancelled", "refunded"]
     if h.empty:
         return pd.DataFrame(columns=cols)

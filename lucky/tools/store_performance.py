@@ -51,7 +51,7 @@ def run(filters: Filters, viewer: Viewer, store: int | None = None) -> Output:
     ids = tuple(int(s) for s in shops["shop_id"])
     zones = shops.set_index("shop_id")["time_zone"]
 
-    hours = metrics.orders_hours(shops, first, end)          # whole history: ages and the ramp
+    hours = metrics.orders_hours(shops, first, end, filters.currency)   # whole history: ages and the ramp
     if hours.empty or not (hours["orders"] > 0).any():
         out.note("warning", f"No order by {end}: the selected stores opened after this range, nothing to score.")
         out.tables["scorecard"] = pd.DataFrame(columns=["shop_id", "shop_name", "age_days", "orders", "revenue"])
