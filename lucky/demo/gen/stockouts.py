@@ -8,7 +8,7 @@ on; the goods waits for the next scheduled delivery after it has run out (and st
 days). Sales are not cut: orders are made before the stock step, so the ledger's sale consumption
 on an out day is what was left on the shelf (the rest of the recipe usage goes unrecorded, as
 when baristas improvise); the position stays at zero until the late delivery arrives.
-Planted: perishable write-offs at expiry. On a few store-days a perishable lot (shelf life ≤ 10 days)
+Planted: perishable write-offs at expiry. On a few store-days a dated lot (shelf life 2–14 days)
 expires with stock left: 30–60% of what remains after the day's sales is written off at close
 (change_type 3, waste), sometimes enough to run the goods out before its next delivery.
 
@@ -25,18 +25,23 @@ import numpy as np
 N_MISSED = 8        # missed-delivery events per build
 N_EXPIRY = 10       # expiry write-offs per build
 FIRST_DAY = 30      # no event in a store's first month (the ledger needs a usual to compare with)
-MAX_WAIT = 10       # a missed delivery whose goods would last longer than this is not chosen
+EXPIRY_LIFE = (2, 14)   # shelf life (days) of goods received in dated lots
+MAX_WAIT = 5        # days: a missed delivery whose goods would last longer than this is not chosen
 
 
 def plant(world, L, rng: np.random.Generator) -> None:
     """Change L.delivery, L.W; recompute L.R, L.E, L.A, L.W, L.J; record the truth."""
     n_days = L.E.shape[1]
-    recipe = ~L.supply
+    s = world.shops
+    real = s[(s["test_flag"] == 0) & (s["internal"] == 0) & (s["currency_code"] == "USD")]["id"]
+    recipe = ~L.supply & L.pairs["shop_id"].isin(real).to_numpy()   # real US stores' recipe goods
     busy = (L.A > 0).sum(axis=1) >= 0.8 * np.maximum(L.open.sum(axis=1), 1)
     since_open = np.arange(n_days)[None, :] - L.open_day[:, None]
     used: set[int] = set()
     truth = world.truth["inventory"]
-    waste = _expiries(L, recipe & busy & L._perishable(), since_open, rng, used)
+    life = L.pairs["goods_code"].map(world.goods.drop_duplicates("goods_code").set_index("goods_code")["shelf_life_days"])
+    dated = life.between(EXPIRY_LIFE[0], EXPIRY_LIFE[1]).to_numpy()   # milk, juices, tea base, cold brew; not ice
+    waste = _expiries(L, recipe & dated, since_open, rng, used)
     _missed(L, recipe & busy, since_open, rng, used, n_days)
     _replenish(L)
     pi, di = np.nonzero(L.open & (L.E <= 0))
@@ -86,6 +91,7 @@ def _missed(L, ok: np.ndarray, since_open: np.ndarray, rng, used: set[int], n_da
             continue
         used.add(p)
         L.delivery[p, d:int(resume[0])] = False
+        L.J[p, d:int(resume[0])] = 0.0      # no stocktake correction while the shelf runs dry
         n += 1
         if n == N_MISSED:
             break
