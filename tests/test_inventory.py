@@ -138,3 +138,23 @@ def test_drill_down_and_bad_input(demo):
     assert closing == pytest.approx(pos["stock_qty"].iloc[0], abs=1e-2)   # the ledger summed = the snapshot
     out = tools.execute("inventory", Filters(), Viewer(), store=shop, goods="NOPE")
     assert any("NOPE" in m.text for m in out.messages) and len(out.tables["positions"])
+
+
+def test_page_with_drill_down(demo):
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    page = Path(__file__).resolve().parent.parent / "pages" / "inventory.py"
+    pos = tools.execute("inventory", Filters(), Viewer()).tables["positions"]
+    at = AppTest.from_file(str(page), default_timeout=120)
+    at.query_params["inv_store"] = str(int(pos["shop_id"].iloc[0]))     # the store comes from the link
+    at.run()
+    assert not at.exception
+    heads = [s.value for s in at.subheader]
+    assert {"Positions", "Replenishment", "Stockouts", "Consumption anomalies", "Waste by goods and store"} <= set(heads)
+    assert at.selectbox(key="inv_store").value == int(pos["shop_id"].iloc[0])
+    n = len(at.dataframe)
+    at.selectbox(key="inv_goods").set_value(pos["goods_code"].iloc[0]).run()
+    assert not at.exception
+    assert len(at.dataframe) > n and "Drill" in [c.value for c in at.caption]
