@@ -9,6 +9,7 @@ the purchasing system's shipments (order date → arrival) of the goods' supplie
 """
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import altair as alt
@@ -48,6 +49,16 @@ def run(filters: Filters, viewer: Viewer, service_level: float = 0.95, overstock
         out.note("warning", f"The range starts on {start}, after the latest stock day {last}: nothing to show.")
         _empty(out)
         return out
+    with ThreadPoolExecutor(max_workers=1) as pool:   # the longest read (sales × recipes) runs beside the rest
+        usage = pool.submit(metrics.usage_daily, shops, start, end)
+        _build(out, usage, ids, start, end, service_level, overstock_days, trailing_days)
+    if store is not None or goods:
+        _drill(out, store, goods, ids, end, trailing_days)
+    return out
+
+
+def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: float, overstock_days: float,
+           trailing_days: int) -> None:
     master = fq.goods().drop_duplicates("goods_code").set_index("goods_code")
 
     pos = q.positions(end - timedelta(days=SNAPSHOT_DAYS - 1), end, ids)
@@ -99,8 +110,7 @@ def run(filters: Filters, viewer: Viewer, service_level: float = 0.95, overstock
     out.tables["stockout_spells"] = spells.assign(first_day=spells["first_day"].map(_day),
                                                   last_day=spells["last_day"].map(_day))
 
-    usage = metrics.usage_daily(shops, start, end)
-    out.tables["consumption_anomalies"] = model.consumption_anomalies(usage).assign(
+    out.tables["consumption_anomalies"] = model.consumption_anomalies(usage.result()).assign(
         date=lambda f: f["date"].map(_day))
 
     waste = q.daily_changes(start, end, ids, types=(3,))
@@ -126,9 +136,6 @@ def run(filters: Filters, viewer: Viewer, service_level: float = 0.95, overstock
                      f"(service level {service_level:.1%}); use = the forecast of the next {FORECAST_DAYS} days when "
                      f"there is one, else the trailing {trailing_days}-day mean; stock as of {end}.")
     _charts(out, table, waste)
-    if store is not None or goods:
-        _drill(out, store, goods, ids, end, trailing_days)
-    return out
 
 
 def _status_key(col: pd.Series) -> pd.Series:
@@ -170,11 +177,11 @@ def _charts(out: Output, table: pd.DataFrame, waste: pd.DataFrame) -> None:
     if len(grid):
         grid["cell_days"] = grid["days_of_supply"].clip(upper=30)
         out.charts["days_of_supply"] = alt.Chart(grid).mark_rect(stroke="white").encode(
-            x=alt.X("shop_id:O", title="Store"), y=alt.Y("goods_name:N", title=None, sort="ascending"),
+            x=alt.X("shop_id:O", title="Store"), y=alt.Y("goods_name:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=220, labelOverlap=False)),
             color=alt.Color("cell_days:Q", title="Days of supply",
                             scale=alt.Scale(domain=[0, 3, 7, 14, 30], range=["#d62728", "#ff7f0e", "#e0e070", "#2e9e44", "#1f77b4"])),
             tooltip=["shop_id", "goods_code", "goods_name", "stock_qty", "daily_use", "forecast_use", "days_of_supply",
-                     "reorder_point", "status"]).properties(height=max(160, 14 * grid["goods_name"].nunique()))
+                     "reorder_point", "status"]).properties(height=max(160, 18 * grid["goods_name"].nunique()))
     if len(waste):
         by = waste.groupby(["shop_id", "goods_name"], as_index=False)["value"].sum()
         out.charts["waste_by_goods_and_store"] = alt.Chart(by).mark_bar().encode(
