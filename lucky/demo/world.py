@@ -40,6 +40,8 @@ def empty_truth() -> dict:
         "churn": {"churned": [], "timeline": {}},   # timeline: {user_no: {decline_start, last_order}}
         "staffing": {"no_show_rate": {}, "understaffed": []},
         "stores": {"late_open": []},
+        "inventory": {"stockouts": [],  # {shop_id, goods_code, date (store-local)}: positions at zero
+                      "waste": []},     # {shop_id, goods_code, date, qty}: perishables written off at expiry
     }
 
 

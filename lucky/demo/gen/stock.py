@@ -23,6 +23,7 @@ from typing import Iterator
 import numpy as np
 import pandas as pd
 
+from lucky.demo.gen import stockouts
 from lucky.demo.gen.production import active_recipes, const, text, with_ids
 from lucky.schema import WEEKDAYS
 from lucky.demo.world import END, START, TENANT, World
@@ -289,9 +290,10 @@ def positions(world: World, L: Ledger, rng) -> pd.DataFrame:
     pi, di = np.nonzero(L.open)
     target = world.n(N_POSITIONS)
     last = di == len(L.days) - 1
-    rest = np.flatnonzero(~last)
-    n_rest = max(target - int(last.sum()), 0)
-    keep = np.sort(np.r_[np.flatnonzero(last), rng.choice(rest, min(n_rest, len(rest)), replace=False)])
+    out = ~last & (L.E[pi, di] <= 0)    # every day a position ended at zero keeps its snapshot
+    rest = np.flatnonzero(~last & ~out)
+    n_rest = max(target - int(last.sum()) - int(out.sum()), 0)
+    keep = np.sort(np.r_[np.flatnonzero(last | out), rng.choice(rest, min(n_rest, len(rest)), replace=False)])
     pi, di = pi[keep], di[keep]
     avg = L.A.sum(axis=1) / np.maximum(L.open.sum(axis=1), 1)
     g = world.goods.drop_duplicates("goods_code").set_index("goods_code")
@@ -311,6 +313,7 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     L = Ledger(world, theoretical_usage(world), rng)
     L.consumption()
     L.flows()
+    stockouts.plant(world, L, world.rng("stockouts"))
     pi, di = np.nonzero(L.open)
     world.frames["stock_daily"] = pd.DataFrame({
         "shop_id": L.pairs["shop_id"].to_numpy()[pi], "goods_code": L.pairs["goods_code"].to_numpy()[pi],

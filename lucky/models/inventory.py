@@ -1,0 +1,148 @@
+"""Inventory arithmetic for Tool 16: trailing use, reorder points, status, stock-outs, shrink.
+
+Pure functions on DataFrames. The method (also in docs/notes/supply-chain.md):
+- daily_use = mean sale consumption per store-local day over the trailing window (days without a
+  sale count as zero), σ the SD of each day around its weekday's mean in the window (the weekly
+  pattern is predictable, the rest is what safety stock covers);
+- reorder_point = L × use + z × σ × √L, L = the supplier's mean lead time in days (order date →
+  arrival), z = Φ⁻¹(service level) — the classic safety stock for a cycle service level with
+  demand uncertain and lead time fixed;
+- planning use = the forecast (mean of the latest run's predictions for the next days) when
+  there is one, else the trailing use; days_of_supply = stock / planning use;
+- status: stockout (stock ≤ 0), at_risk (stock ≤ reorder point), overstock (days of supply above
+  the overstock threshold), ok otherwise; suggested_qty brings an at-risk or out position up to
+  reorder point + one review period of use (order-up-to), rounded up to a whole unit.
+"""
+from __future__ import annotations
+
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+KEYS = ["shop_id", "goods_code"]
+REVIEW_DAYS = 3          # deliveries every 2–3 days: one review period of use on top of the reorder point
+SHRINK_RATIO = 1.10      # store-day consumption ≥ 110% of what recipes × sales imply (median over goods)
+MIN_GOODS = 3            # a store-day is judged on at least this many goods with recipe usage
+
+
+def z_value(service_level: float) -> float:
+    """z for a cycle service level (0.95 -> 1.645)."""
+    return NormalDist().inv_cdf(service_level)
+
+
+def trailing_use(use: pd.DataFrame, end, days: int, open_from: pd.Series | None = None) -> pd.DataFrame:
+    """Mean and weekday-adjusted SD of daily consumption per shop × goods over the `days` days ending `end`.
+
+    `use`: shop_id, goods_code, date, consumed. Missing days count as zero, except days before a
+    pair's first day in `open_from` (its store's first ledger day), which are not counted at all.
+    Returns shop_id, goods_code, daily_use, use_sd, use_days.
+    """
+    cols = KEYS + ["daily_use", "use_sd", "use_days"]
+    end = pd.Timestamp(end)
+    lo = end - pd.Timedelta(days=days - 1)
+    u = use[(use["date"] >= lo) & (use["date"] <= end)]
+    if u.empty:
+        return pd.DataFrame(columns=cols)
+    wide = u.pivot_table(index=KEYS, columns="date", values="consumed", aggfunc="sum")
+    wide = wide.reindex(columns=pd.date_range(lo, end, freq="D")).fillna(0.0)
+    if open_from is not None:
+        first = pd.to_datetime(pd.Series(wide.index.get_level_values("shop_id")).map(open_from)).fillna(lo).to_numpy()
+        wide = wide.where(wide.columns.to_numpy()[None, :] >= first[:, None])
+    # σ of the day-to-day noise around each weekday's mean: the weekly pattern is predictable
+    # (the forecast carries it), so it is not uncertainty the safety stock has to cover
+    weekday = wide.columns.day_of_week
+    resid = wide - wide.T.groupby(weekday).transform("mean").T
+    dof = (wide.notna().sum(axis=1) - wide.notna().T.groupby(weekday).any().sum()).clip(lower=1)
+    sd = np.sqrt((resid ** 2).sum(axis=1) / dof)
+    out = pd.DataFrame({"daily_use": wide.mean(axis=1), "use_sd": sd.fillna(0.0),
+                        "use_days": wide.notna().sum(axis=1)}).reset_index()
+    return out[cols]
+
+
+def reorder_point(daily_use, use_sd, lead_days, service_level: float):
+    """L × use + z × σ × √L (element-wise)."""
+    lead = np.asarray(lead_days, dtype=float)
+    return np.asarray(daily_use, float) * lead + z_value(service_level) * np.asarray(use_sd, float) * np.sqrt(lead)
+
+
+def positions_table(pos: pd.DataFrame, use: pd.DataFrame, forecast: pd.DataFrame, lead: pd.Series,
+                    default_lead: float, service_level: float, overstock_days: float) -> pd.DataFrame:
+    """One row per position: the issue's columns plus lead_days and the as-of stock_date.
+
+    pos: shop_id, goods_code, goods_name, stock_qty, stock_date; use: trailing_use(); forecast:
+    shop_id, goods_code, forecast_use; lead: lead days per goods_code, default_lead for the others.
+    """
+    t = pos.merge(use, on=KEYS, how="left").merge(forecast, on=KEYS, how="left")
+    t["daily_use"] = t["daily_use"].fillna(0.0)
+    t["use_sd"] = t["use_sd"].fillna(0.0)
+    t["lead_days"] = t["goods_code"].map(lead).astype(float).fillna(default_lead)
+    plan = t["forecast_use"].where(t["forecast_use"].notna() & (t["forecast_use"] > 0), t["daily_use"])
+    t["days_of_supply"] = (t["stock_qty"].clip(lower=0) / plan.where(plan > 0)).round(1)
+    t["reorder_point"] = np.round(reorder_point(plan, t["use_sd"], t["lead_days"], service_level), 2)
+    stock = t["stock_qty"].astype(float)
+    t["status"] = np.select(
+        [stock <= 0, (plan > 0) & (stock <= t["reorder_point"]), t["days_of_supply"] > overstock_days],
+        ["stockout", "at_risk", "overstock"], "ok")
+    target = t["reorder_point"] + plan * REVIEW_DAYS
+    need = t["status"].isin(["stockout", "at_risk"])
+    t["suggested_qty"] = np.where(need, np.ceil((target - stock.clip(lower=0)).clip(lower=0)), 0.0)
+    t["daily_use"] = t["daily_use"].round(3)
+    t["forecast_use"] = t["forecast_use"].round(3)
+    return t[KEYS + ["goods_name", "stock_qty", "daily_use", "forecast_use", "days_of_supply", "reorder_point",
+                     "suggested_qty", "status", "lead_days", "stock_date"]]
+
+
+def stockout_days(zero_changes: pd.DataFrame, zero_positions: pd.DataFrame) -> pd.DataFrame:
+    """Store-local days a position was at zero: from ledger rows that left it at or below zero
+    (the day it ran out) and from closing snapshots at or below zero (every day it stayed out).
+    Returns shop_id, goods_code, date, seen_in ('ledger', 'snapshot' or 'both'), sorted."""
+    a = zero_changes.rename(columns={"business_date": "date"})[KEYS + ["date"]].assign(ledger=True)
+    b = zero_positions.rename(columns={"stock_date": "date"})[KEYS + ["date"]].assign(snapshot=True)
+    both = a.drop_duplicates(KEYS + ["date"]).merge(b.drop_duplicates(KEYS + ["date"]), on=KEYS + ["date"], how="outer")
+    both["seen_in"] = np.select([both["ledger"].eq(True) & both["snapshot"].eq(True), both["ledger"].eq(True)],
+                                ["both", "ledger"], "snapshot")
+    both["date"] = pd.to_datetime(both["date"])
+    return both[KEYS + ["date", "seen_in"]].sort_values(KEYS + ["date"]).reset_index(drop=True)
+
+
+def runs(days: pd.DataFrame) -> pd.DataFrame:
+    """Consecutive stock-out days of one position collapsed into spells: shop_id, goods_code,
+    first_day, last_day, days."""
+    if days.empty:
+        return pd.DataFrame(columns=KEYS + ["first_day", "last_day", "days"])
+    d = days.sort_values(KEYS + ["date"])
+    new = (d[KEYS].ne(d[KEYS].shift()).any(axis=1)) | (d["date"].diff().dt.days != 1)
+    d = d.assign(spell=new.cumsum())
+    g = d.groupby("spell").agg(shop_id=("shop_id", "first"), goods_code=("goods_code", "first"),
+                               first_day=("date", "min"), last_day=("date", "max"), days=("date", "size"))
+    return g.reset_index(drop=True)
+
+
+def consumption_anomalies(usage: pd.DataFrame, ratio: float = SHRINK_RATIO, min_goods: int = MIN_GOODS) -> pd.DataFrame:
+    """Store-days whose consumption runs far above what the day's sales imply through recipes.
+
+    usage: shop_id, date, goods_code, consumed, implied. Per store-day the median over goods of
+    consumed / implied (units differ between goods; the ratio does not) — theft, waste booked as
+    sales, or an entry error lift most goods of the day, measurement noise (±3%) does not. Returns
+    shop_id, date, goods, goods_over (goods at or above the ratio), median_ratio, excess_pct.
+    """
+    cols = ["shop_id", "date", "goods", "goods_over", "median_ratio", "excess_pct"]
+    if usage.empty:
+        return pd.DataFrame(columns=cols)
+    u = usage[usage["implied"] > 0].assign(r=lambda f: f["consumed"] / f["implied"])
+    g = u.groupby(["shop_id", "date"]).agg(goods=("r", "size"), goods_over=("r", lambda r: int((r >= ratio).sum())),
+                                           median_ratio=("r", "median"))
+    g = g[(g["goods"] >= min_goods) & (g["median_ratio"] >= ratio)].reset_index()
+    g["excess_pct"] = ((g["median_ratio"] - 1) * 100).round(1)
+    g["median_ratio"] = g["median_ratio"].round(3)
+    return g[cols].sort_values(["date", "shop_id"]).reset_index(drop=True)
+
+
+def lead_days(ship: pd.DataFrame) -> pd.Series:
+    """Mean lead time in days (PO order date → arrival) per supplier over arrived shipments."""
+    s = ship.dropna(subset=["order_date", "arrive_date"])
+    if s.empty:
+        return pd.Series(dtype=float)
+    days = (pd.to_datetime(s["arrive_date"]) - pd.to_datetime(s["order_date"])).dt.days.clip(lower=0)
+    return days.groupby(s["supplier_code"]).mean()
