@@ -132,7 +132,7 @@ def _grids(page) -> list[dict]:
 
 def _shot(page, path: Path) -> None:
     """A full-page screenshot at 1440 px wide (Streamlit scrolls inside its main container)."""
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    height = page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight")
     page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(int(height), 900), 12000)})
     page.wait_for_timeout(800)   # the resized charts repaint
     page.screenshot(path=str(path), full_page=True)
@@ -144,7 +144,7 @@ def _visit(page, url: str) -> dict:
     _settle(page)
     nav = page.query_selector('[data-testid="stSidebarNav"]')
     # a grid fills its accessibility table only once it is on screen: show the whole page
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
+    height = page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight")
     page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(int(height), 900), 12000)})
     page.wait_for_timeout(800)
     grids = _grids(page)

@@ -22,7 +22,7 @@ def cells() -> pd.DataFrame:
 
 def subway() -> pd.DataFrame:
     return sources.read(DB, """
-        SELECT entrance_id, station_name, lines, lat, lon FROM luckyus_iopshopexpand.t_subway_entrance""")
+        SELECT entrance_id, station_name, line_names, lat, lon FROM luckyus_iopshopexpand.t_subway_entrance""")
 
 
 def competitors() -> pd.DataFrame:

@@ -374,7 +374,7 @@ table(db, "t_demand_cell", _id(), _tenant(), S("cell_id", 16), Column("center_la
       I("daytime_pop", comment="office and visitor population on a weekday"), *_audit(),
       unique=(("cell_id",),))
 table(db, "t_subway_entrance", _id(), _tenant(), S("entrance_id", 16), S("station_name", 64),
-      S("lines", 32), Column("lat", LL), Column("lon", LL), *_audit())
+      S("line_names", 32, comment="subway lines served, e.g. 1 2 3"), Column("lat", LL), Column("lon", LL), *_audit())
 table(db, "t_competitor", _id(), _tenant(), S("competitor_id", 16), S("brand", 64), S("name", 128),
       Column("lat", LL), Column("lon", LL), D("open_date"), T("status", comment="1=open, 0=closed"),
       *_audit())

@@ -283,7 +283,7 @@ def _map(st, validation, members, cells, subway, comp, sites) -> pdk.Deck:
                   + s["revenue_high"].round(-2).map("{:,.0f}".format) + "), takes $"
                   + s["cannibalized_revenue"].round(-2).map("{:,.0f}".format))
     sub = subway.assign(lat=subway["lat"].astype(float), lon=subway["lon"].astype(float),
-                        label=subway["station_name"] + " (" + subway["lines"] + ")")
+                        label=subway["station_name"] + " (" + subway["line_names"] + ")")
     cmp_ = comp.assign(lat=comp["lat"].astype(float), lon=comp["lon"].astype(float), label=comp["name"])
     layers = [
         pdk.Layer("HeatmapLayer", dens[["lat", "lon", "members"]], get_position="[lon, lat]", get_weight="members",

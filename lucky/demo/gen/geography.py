@@ -258,7 +258,7 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
                         for dy, dx in ((0.0002, 0.0002), (-0.0002, -0.0002))], columns=["s", "l", "lat", "lon"])
     yield DB, "t_subway_entrance", table_frame(DB, "t_subway_entrance", {
         "id": np.arange(1, len(ent) + 1), "entrance_id": [f"E{i:03d}" for i in range(len(ent))],
-        "station_name": ent["s"], "lines": ent["l"], "lat": ent["lat"].round(6), "lon": ent["lon"].round(6),
+        "station_name": ent["s"], "line_names": ent["l"], "lat": ent["lat"].round(6), "lon": ent["lon"].round(6),
         **_stamp(len(ent))})
     yield DB, "t_competitor", table_frame(DB, "t_competitor", {
         "id": np.arange(1, len(comp) + 1), **{c: comp[c] for c in comp.columns}, **_stamp(len(comp))})

@@ -92,7 +92,7 @@ CREATE TABLE luckyus_iopshopexpand.t_subway_entrance (
 	tenant VARCHAR(32) NOT NULL,
 	entrance_id VARCHAR(16),
 	station_name VARCHAR(64),
-	`lines` VARCHAR(32),
+	line_names VARCHAR(32) COMMENT 'subway lines served, e.g. 1 2 3',
 	lat DECIMAL(10, 6),
 	lon DECIMAL(10, 6),
 	create_time DATETIME NOT NULL,
