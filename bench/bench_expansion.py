@@ -30,7 +30,8 @@ def huff_on_demo() -> dict:
     import pandas as pd
 
     from lucky.models import gravity as g
-    from lucky.queries import expansion as q, shops as shop_q
+    from lucky.queries import expansion as q
+    from lucky.queries import shops as shop_q
     from lucky.tools import expansion as tool
 
     started = time.perf_counter()

@@ -101,7 +101,7 @@ class PingSampler:
         self.port = port
         self.result: dict = {}
 
-    def __enter__(self) -> "PingSampler":
+    def __enter__(self) -> PingSampler:
         self.proc = subprocess.Popen([sys.executable, "-c", PINGER, str(self.port)], text=True,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         assert self.proc.stdout.readline().strip() == "ready"

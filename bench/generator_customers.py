@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import importlib
 import resource
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-import sys
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script
 

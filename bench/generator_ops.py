@@ -12,12 +12,11 @@ import argparse
 import importlib
 import os
 import resource
+import sys
 import time
+from pathlib import Path
 
 import pandas as pd
-
-import sys
-from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a plain script
 

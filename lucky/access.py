@@ -8,8 +8,8 @@ import re
 
 import pandas as pd
 
-from lucky.errors import LuckyError
 from lucky.core import Filters, Output, Tool, Viewer
+from lucky.errors import LuckyError
 
 PHONE_COLUMNS = re.compile(r"(^|_)(phone|mobile|tel)($|_)", re.I)
 EMAIL_COLUMNS = re.compile(r"(^|_)e?mail($|_)", re.I)

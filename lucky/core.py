@@ -7,9 +7,10 @@ of Lucky's, so every layer may depend on it without a cycle.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import pandas as pd
 
@@ -34,7 +35,7 @@ class Filters:
     currency: str = "USD"
     as_of: date | None = None
 
-    def with_stores(self, stores: tuple[int, ...]) -> "Filters":
+    def with_stores(self, stores: tuple[int, ...]) -> Filters:
         return replace(self, stores=tuple(sorted(stores)))
 
     def label(self) -> str:

@@ -34,8 +34,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
 from lucky import config
-from lucky.schema import DATABASES
 from lucky.errors import SourceError
+from lucky.schema import DATABASES
 
 STATEMENT_TIMEOUT_MS = int(os.environ.get("LUCKY_STATEMENT_TIMEOUT_MS", "30000"))
 CONNECT_TIMEOUT_S = int(os.environ.get("LUCKY_CONNECT_TIMEOUT_S", "5"))

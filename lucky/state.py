@@ -8,6 +8,7 @@ app and the CLI write from separate processes at once.
 from __future__ import annotations
 
 import threading
+from datetime import UTC
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, create_engine, event
 from sqlalchemy.engine import Engine
@@ -68,11 +69,11 @@ def engine() -> Engine:
 
 def audit(actor: str, action: str, subject: str = "", detail: str = "") -> None:
     """Append one line to the audit log (UTC timestamp)."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     with engine().begin() as conn:
         conn.execute(audit_log.insert().values(
-            at=datetime.now(timezone.utc).replace(tzinfo=None), actor=actor, action=action,
+            at=datetime.now(UTC).replace(tzinfo=None), actor=actor, action=action,
             subject=subject, detail=detail))
 
 

@@ -8,7 +8,6 @@ import pandas as pd
 import streamlit as st
 
 from lucky.core import Kpi
-
 from lucky.models.rfm import SEGMENTS
 from lucky.ui import frame, render
 

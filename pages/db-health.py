@@ -4,7 +4,7 @@ Fleet heatmap with traffic lights for everyone; server detail with trends and st
 for engineers; the alert timeline; capacity. The collector fills the store; "Collect now" runs
 one cycle from the page.
 """
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -23,7 +23,7 @@ hours = top[1].selectbox("Trend window", [1, 6, 24, 72, 168], index=2,
                          format_func=lambda h: f"last {h} h", key="dbh_hours")
 collect = top[2].button("Collect now", icon=":material/refresh:",
                         help="Poll every instance once (read-only) and store the result.")
-now = datetime.now(timezone.utc)
+now = datetime.now(UTC)
 tick = now.isoformat() if collect else now.strftime("%Y-%m-%dT%H:%M")   # fresh each minute
 fleet_out = frame.run_cached(SLUG, filters, viewer, collect_now=collect, tick=tick)
 if fleet_out is not None:

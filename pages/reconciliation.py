@@ -7,7 +7,8 @@ SLUG = "reconciliation"
 
 filters, viewer = frame.setup_page(SLUG)
 st.title("Daily Revenue Reconciliation")
-st.caption("Orders vs Stripe payments vs accounting income bills per store-local business day, the record-level breaks, and processing fees per channel. Each currency is reconciled on its own.")
+st.caption("Orders vs Stripe payments vs accounting income bills per store-local business day, the record-level breaks, "
+           "and processing fees per channel. Each currency is reconciled on its own.")
 out = frame.run_cached(SLUG, filters, viewer)
 if out is not None:
     render.render_output(out, filters, SLUG)

@@ -1,5 +1,5 @@
 """Redis Cluster Intelligence Console: a thin page over `lucky.tools.execute("redis-console", ...)`."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import streamlit as st
 
@@ -16,7 +16,7 @@ st.caption("Redis instances sorted by memory utilisation; pick one for memory by
 top = st.columns([2, 1, 1])
 collect = top[2].button("Collect now", icon=":material/refresh:", key="rc_collect",
                         help="Poll every instance once and store the result.")
-now = datetime.now(timezone.utc)
+now = datetime.now(UTC)
 tick = now.isoformat() if collect else now.strftime("%Y-%m-%dT%H:%M")
 grid_out = frame.run_cached(SLUG, filters, viewer, collect_now=collect, tick=tick)
 if grid_out is not None:

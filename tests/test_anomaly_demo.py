@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from lucky import sources
-from lucky.tools import execute
 from lucky.core import Filters, Viewer
+from lucky.tools import execute
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from bench_anomaly import score  # noqa: E402  (the same scoring as the benchmark)

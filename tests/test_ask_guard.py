@@ -180,7 +180,8 @@ def test_comment_smuggling_is_rewritten(demo):
 def test_statement_timeout_stops_a_long_query(demo):
     from lucky import sources
     from lucky.errors import SourceError
-    sql = f"SELECT COUNT(*) AS n FROM {O} a JOIN {O} b ON a.user_no = b.user_no JOIN {O} c ON c.user_no = b.user_no JOIN {O} d ON d.user_no = c.user_no"
+    sql = (f"SELECT COUNT(*) AS n FROM {O} a JOIN {O} b ON a.user_no = b.user_no "
+           f"JOIN {O} c ON c.user_no = b.user_no JOIN {O} d ON d.user_no = c.user_no")
     checked = guard.check(sql, ADMIN)
     with pytest.raises(SourceError, match="longer than|INTERRUPT"):
         sources.read(checked.database, checked.sql, {}, timeout_s=0.05)

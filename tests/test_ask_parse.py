@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from lucky.ask.parse import Vocabulary, fuzzy_names, find_names, parse, periods, previous_period
+from lucky.ask.parse import Vocabulary, find_names, fuzzy_names, parse, periods, previous_period
 
 AS_OF = date(2026, 2, 14)          # a Saturday
 VOCAB = Vocabulary(AS_OF, date(2025, 6, 30), {501: "8th & Broadway", 502: "28th & 6th", 506: "37th & Broadway"},

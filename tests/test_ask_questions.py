@@ -8,7 +8,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from ask_questions import cases
 
 from lucky.core import Viewer
@@ -90,8 +89,9 @@ def test_repeated_questions_come_from_the_cache(question_set):
 
 
 def test_follow_ups_refine_the_last_question(question_set):
-    from lucky.ask.engine import ask
     from ask_questions import orders, revenue
+
+    from lucky.ask.engine import ask
     vocab, _ = question_set
     from datetime import timedelta
     d = vocab.as_of
@@ -107,8 +107,10 @@ def test_follow_ups_refine_the_last_question(question_set):
 
 def test_as_of_moves_relative_dates(question_set):
     from datetime import date
-    from lucky.ask.engine import ask
+
     from ask_questions import orders
+
+    from lucky.ask.engine import ask
     answer = ask("how many orders yesterday", VIEWER, as_of=date(2026, 1, 15), use_llm=False)
     assert answer.rows[0][-1] == orders(date(2026, 1, 14), date(2026, 1, 14))
     assert "Jan 14, 2026" in answer.answer

@@ -7,9 +7,9 @@ import pytest
 from lucky import cli
 from lucky.briefing import compose, narrative, render
 from lucky.briefing.compose import SECTIONS
+from lucky.core import Filters, Viewer
 from lucky.queries import metrics, shops
 from lucky.tools import execute
-from lucky.core import Filters, Viewer
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 """The briefing preview page in AppTest: any day, including one outside the data."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest

@@ -9,7 +9,7 @@ real generator steps are in. The real generator is built by the session fixtures
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import duckdb
@@ -20,8 +20,8 @@ import pytest
 from lucky.demo import build as build_mod
 from lucky.demo.load_mysql import DDL_DIR, mysql_ddl
 from lucky.demo.loaders import conform, to_tsv
-from lucky.schema import DATABASES, get_table, metadata
 from lucky.errors import InputError
+from lucky.schema import DATABASES, get_table, metadata
 
 NASTY = ["plain", "tab\there", "new\nline", "back\\slash", 'quo"te', "caf\u00e9 \u2615", "", None]
 
@@ -46,7 +46,7 @@ def synthetic_generate(world, progress=None):
             "status": [90] * n,
             "pay_money": [4.705, 4.71, 0.285, 1e6, Decimal("3.10"), np.nan, 0.1 + 0.2, 5],
             "create_time": pd.to_datetime(["2026-02-01 13:00:00.900"] * n, utc=True),
-            "pay_time": [datetime(2026, 2, 1, 8, 0, tzinfo=timezone.utc)] * (n - 1) + [None],
+            "pay_time": [datetime(2026, 2, 1, 8, 0, tzinfo=UTC)] * (n - 1) + [None],
             "remark": NASTY,
             "local_date": pd.to_datetime(["2026-02-01"] * n),   # a helper column: dropped
         })
@@ -277,6 +277,7 @@ def test_server_target_refused_and_failed_rebuild_rolled_back(server, request, m
 def test_mysql_executemany_fallback(mariadb_url):
     """With local_infile off, rows go in with batched executemany and read back the same."""
     from sqlalchemy import create_engine, text
+
     from lucky.demo.load_mysql import MySQLLoader
 
     table = get_table("luckyus_sales_order", "t_order")

@@ -71,5 +71,5 @@ def test_hand_edited_experiments(demo, edited):
     out = tools.execute("campaigns", Filters(), ADMIN)
     t = out.tables["experiments"].set_index("experiment_id")
     assert t.loc[made, "significant"] and t.loc[made, "lift"] > 0
-    assert not t.loc[single, "significant"] is True and pd.isna(t.loc[single, "z"])
+    assert t.loc[single, "significant"] is not True and pd.isna(t.loc[single, "z"])
     assert any(f"Experiment {single}" in m.text and "one variant" in m.text for m in out.messages)

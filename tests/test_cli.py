@@ -9,8 +9,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parent.parent
 TABLES = ["kpis", "stores", "products", "inventory", "quality"]
 
@@ -65,12 +63,12 @@ def test_markdown_is_a_table(demo):
 
 
 def test_filters_and_roles_match_the_page(demo):
+    import argparse
     from datetime import date
 
     from lucky import tools
-    from lucky.core import Filters, Viewer
-    from lucky.tools.cli import filters_from, add_arguments
-    import argparse
+    from lucky.core import Viewer
+    from lucky.tools.cli import add_arguments, filters_from
 
     parser = argparse.ArgumentParser()
     add_arguments(parser)

@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
 from lucky import tools

@@ -98,7 +98,8 @@ def test_edits_after_the_build_are_found(demo, tmp_path, monkeypatch):
                           third_trade_no, fee, user_no, shop_id, currency_code, pay_time, create_time, update_time
                    FROM luckyus_sales_payment.t_trade WHERE trade_no = ?""", [t_amt])
     con.execute("UPDATE luckyus_sales_order.t_order SET currency_code = 'NZD' WHERE order_no = ?", [o_cur])
-    item = "(SELECT MIN(i.id) FROM luckyus_sales_order.t_order_item i JOIN luckyus_sales_order.t_order o ON o.id = i.order_id WHERE o.order_no = ? AND i.pay_money > 1)"
+    item = ("(SELECT MIN(i.id) FROM luckyus_sales_order.t_order_item i JOIN luckyus_sales_order.t_order o "
+            "ON o.id = i.order_id WHERE o.order_no = ? AND i.pay_money > 1)")
     con.execute(f"UPDATE luckyus_sales_order.t_order_item SET tax = tax + 0.25 WHERE id = {item}", [o_tax])
     con.execute(f"UPDATE luckyus_sales_order.t_order_item SET tax_rate = 0.045, tax = ROUND(pay_money * 0.045, 2) WHERE id = {item}", [o_rate])
     con.execute(f"UPDATE luckyus_sales_order.t_order_item SET tax = 0 WHERE id = {item}", [o_zero])

@@ -79,7 +79,8 @@ def test_hand_edited_bias_and_bad_input(demo, edited):
            f"DELETE FROM luckyus_ireplenishment.wh_goods_daily_demand_pred WHERE shop_id = {int(s2)} AND goods_code = '{g2}'",
            "INSERT INTO luckyus_ireplenishment.wh_goods_daily_demand_pred (id, tenant, shop_id, goods_code, pred_date, "
            f"predict_run_date, pred_qty, model_version, create_time, update_time) VALUES (99999999, 'LKUS', {int(s1)}, 'GZZ999', DATE '2026-02-10', "
-           "DATE '2026-02-09', 3.5, 'lstm-v3.3', TIMESTAMP '2026-02-09 08:00:00', TIMESTAMP '2026-02-09 08:00:00'), (99999998, 'LKUS', 501, 'G100001', DATE '2026-02-10', "
+           "DATE '2026-02-09', 3.5, 'lstm-v3.3', TIMESTAMP '2026-02-09 08:00:00', TIMESTAMP '2026-02-09 08:00:00'), "
+           "(99999998, 'LKUS', 501, 'G100001', DATE '2026-02-10', "
            "DATE '2026-02-10', 3.5, 'lstm-v3.3', TIMESTAMP '2026-02-10 08:00:00', TIMESTAMP '2026-02-10 08:00:00')")
     out = tools.execute(SLUG, Filters(), Viewer())
     s = out.tables["series"].set_index(["shop_id", "goods_code"])

@@ -123,7 +123,7 @@ def test_every_table_shows_no_none_or_nan(outputs):
 def test_money_in_an_nzd_view_is_never_plain_dollars(outputs):
     from lucky.ui.render import display
 
-    for slug, name, df in _tables({"r": outputs["reconciliation-nzd"]}):
+    for _slug, name, df in _tables({"r": outputs["reconciliation-nzd"]}):
         shown, config = display(df, Filters(currency="NZD"))
         for col, cfg in config.items():
             fmt = (cfg.get("type_config") or {}).get("format")

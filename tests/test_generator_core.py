@@ -12,8 +12,8 @@ import pytest
 
 from lucky.demo.gen import accounting, catalog, orders, payments, users
 from lucky.demo.gen.catalog import STORES, TOP15
-from lucky.schema import get_table
 from lucky.demo.world import END, World
+from lucky.schema import get_table
 
 SCALE = 0.01
 STEPS = (catalog, users, orders, payments, accounting)

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lucky.schema import get_table
 from lucky.demo.world import World
+from lucky.schema import get_table
 
 MY_STEPS = ("crm", "marketing", "experiments", "misc")
 CORE_STEPS = ("catalog", "users", "orders")

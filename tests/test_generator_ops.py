@@ -13,8 +13,8 @@ import pandas as pd
 import pytest
 
 from lucky.demo.gen import stock
-from lucky.schema import WEEKDAYS, get_table
 from lucky.demo.world import END, World
+from lucky.schema import WEEKDAYS, get_table
 
 CORE = ("catalog", "users", "orders", "payments", "accounting")
 OPS = ("iot", "production", "stock", "replenishment", "purchase")

@@ -5,8 +5,8 @@ Durations asserted are the collector's own per-instance records, compared with t
 """
 from __future__ import annotations
 
-import pymysql
 import psycopg2
+import pymysql
 import pytest
 import redis
 from sqlalchemy.engine import make_url

@@ -9,8 +9,8 @@ import redis
 
 from lucky import config, state, tools
 from lucky.access import AccessDenied
-from lucky.monitor import fleet, localfleet
 from lucky.core import Filters, Viewer
+from lucky.monitor import fleet, localfleet
 
 ROOT = Path(config.ROOT)
 

@@ -14,9 +14,9 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import resolve_lazy
 from sqlalchemy import BigInteger, Numeric
 
-from conftest import resolve_lazy
 from lucky import sources
 from lucky.schema import metadata
 

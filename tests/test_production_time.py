@@ -53,7 +53,7 @@ def test_changes_dates_a_step_and_ignores_flat_products():
     days = pd.date_range("2025-09-01", periods=120, freq="D")
     rows = []
     for name, factor in [("slowed", 1.6)] + [(f"flat{j}", 1.0) for j in range(6)]:
-        for i, d in enumerate(days):
+        for _i, d in enumerate(days):
             k = 8
             f = factor if d >= pd.Timestamp("2025-11-10") else 1.0
             rows += [{"spu_name": name, "business_date": d, "make_s": v}

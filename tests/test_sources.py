@@ -7,12 +7,12 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from conftest import resolve_lazy
 from sqlalchemy import text
 
-from conftest import resolve_lazy
 from lucky import sources
-from lucky.schema import DATABASES, tables_of
 from lucky.errors import SourceError
+from lucky.schema import DATABASES, tables_of
 
 DB = "luckyus_sales_order"
 SECRET = "Sup3rSecretPw"
@@ -174,8 +174,9 @@ def test_demo_meta(demo):
 
 
 def test_demo_built_on_first_use(env, tmp_path, monkeypatch):
-    import lucky.demo.build as build_mod
     from test_build import synthetic_generate
+
+    import lucky.demo.build as build_mod
 
     monkeypatch.setattr(build_mod, "generate", synthetic_generate)
     env.setenv("LUCKY_DEMO_PATH", str(tmp_path / "first.duckdb"))
@@ -184,8 +185,9 @@ def test_demo_built_on_first_use(env, tmp_path, monkeypatch):
 
 
 def _race(log: str) -> None:
-    import lucky.demo.build as build_mod
     from test_build import synthetic_generate
+
+    import lucky.demo.build as build_mod
 
     real = build_mod.build
 

@@ -8,7 +8,7 @@ so a metric that keeps crying wolf at one store needs a stronger signal there.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 from sqlalchemy import BigInteger, Column, Date, DateTime, Integer, String, Table, Text, select
@@ -42,7 +42,7 @@ def record(shop_id: int | None, day: date, metric: str, action: str, actor: str,
         raise InputError("a verdict needs the name of the person giving it")
     shop = None if shop_id is None or pd.isna(shop_id) else int(shop_id)
     day = pd.Timestamp(day).date()
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     with state.engine().begin() as conn:
         conn.execute(anomaly_feedback.insert().values(
             at=now, actor=actor, shop_id=shop, date=day, metric=metric,

@@ -14,7 +14,8 @@ import pandas as pd
 from lucky.errors import StateError
 from lucky.models import anomaly, intraday
 from lucky.models.baselines import DEFAULT
-from lucky.queries import metrics, shops as shop_queries
+from lucky.queries import metrics
+from lucky.queries import shops as shop_queries
 
 HISTORY_DAYS = 7 * DEFAULT.weekday_weeks + DEFAULT.level_days + 7
 USAGE_HISTORY_DAYS = DEFAULT.spread_days + DEFAULT.level_days + 7   # a ratio: no weekday effect

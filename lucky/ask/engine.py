@@ -17,9 +17,20 @@ import pandas as pd
 from lucky import sources
 from lucky.ask import guard
 from lucky.ask.parse import Parsed, Vocabulary, normalize, parse
-from lucky.ask.semantic import (CHANNELS, METRICS, TIME_DIMS, Spec, add_time_dims, build_sql, build_total_sql,
-                                fact_for, localize,
-                                supported, value_of, values_by)
+from lucky.ask.semantic import (
+    CHANNELS,
+    METRICS,
+    TIME_DIMS,
+    Spec,
+    add_time_dims,
+    build_sql,
+    build_total_sql,
+    fact_for,
+    localize,
+    supported,
+    value_of,
+    values_by,
+)
 from lucky.core import Viewer
 from lucky.errors import LuckyError
 
@@ -80,7 +91,8 @@ def vocabulary(as_of: date | None = None) -> tuple[Vocabulary, dict[int, str]]:
     """Stores (name by id), products, categories, the data's first and latest local day; and zones."""
     key = _source_key()
     if key not in _vocab:
-        from lucky.queries import landscape, shops as shop_q
+        from lucky.queries import landscape
+        from lucky.queries import shops as shop_q
         first, last = landscape.data_span()
         shop_df = shop_q.shops()
         traded = sources.read("luckyus_sales_order",

@@ -11,8 +11,8 @@ import calendar
 import difflib
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from datetime import date, timedelta
+from functools import lru_cache
 
 from lucky.ask.semantic import Spec
 

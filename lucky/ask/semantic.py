@@ -160,7 +160,7 @@ class Spec:
     end2: date | None = None
     period2: str = ""
 
-    def with_(self, **kw) -> "Spec":
+    def with_(self, **kw) -> Spec:
         return replace(self, **kw)
 
 

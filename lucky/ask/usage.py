@@ -7,7 +7,7 @@ page shows each user's history from the same table and saves questions to share 
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 from sqlalchemy import Column, DateTime, Float, Integer, String, Table, Text, select
@@ -39,7 +39,7 @@ ask_saved = Table(
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def record(question: str, viewer: Viewer, answer, source: str = "page") -> None:

@@ -10,7 +10,7 @@ by `verify --head <hash from the export>`.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 from sqlalchemy import Column, Date, DateTime, Integer, String, Table, Text, UniqueConstraint, func, select
@@ -53,7 +53,7 @@ def append(entries: list[dict]) -> list[dict]:
 
     The unique seq makes two writers at once safe: the loser retries on top of the winner.
     """
-    now = datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     eng = state.engine()
     for attempt in range(RETRIES):
         try:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import html
 import io
 import zipfile
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pandas as pd
 
@@ -26,7 +26,7 @@ def _table(df: pd.DataFrame, limit: int = 200) -> str:
 def report_html(out: Output, filters: Filters, viewer: Viewer, head: tuple[int, str], verified: str,
                 formula: str) -> str:
     """A self-contained HTML report (prints to PDF from any browser)."""
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     checklist = out.tables.get("checklist", pd.DataFrame())
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'><title>Lucky compliance audit</title>",

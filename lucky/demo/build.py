@@ -19,18 +19,18 @@ import resource
 import threading
 import time
 from collections import defaultdict, deque
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
 from lucky import config
 from lucky.demo.generate import generate
 from lucky.demo.loaders import conform, open_loader, redact
-from lucky.schema import get_table, metadata
 from lucky.demo.world import World
 from lucky.errors import InputError
+from lucky.schema import get_table, metadata
 
 #: `progress(message, fraction_done)`; the CLI prints it, the app feeds a progress bar.
 Progress = Callable[[str, float], None]
@@ -65,7 +65,7 @@ def build(target: str | os.PathLike | None = None, *, scale: float = 1.0, seed: 
         loader.finish(tables, frozenset(report.pop("numbered")))
         report["timings"]["finish"] = round(time.perf_counter() - t0, 3)
         truth_text = json.dumps(world.truth, indent=1, sort_keys=True, default=_jsonable)
-        report.update(built_at=datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0),
+        report.update(built_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
                       seconds=round(time.perf_counter() - started, 3))
         say("swapping the new demo into place", 0.97)
         t0 = time.perf_counter()

@@ -7,12 +7,12 @@ database such as `luckyus_fi_tax` exists with its tables.
 from __future__ import annotations
 
 import importlib
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pandas as pd
 
-from lucky.schema import metadata
 from lucky.demo.world import World
+from lucky.schema import metadata
 
 #: Generator steps, in dependency order. Each module defines `generate(world) -> Iterator[...]`.
 STEPS: tuple[str, ...] = (

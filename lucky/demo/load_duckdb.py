@@ -19,7 +19,7 @@ import pandas as pd
 from duckdb_engine import Dialect
 from sqlalchemy import Table
 
-from lucky.demo.loaders import META_SCHEMA, LoadError, Loader, meta_row, meta_table
+from lucky.demo.loaders import META_SCHEMA, Loader, LoadError, meta_row, meta_table
 from lucky.errors import InputError
 
 _DIALECT = Dialect()

@@ -25,11 +25,19 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from lucky.demo.loaders import (
-    META_SCHEMA, OLD_SUFFIX, STAGING_SUFFIX, LoadError, Loader, meta_row, meta_table, plain_rows,
-    staging_tables, to_tsv,
+    META_SCHEMA,
+    OLD_SUFFIX,
+    STAGING_SUFFIX,
+    Loader,
+    LoadError,
+    meta_row,
+    meta_table,
+    plain_rows,
+    staging_tables,
+    to_tsv,
 )
-from lucky.schema import DATABASES, tables_of
 from lucky.errors import InputError
+from lucky.schema import DATABASES, tables_of
 
 DDL_DIR = Path(__file__).resolve().parent.parent / "schema" / "ddl"
 TABLE_OPTIONS = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4"

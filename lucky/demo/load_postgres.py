@@ -18,10 +18,17 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.schema import CreateIndex, CreateTable
 
 from lucky.demo.loaders import (
-    META_SCHEMA, OLD_SUFFIX, STAGING_SUFFIX, Loader, meta_row, meta_table, staging_tables, to_tsv,
+    META_SCHEMA,
+    OLD_SUFFIX,
+    STAGING_SUFFIX,
+    Loader,
+    meta_row,
+    meta_table,
+    staging_tables,
+    to_tsv,
 )
-from lucky.schema import DATABASES
 from lucky.errors import InputError
+from lucky.schema import DATABASES
 
 LOCK_KEY = 0x6C75636B79  # "lucky"
 _DIALECT = postgresql.dialect()

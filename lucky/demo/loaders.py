@@ -20,7 +20,17 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from sqlalchemy import (
-    BigInteger, Column, Date, DateTime, Double, Integer, MetaData, Numeric, String, Table, Text,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Double,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
 )
 from sqlalchemy.engine import make_url
 
@@ -108,7 +118,7 @@ class Loader(ABC):
     def abort(self) -> None:
         """Remove staging; the target is left as it was."""
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook: most loaders hold nothing to release
         """Release connections."""
 
 

@@ -6,10 +6,10 @@ Pure functions on DataFrames; times are naive UTC unless a column says `date`/`h
 Velocity: in every store-local hour a machine was online, its expected cups are its baseline share
 of the store's per-machine load (store cups ÷ machines that made cups that day) times that load;
 the baseline share is the machine's own share in the same weekday × hour over `BASELINE_WEEKS`
-weeks ending `GAP_WEEKS` weeks earlier (so a drop is not absorbed into the baseline at once). So a busy or quiet day at the store, a new machine joining, or an outage of
-the machine itself do not look like degradation; a machine the baristas avoid (or that brews
-slowly) does. The daily ratio actual ÷ expected feeds a one-sided CUSUM on its logarithm
-(anchors: "EWMA or CUSUM on the ratio confirms a persistent drop and gives the onset").
+weeks ending `GAP_WEEKS` weeks earlier (so a drop is not absorbed into the baseline at once). So a
+busy or quiet day at the store, a new machine joining, or an outage of the machine itself do not
+look like degradation; a machine the baristas avoid (or that brews slowly) does. The daily ratio
+actual ÷ expected feeds a one-sided CUSUM on its logarithm (anchors: "EWMA or CUSUM on the ratio confirms a persistent drop and gives the onset").
 """
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from lucky.monitor import alerts, notify, store
 from lucky.monitor.inventory import Instance, Inventory
@@ -22,7 +22,7 @@ DEFAULTS = {"timeout": 5.0, "tables_every": 3600.0, "retention_days": 14.0, "gra
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def probe_one(inst: Instance, timeout: float, slow: bool, scan_options: dict | None = None) -> Reading:

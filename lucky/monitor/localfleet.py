@@ -111,7 +111,7 @@ class MariaDBServer:
         return pymysql.connect(host="127.0.0.1", port=self.port, user="root", password="",
                                autocommit=True, connect_timeout=5, read_timeout=30)
 
-    def replicate_from(self, primary: "MariaDBServer") -> None:
+    def replicate_from(self, primary: MariaDBServer) -> None:
         """Make this server a replica of `primary` and wait until both replication threads run."""
         conn = self.connect()
         try:
@@ -231,7 +231,7 @@ class LocalFleet:
             m.stop()
         shutil.rmtree(self.dir, ignore_errors=True)
 
-    def __enter__(self) -> "LocalFleet":
+    def __enter__(self) -> LocalFleet:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -8,8 +8,9 @@ none. Counters are stored raw; rates come from deltas in `lucky.monitor.rates`.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.engine import make_url
 
@@ -95,8 +96,8 @@ def probe_mysql(reading: Reading, url: str, timeout: float, slow: bool) -> None:
         cur = conn.cursor()
         reading.version = str(_rows(cur, "SELECT VERSION()")[0][0])
         mariadb = "mariadb" in reading.version.lower()
-        limit = ("SET SESSION max_statement_time = %s" % float(timeout) if mariadb
-                 else "SET SESSION MAX_EXECUTION_TIME = %d" % int(timeout * 1000))
+        limit = (f"SET SESSION max_statement_time = {float(timeout)}" if mariadb
+                 else f"SET SESSION MAX_EXECUTION_TIME = {int(timeout * 1000)}")
         section(reading, "statement timeout", lambda: cur.execute(limit))
         section(reading, "read-only session", lambda: cur.execute("SET SESSION TRANSACTION READ ONLY"))
         reading.status = "up"

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import math
-from types import SimpleNamespace
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 
 import pandas as pd
-from sqlalchemy import (Column, DateTime, Float, Index, Integer, String, Table, Text, delete, func,
-                        insert, select)
+from sqlalchemy import Column, DateTime, Float, Index, Integer, String, Table, Text, delete, func, insert, select
 
 from lucky import state
 from lucky.monitor.probes import DIGEST_LIMIT, Reading

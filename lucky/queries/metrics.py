@@ -21,10 +21,10 @@ import numpy as np
 import pandas as pd
 
 from lucky import sources
-from lucky.schema import WEEKDAYS
-from lucky.models.timezones import localize, midnight_hours, to_local, utc_bounds
 from lucky.models.histogram import histogram_quantile
+from lucky.models.timezones import localize, midnight_hours, to_local, utc_bounds
 from lucky.queries import orders as order_queries
+from lucky.schema import WEEKDAYS
 
 #: accept -> done longer than this, or negative, cannot be a real drink (the seed's tail ends
 #: below two hours: tickets left open that long are a clock or sync fault).

@@ -12,9 +12,9 @@ from datetime import date
 import pandas as pd
 
 from lucky import sources
-from lucky.schema import tables_of
 from lucky.models.timezones import day_edges, on_business_days
 from lucky.queries.finance import COMPLETED, day_part, window
+from lucky.schema import tables_of
 
 DB = "luckyus_sales_order"
 FI_TAX = "luckyus_fi_tax"

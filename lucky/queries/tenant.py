@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 
 from lucky import sources
-from lucky.schema import tables_of
 from lucky.errors import SourceError
+from lucky.schema import tables_of
 
 SAMPLE_ABOVE = 200_000     # id span above which a table is sampled
 SAMPLE_WINDOWS = 4

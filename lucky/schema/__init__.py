@@ -19,8 +19,18 @@ Conventions that every query relies on (documented in README "Source schemas"):
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Column, Date, DateTime, Index, Integer, MetaData, Numeric, SmallInteger, String,
-    Table, Text,
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    Text,
 )
 
 #: The report's business databases (§2.1): the landscape's inventory stays these 18.

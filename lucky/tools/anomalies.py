@@ -14,9 +14,9 @@ import altair as alt
 import pandas as pd
 
 from lucky.anomaly import scan
+from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import intraday
 from lucky.models.anomaly import SEVERITY_RANK
-from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.queries import shops as shop_q
 
 ORDER = ["shop_id", "date", "metric", "severity", "score", "explanation", "shop_name", "dimension",

@@ -56,7 +56,7 @@ def _default_span(start: date | None, end: date | None) -> tuple[date | None, da
     """Fill missing ends from the data, as the app's sidebar does."""
     if start and end:
         return start, end
-    from lucky.errors import InputError, LuckyError
+    from lucky.errors import LuckyError
     from lucky.queries.landscape import data_span
 
     try:

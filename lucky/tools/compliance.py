@@ -7,7 +7,7 @@ is the count on those pages for the same range; see `lucky.compliance.checks`.
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import altair as alt
 import pandas as pd
@@ -47,7 +47,7 @@ def _alerts(results: list[checks.Result], previous: dict[str, str], viewer: View
     fresh = cm.new_failures(previous, current)
     if not fresh:
         return
-    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    now = datetime.now(UTC).replace(tzinfo=None)
     found = {r.check.check_id: r for r in results}
     transitions = [Transition("opened", "compliance", c, found[c].check.category, found[c].check.severity,
                               float(found[c].findings or 0), 0.0,

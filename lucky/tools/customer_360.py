@@ -31,7 +31,7 @@ ORIGINS = {1: "Android", 2: "iOS", 3: "delivery", 8: "other", 9: "other", 10: "o
 STATUS = {90: "completed", 0: "cancelled", 70: "refunded", 10: "in progress", 20: "in progress", 50: "in progress"}
 COUPON_STATUS = {1: "unused", 2: "used", 3: "expired"}
 CACHE_SECONDS = 600     # the base frames are kept this long (as the page cache), then re-read
-_CACHE: "OrderedDict[tuple, dict]" = OrderedDict()
+_CACHE: OrderedDict[tuple, dict] = OrderedDict()
 
 
 def run(filters: Filters, viewer: Viewer, search: str = "", segment: str = "at risk",

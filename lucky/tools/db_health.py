@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 import altair as alt
 import pandas as pd
 
+from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.errors import InputError
 from lucky.monitor import capacity, collector, fleet, store
 from lucky.monitor import inventory as fleet_inventory
-from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 
 HEALTH_COLOURS = alt.Scale(domain=["ok", "warning", "critical", "down", "unknown"],
                            range=["#2e7d32", "#f9a825", "#e65100", "#c62828", "#9e9e9e"])

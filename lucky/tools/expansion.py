@@ -206,7 +206,8 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
 
     beats = (validation["abs_pct_error"] < validation["naive_abs_pct_error"]).mean() if len(validation) else None
     out.kpis = [
-        Kpi("Huff alpha (floor area)", round(fit.alpha, 3), help=f"95% {fit.alpha - g.Z95 * fit.se_alpha:.2f}–{fit.alpha + g.Z95 * fit.se_alpha:.2f}"),
+        Kpi("Huff alpha (floor area)", round(fit.alpha, 3),
+            help=f"95% {fit.alpha - g.Z95 * fit.se_alpha:.2f}–{fit.alpha + g.Z95 * fit.se_alpha:.2f}"),
         Kpi("Huff lambda (distance)", round(fit.lam, 3), help=f"95% {fit.lam - g.Z95 * fit.se_lambda:.2f}–{fit.lam + g.Z95 * fit.se_lambda:.2f}"),
         Kpi("Members' choices", fit.choices),
         Kpi("LOO error (model)", round(float(validation["abs_pct_error"].mean()) * 100, 1), "%"),

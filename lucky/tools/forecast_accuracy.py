@@ -4,16 +4,16 @@ ledger, hourly order-count predictions against completed orders; WAPE beside the
 bias, ±20% hit rate, and the naive baselines every forecast should beat."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import forecast_accuracy as fa
 from lucky.queries import forecast as fq
-from lucky.queries import metrics, shops as shop_q
+from lucky.queries import metrics
+from lucky.queries import shops as shop_q
 
 #: history read before the first target day: trailing 28-day mean up to a run 28 days ahead
 HISTORY_DAYS = 2 * fa.TRAILING_DAYS

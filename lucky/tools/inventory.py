@@ -17,7 +17,11 @@ import pandas as pd
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import inventory as model
-from lucky.queries import forecast as fq, inventory as q, metrics, purchase as pq, shops as shop_q
+from lucky.queries import forecast as fq
+from lucky.queries import inventory as q
+from lucky.queries import metrics
+from lucky.queries import purchase as pq
+from lucky.queries import shops as shop_q
 
 SNAPSHOT_DAYS = 14      # a position's latest snapshot counts when it is this recent
 FORECAST_DAYS = 7       # forward use = mean prediction over the next week
@@ -177,7 +181,8 @@ def _charts(out: Output, table: pd.DataFrame, waste: pd.DataFrame) -> None:
     if len(grid):
         grid["cell_days"] = grid["days_of_supply"].clip(upper=30)
         out.charts["days_of_supply"] = alt.Chart(grid).mark_rect(stroke="white").encode(
-            x=alt.X("shop_id:O", title="Store"), y=alt.Y("goods_name:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=220, labelOverlap=False)),
+            x=alt.X("shop_id:O", title="Store"),
+            y=alt.Y("goods_name:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=220, labelOverlap=False)),
             color=alt.Color("cell_days:Q", title="Days of supply",
                             scale=alt.Scale(domain=[0, 3, 7, 14, 30], range=["#d62728", "#ff7f0e", "#e0e070", "#2e9e44", "#1f77b4"])),
             tooltip=["shop_id", "goods_code", "goods_name", "stock_qty", "daily_use", "forecast_use", "days_of_supply",

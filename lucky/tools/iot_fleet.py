@@ -18,7 +18,8 @@ import pandas as pd
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import fleet
 from lucky.models.timezones import known_zone, to_local
-from lucky.queries import iot, landscape, metrics, shops as shop_q
+from lucky.queries import iot, landscape, metrics
+from lucky.queries import shops as shop_q
 
 MAINTENANCE_DAYS = 56          # the fleet is serviced every 4-8 weeks: past 8 weeks is due
 ERROR_DAYS = 7

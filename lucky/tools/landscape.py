@@ -7,19 +7,20 @@ and the setting to fix while the rest of the landscape still renders.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
 from lucky import sources
-from lucky.schema import DATABASES, REPORTED, SERVERS, get_table
+from lucky.core import ROLES, Filters, Kpi, Output, Tool, Viewer
 from lucky.errors import SourceError
 from lucky.models import quality
 from lucky.models.timezones import on_business_days, zone_windows
 from lucky.queries import landscape as q
 from lucky.queries import orders, shops
-from lucky.core import Filters, Kpi, Output, ROLES, Tool, Viewer
+from lucky.schema import DATABASES, REPORTED, SERVERS, get_table
 
 TREND_DAYS = 28        # weekday peak / weekend orders: the last four weeks up to the as-of day
 PRODUCTION_DAYS = 14   # average production time: the last two weeks (the report used Feb 1-14)

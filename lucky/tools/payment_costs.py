@@ -5,9 +5,10 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from lucky.models import fees
-from lucky.queries import payments, shops as shop_q
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
+from lucky.models import fees
+from lucky.queries import payments
+from lucky.queries import shops as shop_q
 
 #: The report's Tool 8 table names the likely method of six channel_ids; the rest are unnamed.
 CHANNEL_NAMES = {53: "Apple Pay", 6: "Credit card", 51: "Google Pay", 3: "Debit card", 1: "Other card",

@@ -10,12 +10,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from lucky.models import timezones as tzm
+from lucky.core import Filters, Kpi, Output, Tool, Viewer
 from lucky.errors import SourceError
 from lucky.models import fees, reconcile
+from lucky.models import timezones as tzm
 from lucky.models.tenancy import store_currency
-from lucky.queries import accounting, finance, payments, shops as shop_q
-from lucky.core import Filters, Kpi, Output, Tool, Viewer
+from lucky.queries import accounting, finance, payments
+from lucky.queries import shops as shop_q
 
 #: order_no buckets: start with the last 3 characters, split the disagreeing ones a character at a
 #: time until they hold few enough rows to read one by one

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta
 import altair as alt
 import pandas as pd
 
+from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.errors import InputError
 from lucky.models.capacity import right_size
 from lucky.monitor import collector, fleet, store
 from lucky.monitor import inventory as fleet_inventory
-from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.tools.db_health import FLEET_OPTIONS
 
 GRID_METRICS = ["memory_pct", "used_memory", "used_memory_peak", "maxmemory", "keys",

@@ -12,16 +12,20 @@ no-show rate, a promotion what-if, and the history of hours that were short-staf
 from __future__ import annotations
 
 import html
-from datetime import date, timedelta
+from datetime import timedelta
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
-from lucky.models import queueing, staffing as sm
+from lucky.models import queueing
+from lucky.models import staffing as sm
 from lucky.models.timezones import known_zone, to_local
-from lucky.queries import landscape, metrics, orders as order_q, shops as shop_q, staffing as q
+from lucky.queries import landscape, metrics
+from lucky.queries import orders as order_q
+from lucky.queries import shops as shop_q
+from lucky.queries import staffing as q
 
 MIN_ON_FLOOR = 2          # fixed positions while open: someone at the bar, someone on the pass
 FORECAST_WEEKS = 4
@@ -95,7 +99,8 @@ def run(filters: Filters, viewer: Viewer, demand: float = 1.0, target_sl: float 
     base = _schedule(hours, usual, pred, rota_h, rate, week0, week1, 1.0, target_sl, target_s, end) if demand != 1.0 else sched
     out.tables["schedule"] = sched.assign(date=sched["date"].dt.strftime("%Y-%m-%d"))
     out.tables["history"] = history.assign(date=history["date"].dt.strftime("%Y-%m-%d"))
-    out.tables["no-shows"] = pd.DataFrame({"shop_id": list(ids), "shifts": ns.set_index("shop_id")["shifts"].reindex(list(ids)).fillna(0).astype(int).to_numpy(),
+    shifts = ns.set_index("shop_id")["shifts"].reindex(list(ids)).fillna(0).astype(int).to_numpy()
+    out.tables["no-shows"] = pd.DataFrame({"shop_id": list(ids), "shifts": shifts,
                                            "no_shows": ns.set_index("shop_id")["no_shows"].reindex(list(ids)).fillna(0).astype(int).to_numpy(),
                                            "no_show_rate": rate.round(4).to_numpy()})
     whatif = _what_if(sched, base, wage, demand)

@@ -17,9 +17,14 @@ import numpy as np
 import pandas as pd
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
-from lucky.models import fleet, stores as model
+from lucky.models import fleet
+from lucky.models import stores as model
 from lucky.models.timezones import known_zone, to_local
-from lucky.queries import iot, landscape, metrics, orders as order_q, shops as shop_q, staffing as sq, stores as q
+from lucky.queries import iot, landscape, metrics
+from lucky.queries import orders as order_q
+from lucky.queries import shops as shop_q
+from lucky.queries import staffing as sq
+from lucky.queries import stores as q
 
 LATE_MINUTES = 10
 #: KPI -> (green, yellow, higher is better); orders_per_open_hour is relative to the chain median

@@ -6,11 +6,12 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from lucky.core import Filters, Kpi, Output, Tool, Viewer
 from lucky.models import tax
 from lucky.models.tenancy import store_currency
-from lucky.queries import shops as shop_q, tax as tax_q
 from lucky.models.timezones import known_zone
-from lucky.core import Filters, Kpi, Output, Tool, Viewer
+from lucky.queries import shops as shop_q
+from lucky.queries import tax as tax_q
 
 CURRENCY = "USD"
 #: display names that say what the number is (and get the money format)

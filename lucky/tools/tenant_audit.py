@@ -9,12 +9,15 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from lucky import config
-from lucky.schema import DATABASES
+from lucky.core import Filters, Kpi, Output, Tool, Viewer
 from lucky.errors import SourceError
 from lucky.models import tenancy
 from lucky.models.timezones import localize
-from lucky.queries import orders as order_q, payments, shops as shop_q, tenant as tenant_q
-from lucky.core import Filters, Kpi, Output, Tool, Viewer
+from lucky.queries import orders as order_q
+from lucky.queries import payments
+from lucky.queries import shops as shop_q
+from lucky.queries import tenant as tenant_q
+from lucky.schema import DATABASES
 
 DRILL_ROWS = 50
 WORKERS = 6

@@ -7,15 +7,17 @@ This tool shows the rule every other tool uses: a "day" is the store-local busin
 """
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import altair as alt
 import pandas as pd
 
+from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import markets
 from lucky.models.timezones import known_zone
-from lucky.queries import finance, markets as market_q, shops as shop_q
-from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
+from lucky.queries import finance
+from lucky.queries import markets as market_q
+from lucky.queries import shops as shop_q
 
 
 def _slug(market: str) -> str:
@@ -38,7 +40,7 @@ def _open_now(hours: pd.DataFrame, shop_ids: tuple[int, ...], zone: str, now_utc
 
 def run(filters: Filters, viewer: Viewer, now: datetime | None = None, include_test: bool = False) -> Output:
     out = Output()
-    now_utc = now or datetime.now(timezone.utc)
+    now_utc = now or datetime.now(UTC)
     every = shop_q.shops()
     shops = shop_q.in_scope(every, filters.stores, include_test).reset_index(drop=True)
     hidden = sorted(set(every["time_zone"].dropna().map(markets.market_name))
@@ -145,7 +147,9 @@ def run(filters: Filters, viewer: Viewer, now: datetime | None = None, include_t
 TOOL = Tool(
     slug="timezones", number=23, title="Cross-Timezone Operations Hub", department="Company-wide",
     roles=frozenset({"admin", "finance", "operations", "it", "marketing", "product", "supply_chain"}),
-    sources=("luckyus_sales_order", "luckyus_opshop"), run=run, options=(Option("now", datetime, None, "evaluate store hours as of this UTC time (default: now)"), shop_q.INCLUDE_TEST), icon=":material/schedule:",
+    sources=("luckyus_sales_order", "luckyus_opshop"), run=run, icon=":material/schedule:",
+    options=(Option("now", datetime, None, "evaluate store hours as of this UTC time (default: now)"),
+             shop_q.INCLUDE_TEST),
     description="Markets by time zone: business-day close, KPIs side by side, open now, holidays, "
                 "and a report per market.",
 )

@@ -17,8 +17,8 @@ import streamlit as st
 
 from lucky import config, sources, tools
 from lucky.access import AccessDenied
-from lucky.errors import LuckyError
 from lucky.core import ROLES, Filters, Output, Tool, Viewer
+from lucky.errors import LuckyError
 from lucky.ui import errors
 
 log = logging.getLogger("lucky.ui")

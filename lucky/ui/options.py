@@ -7,8 +7,9 @@ filters, so a link reproduces the what-if too. A tool with no page file of its o
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Callable
+from typing import Any
 
 import streamlit as st
 

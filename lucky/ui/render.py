@@ -140,7 +140,7 @@ def display(df: pd.DataFrame, filters: Filters) -> tuple[pd.DataFrame, dict[str,
         elif k == "fraction":
             d = formats.fraction_decimals(s)
             if gaps:
-                shown[col] = _text_column(s, lambda v: formats.percent_text(float(v), d))
+                shown[col] = _text_column(s, lambda v: formats.percent_text(float(v), d))  # noqa: B023 - used at once
                 config[name] = st.column_config.TextColumn(label)
             else:
                 shown[col] = s.astype(float) * 100

@@ -14,7 +14,7 @@ arrived (the integration's daily batch failed).
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -95,7 +95,8 @@ def _cost_bills(world: World, rng: np.random.Generator) -> pd.DataFrame:
         for ctype, share in DAILY_COSTS:
             rows.append(pd.DataFrame(dict(shop_id=sid, day=days, cost_type=ctype, amount=r * share * rng.lognormal(0, 0.08, len(days)))))
         waste = rng.random(len(days)) < 0.37
-        rows.append(pd.DataFrame(dict(shop_id=sid, day=days[waste], cost_type="waste", amount=r[waste] * 0.02 * rng.lognormal(0, 0.3, int(waste.sum())))))
+        amount = r[waste] * 0.02 * rng.lognormal(0, 0.3, int(waste.sum()))
+        rows.append(pd.DataFrame(dict(shop_id=sid, day=days[waste], cost_type="waste", amount=amount)))
         months = pd.date_range(opened.replace(day=1), END, freq="MS")
         for ctype, base in MONTHLY_COSTS:
             rows.append(pd.DataFrame(dict(shop_id=sid, day=months, cost_type=ctype, amount=base * rng.lognormal(0, 0.05, len(months)))))

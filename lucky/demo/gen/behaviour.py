@@ -17,15 +17,15 @@ repeat orders (never how many orders a store-day has, so every calibrated total 
   activity times their current ramp, day by day.
 
 Truth `churn.timeline` = {user_no: {"decline_start", "last_order"}} (store-local dates) for every
-leaver with two completed orders or more (one order has no frequency that could fall). Users who merely order irregularly (heavy-tailed activity, Poisson
-gaps) stay and are not in it.
+leaver with two completed orders or more (one order has no frequency that could fall). Users who
+merely order irregularly (heavy-tailed activity, Poisson gaps) stay and are not in it.
 """
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from lucky.demo.world import END, World
+from lucky.demo.world import World
 
 KEEP_DAYS = 14.0             # a store keeps customers worth 14 days of its repeat orders
 MIN_TENURE_DAYS = 14         # nobody starts to leave in their first two weeks

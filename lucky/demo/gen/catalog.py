@@ -12,14 +12,14 @@ Recipes: `status` 1 is the recipe in force (use it for consumption), 0 an earlie
 from __future__ import annotations
 
 import functools
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from lucky.schema import get_table
 from lucky.demo.world import TENANT, World
+from lucky.schema import get_table
 
 OPSHOP, COMMODITY = "luckyus_opshop", "luckyus_scm_commodity"
 NY, RAROTONGA = "America/New_York", "Pacific/Rarotonga"
@@ -258,7 +258,7 @@ def _products(rng: np.random.Generator) -> pd.DataFrame:
     online = [(n, c, TOP15_LIST[n], cnt, rev / cnt) for n, c, cnt, rev in TOP15]
     top_items = sum(t[2] for t in TOP15)
     # the rest of the menu shares the remaining completed item rows (see orders.ITEMS_COMPLETED)
-    from lucky.demo.gen.orders import ITEMS_COMPLETED, ITEM_REVENUE
+    from lucky.demo.gen.orders import ITEM_REVENUE, ITEMS_COMPLETED
     rest_items = ITEMS_COMPLETED - top_items
     rest_revenue = ITEM_REVENUE - sum(t[3] for t in TOP15)
     w = np.sort(rng.pareto(1.6, len(MENU)) + 0.3)[::-1]     # a long tail of popularity

@@ -15,7 +15,7 @@ vectorised helpers those steps share (numbered ids, Arrow string columns, bulk c
 """
 from __future__ import annotations
 
-from typing import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import numpy as np
 import pandas as pd

@@ -14,7 +14,7 @@ the nulls within |z| < 1.5 on both), so a demo of any seed tells the same story.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd

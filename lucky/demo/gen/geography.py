@@ -13,13 +13,13 @@ What is planted (truth under `expansion`):
   store) equals each store's order run rate at the end of the data, split by a land-use pattern.
 - `expansion.cannibalization` [{"new_shop", "affected_shop", "share"}]: a store that opened with
   at least four weeks of data after it took `share` of the daily orders of the nearest older store
-  (open two months before it, within 1.6 km; one opening at a time per older store). Applied in `store_day_plan` through `cannibal_factor`, which keeps
-  each store's total (the plan normalises per store), so the calibration is untouched.
+  (open two months before it, within 1.6 km; one opening at a time per older store). Applied in
+  `store_day_plan` through `cannibal_factor`, which keeps each store's total (the plan normalises per store), so the calibration is untouched.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from functools import lru_cache
-from typing import Iterator
 
 import numpy as np
 import pandas as pd

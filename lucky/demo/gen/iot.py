@@ -15,14 +15,13 @@ install_s, onset_s, floor, slow, off_s: the machines' hidden condition) on world
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 from lucky.demo.gen import iot_status, production
-from lucky.demo.gen.production import (END_S, const, drink_spus, order_nos, recipe_steps, secs, text,
-                                       to_dt, with_ids)
+from lucky.demo.gen.production import END_S, const, drink_spus, order_nos, recipe_steps, secs, text, to_dt, with_ids
 from lucky.demo.world import TENANT, World
 from lucky.models.timezones import to_local
 

@@ -12,15 +12,29 @@
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from lucky.demo.gen.crm import (
-    AS_OF, DAY, SEGMENT_ID0, SEGMENTS, between, customers, frame, in_chunks, numbered, pick, weighted,
-    seconds, segment_propensity, split_counts, strings, ts,
+    AS_OF,
+    DAY,
+    SEGMENT_ID0,
+    SEGMENTS,
+    between,
+    customers,
+    frame,
+    in_chunks,
+    numbered,
+    pick,
+    seconds,
+    segment_propensity,
+    split_counts,
+    strings,
+    ts,
+    weighted,
 )
 from lucky.demo.world import START, World
 

@@ -19,7 +19,7 @@ tenant.unknown_tenant (order rows), anomalies `orders` (store-day collapse) and 
 from __future__ import annotations
 
 import json
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd

@@ -18,7 +18,7 @@ tenant.unknown_tenant (failed trades of the UAT tenant).
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -95,9 +95,9 @@ def assign_channels(rng: np.random.Generator, amount: np.ndarray, targets: dict[
         vals = vals / 100.0
         g = rng.gumbel(size=len(idx))
 
-        def pick(target: float) -> np.ndarray:
-            key = g + _tilt(vals, counts, target) * x
-            return idx[np.argpartition(-key, k - 1)[:k]]
+        def pick(target: float) -> np.ndarray:   # called within this iteration only
+            key = g + _tilt(vals, counts, target) * x  # noqa: B023
+            return idx[np.argpartition(-key, k - 1)[:k]]  # noqa: B023
 
         aim, best, best_err = goal, None, np.inf
         for _ in range(6):   # correct for sampling without replacement and small-sample noise

@@ -14,7 +14,7 @@ ticket closed 2–2.7 hours late), recorded as anomalies with metric 'production
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd

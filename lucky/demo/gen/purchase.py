@@ -21,7 +21,7 @@ bought across cannot be seen).
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd

@@ -20,9 +20,8 @@ Dates (pred_date, predict_run_date) and pred_hour are store-local.
 """
 from __future__ import annotations
 
-from typing import Iterator
-
 import warnings
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd

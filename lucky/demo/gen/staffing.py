@@ -20,7 +20,7 @@ from its own random stream, so it never reshuffles another step.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd

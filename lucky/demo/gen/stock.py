@@ -18,15 +18,15 @@ for the replenishment step.
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
 
 from lucky.demo.gen import stockouts
 from lucky.demo.gen.production import active_recipes, const, text, with_ids
-from lucky.schema import WEEKDAYS
 from lucky.demo.world import END, START, TENANT, World
+from lucky.schema import WEEKDAYS
 
 DB = "luckyus_scm_shopstock"
 N_POSITIONS, N_CHANGES_PER_TABLE = 150_000, 1_010_000  # "1M+ each" (report §2.1)

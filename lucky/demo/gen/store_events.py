@@ -11,7 +11,7 @@ still before its first order. Truth: `stores.late_open` [{shop_id, date (store-l
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd

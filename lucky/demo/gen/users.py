@@ -13,7 +13,7 @@ for users who never order), churn_time (UTC, NaT unless planted churn).
 """
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from lucky.demo.gen.catalog import alnum, digits, labels, table_frame
-from lucky.demo.gen.orders import CHANNELS, CHANNEL_P, defect_count, intraday_seconds, store_day_plan, to_utc
+from lucky.demo.gen.orders import CHANNEL_P, CHANNELS, defect_count, intraday_seconds, store_day_plan, to_utc
 from lucky.demo.world import END, TENANT, World
 
 CRM, PAY = "luckyus_sales_crm", "luckyus_sales_payment"
