@@ -315,8 +315,10 @@ def er_dot(inventory: pd.DataFrame) -> str:
 
 
 def store_map(stores: pd.DataFrame) -> Any | None:
-    """pydeck map of stores from t_shop_info GPS, sized by orders."""
+    """pydeck map of stores from t_shop_info GPS, sized by orders, on the offline base map."""
     import pydeck as pdk
+
+    from lucky.ui import basemap
 
     pts = stores.dropna(subset=["lat", "lon"])
     if pts.empty:
@@ -331,8 +333,9 @@ def store_map(stores: pd.DataFrame) -> Any | None:
                       stroked=True, line_width_min_pixels=1)
     view = pdk.ViewState(latitude=float(pts["lat"].mean()), longitude=float(pts["lon"].mean()),
                          zoom=11.5 if pts["lat"].max() - pts["lat"].min() < 0.2 else 3)
-    return pdk.Deck(layers=[layer], initial_view_state=view, map_style=None,
-                    tooltip={"text": "{shop_name} ({status})\n{orders_text} orders, {revenue_text} revenue"})
+    # Manhattan's land and streets ship with Lucky, so the map reads without a network
+    return basemap.deck([layer], view=view,
+                        tooltip={"text": "{shop_name} ({status})\n{orders_text} orders, {revenue_text} revenue"})
 
 
 def charts(stores, daily, products, inventory) -> dict[str, Any]:
