@@ -52,6 +52,22 @@ def _widget(slug: str, opt: Option, box: Any) -> Any:
     return box.text_input(label, value=text, placeholder=placeholder, **common)
 
 
+def current(tool: Tool, name: str) -> Any:
+    """An option's value before its widget is drawn (a page that shows results above its what-if
+    widgets): the widget's state, else the URL, else the default. A URL value the declaration
+    rejects is reported once and left at the default."""
+    opt = tool.option(name)
+    key = key_of(tool.slug, opt)
+    raw = st.session_state.get(key, st.query_params.get(key))
+    if raw in (None, ""):
+        return opt.default
+    try:
+        return opt.parse(raw)
+    except InputError as exc:
+        st.warning(f"{exc}; using the default.", icon=":material/link_off:")
+        return opt.default
+
+
 def widgets(tool: Tool, box: Any | None = None) -> dict[str, Any]:
     """Draw every declared option of `tool` in `box` (an expander by default) and return the
     values that differ from the defaults, parsed; a value the declaration rejects is shown as a
