@@ -10,7 +10,7 @@ Affinity of user u for product p:
       − price_u·(log price_p − mean) + FAV·[p is a favourite of u]
 
 `match` only permutes which of a day's item rows carries which product, within each
-(part, local day): every product keeps its exact item count per part (the report's top-15
+(part, local day, currency): every product keeps its exact item count per part (the report's top-15
 calibration) and per day (menu_effects' seasonality, launches and price paths), and orders per
 store-day are untouched. Within a day, rows are matched to products by a noisy argmax of
 affinity + Gumbel noise − a per-product price λ (a few market-clearing rounds so demand meets
@@ -74,13 +74,16 @@ def tastes(world: World, menu: pd.DataFrame, n_users: int):
 
 
 def match(world: World, menu: pd.DataFrame, pidx: np.ndarray, user: np.ndarray,
-          local_day: np.ndarray, parts: tuple[np.ndarray, ...]) -> np.ndarray:
+          local_day: np.ndarray, parts: tuple[np.ndarray, ...], key: np.ndarray | None = None) -> np.ndarray:
     """A permutation `src` of the item rows (new pidx = pidx[src]) that moves products between
-    rows of the same part and local day only, so each user's items follow their tastes."""
+    rows of the same part, local day and `key` (the currency: a market's daily product counts
+    stay its own) only, so each user's items follow their tastes."""
     rng = world.rng("taste.match")
     user = np.asarray(user, dtype=np.int64)
     cat_pref, coef, cat_ix, x, fav = tastes(world, menu, int(user.max()) + 1 if len(user) else 1)
     day = pd.factorize(pd.to_datetime(local_day).normalize())[0]
+    if key is not None:
+        day = day * (int(pd.factorize(key)[0].max()) + 1) + pd.factorize(key)[0]
     src = np.arange(len(pidx))
     for k, part in enumerate(parts):
         group = np.where(part, day, -1)
