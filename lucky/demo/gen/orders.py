@@ -375,7 +375,7 @@ def _items(world: World, rng: np.random.Generator, orders: pd.DataFrame) -> pd.D
     pidx, price_ratio = menu_effects.reassign(world, menu, pidx, orders["local_date"].to_numpy()[oi],
                                               (done_item, ~done_item))  # issue 15: same quotas, moved in time
     src = taste.match(world, menu, pidx, orders["user"].to_numpy()[oi], orders["local_date"].to_numpy()[oi],
-                      (done_item, ~done_item), cur[oi])  # issue 15b: lasting tastes, same products per day
+                      (done_item, ~done_item), cur[oi], oi)  # issue 15b: lasting tastes, same products per day
     pidx, price_ratio = pidx[src], price_ratio[src]
     # sku: one of the product's variants by share
     sk = skus.merge(menu[["spu_code"]].reset_index(), on="spu_code")

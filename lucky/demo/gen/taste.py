@@ -9,7 +9,8 @@ Affinity of user u for product p:
     W_CAT·log(max(cat_u[c(p)], CAT_FLOOR)) + iced_u·(iced_p − ½) + sugar_u·(sugar_p − ½)
       − price_u·(log price_p − mean) + FAV·[p is a favourite of u]
 
-`match` only permutes which of a day's item rows carries which product, within each
+`match` only permutes which of a day's item rows carries which product (the first item of each
+order: the user's own drink; a group order's other items are colleagues'), within each
 (part, local day, currency): every product keeps its exact item count per part (the report's top-15
 calibration) and per day (menu_effects' seasonality, launches and price paths), and orders per
 store-day are untouched. Within a day, rows are matched to products by a noisy argmax of
@@ -29,7 +30,7 @@ CAT_FLOOR = 0.02
 W_CAT = 1.5
 ICED_SD, SUGAR_SD = 1.6, 1.2
 PRICE_MEAN, PRICE_SD = 0.8, 0.8
-FAV, N_FAV = 2.5, 2
+FAV, N_FAV = 3.0, 2
 ROUNDS = 12
 SUGAR = {"Standard": 1.0, "Less Sweet": 0.5, "Low": 0.0}
 
@@ -74,18 +75,26 @@ def tastes(world: World, menu: pd.DataFrame, n_users: int):
 
 
 def match(world: World, menu: pd.DataFrame, pidx: np.ndarray, user: np.ndarray,
-          local_day: np.ndarray, parts: tuple[np.ndarray, ...], key: np.ndarray | None = None) -> np.ndarray:
+          local_day: np.ndarray, parts: tuple[np.ndarray, ...], key: np.ndarray | None = None,
+          order: np.ndarray | None = None) -> np.ndarray:
     """A permutation `src` of the item rows (new pidx = pidx[src]) that moves products between
     rows of the same part, local day and `key` (the currency: a market's daily product counts
-    stay its own) only, so each user's items follow their tastes."""
+    stay its own) only, so each user's items follow their tastes. With `order` (the order of
+    each row, rows of an order together) only the first item of each order is the user's own
+    drink and follows the taste; the other items (colleagues' in a group order) stay as drawn,
+    and single-item orders swap products only among themselves (their daily mix stays)."""
     rng = world.rng("taste.match")
     user = np.asarray(user, dtype=np.int64)
     cat_pref, coef, cat_ix, x, fav = tastes(world, menu, int(user.max()) + 1 if len(user) else 1)
     day = pd.factorize(pd.to_datetime(local_day).normalize())[0]
     if key is not None:
         day = day * (int(pd.factorize(key)[0].max()) + 1) + pd.factorize(key)[0]
+    if order is not None:   # single-item orders trade products only among themselves
+        day = day * 2 + (np.bincount(order)[order] == 1)
     src = np.arange(len(pidx))
+    own = np.ones(len(pidx), bool) if order is None else np.r_[True, order[1:] != order[:-1]]
     for k, part in enumerate(parts):
+        part = part & own
         group = np.where(part, day, -1)
         order = np.argsort(group, kind="stable")
         order = order[group[order] >= 0]
