@@ -127,8 +127,10 @@ def run(filters: Filters, viewer: Viewer, cutoff: date | None = None, user_no: s
     model, pop = ev.iloc[0], ev.iloc[1]
     out.kpis = [Kpi("Users with history", len(t["users"])), Kpi("Products on the menu", int((t["season"] > 0).sum())),
                 Kpi("Held-out orders", int(model["orders"])),
-                Kpi("Hit rate@3 (model)", float(model["hit_rate_at_3"]) if model["orders"] else None, "%"),
-                Kpi("vs popularity", float(model["lift_vs_popularity"]) if model["orders"] else None, "x")]
+                Kpi("Hit rate@3 (model)", round(float(model["hit_rate_at_3"]) * 100, 1) if model["orders"] else None, "%"),
+                Kpi("Hit rate@3 (popularity)", round(float(pop["hit_rate_at_3"]) * 100, 1) if model["orders"] else None, "%"),
+                Kpi("Hit rate@3 (favourite)", round(float(ev["hit_rate_at_3"].iloc[2]) * 100, 1) if model["orders"] else None, "%"),
+                Kpi("Lift vs popularity", round(float(model["lift_vs_popularity"]), 2) if model["orders"] else None, "×")]
     out.note("info", f"Trained on completed orders before {cutoff} (local midnight), evaluated on the "
                      f"{int(model['orders']):,} completed orders from {cutoff} on of {int(model['users']):,} users "
                      "who ordered before it. Hit rate@3: share of those orders holding one of the user's 3 "
@@ -136,7 +138,8 @@ def run(filters: Filters, viewer: Viewer, cutoff: date | None = None, user_no: s
     if user_no and str(user_no).strip():
         _user_card(out, user_no, t, prof)
     if model["orders"]:
-        long = ev.melt(id_vars="method", value_vars=["hit_rate_at_3", "ndcg_at_3"], var_name="metric")
+        long = ev.assign(method=ev["method"].str.split(" ").str[0]).melt(
+            id_vars="method", value_vars=["hit_rate_at_3", "ndcg_at_3"], var_name="metric")
         out.charts["evaluation on held-out orders"] = alt.Chart(long).mark_bar().encode(
             x=alt.X("value:Q", title=None, axis=alt.Axis(format="%")), y=alt.Y("method:N", title=None),
             color=alt.Color("method:N", legend=None), row=alt.Row("metric:N", title=None),
