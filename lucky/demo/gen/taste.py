@@ -31,7 +31,7 @@ W_CAT = 1.5
 ICED_SD, SUGAR_SD = 1.6, 1.2
 PRICE_MEAN, PRICE_SD = 0.8, 0.8
 FAV, N_FAV = 3.0, 2
-ROUNDS = 12
+ROUNDS = 8
 SUGAR = {"Standard": 1.0, "Less Sweet": 0.5, "Low": 0.0}
 
 
@@ -70,7 +70,9 @@ def tastes(world: World, menu: pd.DataFrame, n_users: int):
         u = np.arange(lo, min(lo + 20000, n_users))
         s = _affinity(cat_pref, coef, cat_ix, x, u, allp) + weight[None, :] \
             + rng.gumbel(size=(len(u), len(allp)))
-        fav[u] = np.argsort(-s, axis=1)[:, :N_FAV]
+        for j in range(N_FAV):
+            fav[u, j] = np.argmax(s, axis=1)
+            s[np.arange(len(u)), fav[u, j]] = -np.inf
     return cat_pref, coef, cat_ix, x, fav
 
 
