@@ -31,7 +31,7 @@ W_CAT = 1.5
 ICED_SD, SUGAR_SD = 1.6, 1.2
 PRICE_MEAN, PRICE_SD = 0.8, 0.8
 FAV, N_FAV = 3.0, 2
-ROUNDS = 8
+ROUNDS = 12
 SUGAR = {"Standard": 1.0, "Less Sweet": 0.5, "Low": 0.0}
 
 
