@@ -134,13 +134,16 @@ def evaluate(recs: pd.DataFrame, heldout: pd.DataFrame, k: int = TOP) -> dict:
     user_no, spu_name: the distinct products of each held-out order), over the held-out orders
     of users who have recommendations. Returns hit_rate, ndcg, orders, users."""
     r = recs[recs["rank"] <= k][["user_no", "rank", "spu_name"]]
-    h = heldout[heldout["user_no"].isin(r["user_no"])][["order_id", "user_no", "spu_name"]].drop_duplicates()
+    r = r.assign(user_no=r["user_no"].astype(object), spu_name=r["spu_name"].astype(object))
+    h = heldout[["order_id", "user_no", "spu_name"]].astype({"user_no": object, "spu_name": object})
+    h = h[pd.Index(r["user_no"].unique()).get_indexer(h["user_no"]) >= 0].drop_duplicates()
     if h.empty:
         return {"hit_rate": float("nan"), "ndcg": float("nan"), "orders": 0, "users": 0}
     size = h.groupby("order_id").size()
     m = h.merge(r, on=["user_no", "spu_name"])
     gain = (1 / np.log2(m["rank"] + 1)).groupby(m["order_id"]).sum().reindex(size.index, fill_value=0.0)
-    ideal = size.map(lambda n: float(np.sum(1 / np.log2(np.arange(2, min(k, n) + 2)))))
+    disc = np.concatenate([[0.0], np.cumsum(1 / np.log2(np.arange(2, k + 2)))])   # ideal DCG by order size
+    ideal = pd.Series(disc[np.minimum(size.to_numpy(), k)], index=size.index)
     hit = m.groupby("order_id").size().reindex(size.index, fill_value=0) > 0
     return {"hit_rate": float(hit.mean()), "ndcg": float((gain / ideal).mean()),
             "orders": int(len(size)), "users": int(h["user_no"].nunique())}
@@ -160,8 +163,12 @@ def profiles(interactions: pd.DataFrame, orders: pd.DataFrame, attributes: pd.Da
     cat["share"] = cat["units"] / cat.groupby("user_no")["units"].transform("sum")
     cat = cat.sort_values(["user_no", "share", "category"], ascending=[True, False, True])
     top3 = cat.groupby("user_no").head(3)
-    text = top3.assign(t=top3["category"] + " " + (top3["share"] * 100).round().astype(int).astype(str) + "%") \
-        .groupby("user_no")["t"].agg(", ".join)
+    top3 = top3.assign(t=top3["category"].astype(object) + " " + (top3["share"] * 100).round().astype(int).astype(str)
+                       + "%", pos=top3.groupby("user_no").cumcount())
+    wide = top3.pivot(index="user_no", columns="pos", values="t")
+    text = wide[0]
+    for c in [c for c in wide.columns if c != 0]:
+        text = text.where(wide[c].isna(), text + ", " + wide[c])
     drinks = d[~d["category"].fillna("").str.lower().str.contains("food|bakery")]
     iced = (drinks["units"] * (drinks["is_iced"].fillna(0) == 1)).groupby(drinks["user_no"]).sum() / \
         drinks.groupby("user_no")["units"].sum()
