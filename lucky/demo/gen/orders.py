@@ -24,7 +24,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from lucky.demo.gen import behaviour, menu_effects
+from lucky.demo.gen import behaviour, menu_effects, taste
 from lucky.demo.gen.catalog import NYC_TAX, digits, labels, store_targets, table_frame, text
 from lucky.demo.gen.geography import cannibal_factor
 from lucky.demo.world import END, START, TENANT, World
@@ -374,6 +374,9 @@ def _items(world: World, rng: np.random.Generator, orders: pd.DataFrame) -> pd.D
         pidx[part] = rng.permutation(np.repeat(np.arange(len(menu)), quota))
     pidx, price_ratio = menu_effects.reassign(world, menu, pidx, orders["local_date"].to_numpy()[oi],
                                               (done_item, ~done_item))  # issue 15: same quotas, moved in time
+    src = taste.match(world, menu, pidx, orders["user"].to_numpy()[oi], orders["local_date"].to_numpy()[oi],
+                      (done_item, ~done_item), cur[oi], oi)  # issue 15b: lasting tastes, same products per day
+    pidx, price_ratio = pidx[src], price_ratio[src]
     # sku: one of the product's variants by share
     sk = skus.merge(menu[["spu_code"]].reset_index(), on="spu_code")
     sk = sk.sort_values(["index", "sku_code"])
