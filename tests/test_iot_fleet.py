@@ -47,12 +47,12 @@ def test_cusum_confirms_a_persistent_drop_not_one_slow_day():
     one_slow = pd.DataFrame({"device_no": "a", "date": days, "cups": 10, "expected": 10,
                              "ratio": [0.1 if i == 10 else r for i, r in enumerate(ratio)]})
     scored = fleet.cusum(one_slow)
-    assert not scored["alarm"].any()  # one day counts at most as a halving: ln 2 - k = 0.588 < h = 0.6
+    assert not scored["alarm"].any()  # one day counts at most as a halving: ln 2 - k - 1/20 = 0.538 < h = 0.6
     low = [r if i < 20 else 0.6 for i, r in enumerate(ratio)]
     drop = pd.DataFrame({"device_no": "b", "date": days, "cups": [10 * r for r in low], "expected": 10.0,
                          "ratio": low})
     s = fleet.cusum(drop)
-    # h = max(3 x MAD-sigma, 0.6) = 0.6; each day at 0.6 adds -ln 0.6 - k = 0.511 - 0.105 = 0.405:
+    # h = max(4 x MAD-sigma, 0.6) = 0.6; each day at 0.6 adds -ln 0.6 - k - 1/(2 x 10) = 0.511 - 0.105 - 0.05 = 0.356:
     # the statistic crosses 0.6 on the second low day
     first = s.loc[s["alarm"], "date"].min()
     assert first == days[21]

@@ -22,7 +22,7 @@ BASELINE_WEEKS = 8
 GAP_WEEKS = 2            # the baseline skips the latest weeks, so a new drop is not absorbed at once
 MIN_BASELINE_WEEKS = 3
 CUSUM_K = -np.log(1 - DROP / 2)   # allowance: half the drop to detect, in log units
-CUSUM_H_SIGMAS = 3.0
+CUSUM_H_SIGMAS = 4.0     # with k near half a sigma: a false alarm every ~170 days (3.0: every ~60)
 CUSUM_H_MIN = 0.6
 MAX_DAY_FACTOR = 2.0     # one day counts at most as a halving (one slow day is noise)
 MIN_EXPECTED_CUPS = 3.0  # days with fewer expected cups carry no evidence
@@ -138,6 +138,9 @@ def cusum(daily: pd.DataFrame) -> pd.DataFrame:
     out = []
     for _dev, d in daily.groupby("device_no", sort=False):
         x = -np.log(np.clip(d["ratio"].to_numpy(float), 1 / MAX_DAY_FACTOR, MAX_DAY_FACTOR))
+        # the log of a Poisson count is biased low by about 1/(2 x expected): without this a healthy
+        # machine of ~10 cups a day drifts up by 0.05 a day and its statistic sits near h for weeks
+        x = x - 0.5 / d["expected"].to_numpy(float)
         mad = np.median(np.abs(x - np.median(x))) * 1.4826
         h = max(CUSUM_H_SIGMAS * mad, CUSUM_H_MIN)
         s = np.zeros(len(x))

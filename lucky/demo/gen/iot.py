@@ -95,9 +95,17 @@ def _plant_degraded(world: World, h: pd.DataFrame, rng) -> None:
     cups_per_shop = h[h["makes_cups"]].groupby("shop_id").size()
     old = h["install_s"] < END_S - 80 * DAY
     ok = h["makes_cups"] & (h["rank"] > 0) & old & h["shop_id"].map(cups_per_shop).ge(3)
+    # busy enough to be seen at every scale: the store's orders per coffee machine in the top half
+    load = h["shop_id"].map(world.orders["shop_id"].value_counts() / cups_per_shop)
+    ok &= load >= load[ok].median() if ok.any() else ok
     cand = np.flatnonzero(ok.to_numpy())
     n = min(len(cand), max(2, int(round(0.04 * h["makes_cups"].sum()))))
-    pick = rng.choice(cand, n, replace=False) if n else np.array([], int)
+    # one per store: two degraded machines in one store hide each other (the store's other
+    # machines take both shares, so each one's drop against the per-machine load looks smaller)
+    perm = rng.permutation(cand)
+    again = pd.Series(h["shop_id"].to_numpy()[perm]).duplicated().to_numpy()
+    pick = perm[~again][:n].astype(int)
+    n = len(pick)
     h.loc[pick, "onset_s"] = END_S - rng.uniform(21, 35, n) * DAY
     h.loc[pick, "floor"] = rng.uniform(0.3, 0.45, n)
     h.loc[pick, "slow"] = rng.uniform(1.4, 1.7, n)
