@@ -8,13 +8,17 @@ coupon covers (its expire_time, cut at the end of the data). Then per template
     incremental_revenue = lift x sends, with a 95% interval from Welch's standard error
                           (1.96 x sqrt(s_t^2/n_t + s_h^2/n_h) x n_t).
 
-Verdict, against the discount the template gave away on redeemed orders:
-- cannibalizing: the interval's upper end is below the discount given: the coupon brought less
-  revenue than it gave away, so most redemptions were orders that would have happened anyway
-  (at full price);
-- incremental: otherwise, when the interval's lower end is above 0 (orders that would not
-  have happened);
-- unclear: neither (the interval is too wide: a small template or a small holdout).
+Verdict, from the conversion lift (share of sends followed by an order in the window, minus
+the holdout's share, with its 95% Welch interval) against the redemption rate. Conversion is a
+far less noisy outcome than revenue (a 0/1 per send rather than a month of a regular's
+spending), so it decides what the revenue interval often cannot:
+- incremental: the conversion lift's interval is above 0: the coupon brought orders from
+  people who would not have ordered;
+- cannibalizing: otherwise, when the interval's upper end is below half the redemption rate:
+  at most half the redemptions can be new orders, so most of them would have happened anyway
+  and the coupon only discounted them;
+- unclear: neither (the interval is too wide: a small template or a small holdout), or no
+  coupon of the template was ever redeemed.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ import pandas as pd
 
 Z95 = 1.959964
 INCREMENTAL, CANNIBALIZING, UNCLEAR = "incremental", "cannibalizing", "unclear"
+CANNIBAL_SHARE = 0.5   # cannibalizing: at most this share of the redemptions can be new orders
 
 
 def window_revenue(windows: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
@@ -74,15 +79,28 @@ def estimate(treated: np.ndarray, holdout: np.ndarray, treated_pre: np.ndarray |
                   "ci_low": (lift - Z95 * se) * n_t, "ci_high": (lift + Z95 * se) * n_t}
 
 
-def verdict(ci_low: float, ci_high: float, discount: float) -> str:
-    """cannibalizing / incremental / unclear (see the module docstring)."""
-    if not (np.isfinite(ci_low) and np.isfinite(ci_high)):
+def verdict(conv_low: float, conv_high: float, redemption_rate: float, redeemed: int = 1) -> str:
+    """incremental / cannibalizing / unclear from the conversion lift's 95% interval (per send)
+    and the redemption rate (see the module docstring); unclear without any redemption."""
+    if not (np.isfinite(conv_low) and np.isfinite(conv_high)) or redeemed <= 0:
         return UNCLEAR
-    if ci_high < discount:
-        return CANNIBALIZING
-    if ci_low > 0:
+    if conv_low > 0:
         return INCREMENTAL
+    if conv_high < CANNIBAL_SHARE * redemption_rate:
+        return CANNIBALIZING
     return UNCLEAR
+
+
+def conversion(treated_orders: np.ndarray, holdout_orders: np.ndarray) -> dict:
+    """Conversion (share of sends with an order in the window) in both groups and the lift with
+    a 95% Welch interval (per send)."""
+    t = (np.asarray(treated_orders) > 0).astype(float)
+    h = (np.asarray(holdout_orders) > 0).astype(float)
+    e = estimate(t, h)
+    return {"conversion": e["revenue_per_send"], "holdout_conversion": e["holdout_revenue_per_send"],
+            "conversion_lift": e["lift_per_send"],
+            "conversion_ci_low": e["ci_low"] / e["sends"] if e["sends"] else np.nan,
+            "conversion_ci_high": e["ci_high"] / e["sends"] if e["sends"] else np.nan}
 
 
 def roi(incremental_revenue: float, cost: float) -> float:

@@ -16,7 +16,8 @@ How many are drawn like the redeemed sends is the planted behaviour:
 - **incremental**: only INCREMENTAL_KEEP (30%) as many: 70% of the redeemed orders would not
   have happened without the coupon, so the treated order rate is higher than the holdout's.
 Which orders exist is never changed (calibration untouched). Templates with fewer than MIN_USED
-redemptions have too little behaviour to plant or measure: they get a plain holdout (drawn like
+redemptions, or redeemed on fewer than MIN_SHARE of their sends, have too little behaviour to
+plant or measure: they get a plain holdout (drawn like
 cannibalizing) and are in neither truth list.
 Truth: `campaigns.incremental`, `campaigns.cannibalizing`: [template_id].
 """
@@ -32,7 +33,8 @@ from lucky.demo.world import World
 DB = "luckyus_sales_marketing"
 HOLDOUT = 0.5           # held-out users per issued coupon (holdout = 1/3 of the eligible)
 INCREMENTAL_KEEP = 0.3  # incremental templates: share of redeemed orders that happen anyway
-MIN_USED = 30           # redemptions a template needs to carry planted behaviour
+MIN_USED = 30           # redemptions a template needs to carry planted behaviour,
+MIN_SHARE = 0.2         # and redemptions per send (below, the coupon barely touches orders)
 P_INCREMENTAL = 0.5     # share of the planted templates made incremental (the rest cannibalize)
 
 
@@ -50,7 +52,7 @@ def holdouts(world: World, cust: pd.DataFrame, user_no: pa.Array, templates: pd.
     t_create = templates["create"].to_numpy()
     reg = cust["register"].to_numpy()
     activity = cust["orders"].to_numpy() ** 0.5 + 1.0
-    planted = n_used >= MIN_USED
+    planted = (n_used >= MIN_USED) & (n_used >= MIN_SHARE * issued)
     incremental = np.zeros(n_t, bool)
     shuffled = rng.permutation(np.flatnonzero(planted))
     incremental[shuffled[: int(np.ceil(len(shuffled) * P_INCREMENTAL))]] = True
@@ -66,17 +68,28 @@ def holdouts(world: World, cust: pd.DataFrame, user_no: pa.Array, templates: pd.
     rows_of = np.argsort(tm, kind="stable")
     first = np.r_[0, np.cumsum(n_used)][a_tmpl]
     pick = rows_of[first + (rng.random(len(a_tmpl)) * n_used[a_tmpl]).astype(np.int64)]
-    pos = np.searchsorted(totals, shape[used["order"].to_numpy()[pick]]) + rng.integers(-10, 11, len(pick))
+    key = shape[used["order"].to_numpy()[pick]]
+    lo, hi = np.searchsorted(totals, key, "left"), np.searchsorted(totals, key, "right")
+    pos = lo + (rng.random(len(pick)) * (hi - lo)).astype(np.int64) + rng.integers(-3, 4, len(pick))
     twin = by_total[np.clip(pos, 0, len(totals) - 1)]
     a_user = linked["user"].to_numpy()[twin]
     a_time = linked["time"].to_numpy()[twin]
     a_sent = a_time - (rng.random(len(pick)) * 0.8 * valid[a_tmpl]).astype(np.int64)
     a_sent = np.minimum(np.maximum(a_sent, reg[a_user]), a_time - 60)
-    # the rest: drawn like the unused sends (by activity, valid at the snapshot)
+    # the rest: drawn like the unused sends (by activity): still valid at the snapshot, or (in
+    # the template's own proportion) expired in the last week
+    unused = world.frames["coupon_unused"]
+    n_unused = np.bincount(unused["template"], minlength=n_t)
+    n_expired = np.bincount(unused["template"], weights=unused["expired"], minlength=n_t)
     r_tmpl = np.repeat(np.arange(n_t), size - anchored)
+    share = (n_expired / np.maximum(n_unused, 1))[r_tmpl]
     r_user = weighted(rng, activity, len(r_tmpl))
-    lo = np.maximum(np.maximum(reg[r_user], t_create[r_tmpl]), AS_OF - valid[r_tmpl] + 3600)
+    floor = np.maximum(reg[r_user], t_create[r_tmpl])
+    lo = np.maximum(floor, AS_OF - valid[r_tmpl] + 3600)
     r_sent = between(rng, lo, np.full(len(r_tmpl), AS_OF - 60))
+    gone = rng.random(len(r_tmpl)) < share
+    expire = AS_OF - (rng.random(gone.sum()) * 7 * DAY).astype(np.int64)
+    r_sent[gone] = np.minimum(np.maximum(expire - valid[r_tmpl][gone], floor[gone]), expire - DAY)
     tmpl = np.concatenate([a_tmpl, r_tmpl])
     user = np.concatenate([a_user, r_user])
     sent = np.concatenate([a_sent, r_sent])

@@ -229,6 +229,7 @@ def _records(world: World, rng: np.random.Generator, cust: pd.DataFrame, user_no
     expire_e = AS_OF - (rng.random(expired) * 7 * DAY).astype(np.int64)
     c_expired = expire_e - valid[te]
     late = c_expired < np.maximum(reg[ue], t_create[te])   # such users got a shorter coupon
+    world.frames["coupon_unused"] = pd.DataFrame({"template": np.r_[tu, te], "expired": np.r_[np.zeros(unused, bool), np.ones(expired, bool)]})
     c_expired[late] = np.minimum(np.maximum(reg[ue], t_create[te])[late], expire_e[late] - DAY)
 
     tmpl = np.concatenate([tm, tu, te])
