@@ -106,16 +106,7 @@ def _templates(out: Output, filters: Filters, before: datetime | None, template_
         out.note("info", "No coupon templates in luckyus_sales_marketing.t_coupon_template.")
         return
     end = pd.Timestamp(before) if before is not None else (orders["time"].max() if len(orders) else pd.Timestamp.now())
-    for df in (sends, held):
-        df["create_time"] = pd.to_datetime(df["create_time"])
-        df["expire_time"] = pd.to_datetime(df["expire_time"])
-        day = df["create_time"].dt.date
-        keep = np.ones(len(df), bool)
-        if filters.start:
-            keep &= (day >= filters.start).to_numpy()
-        if filters.end:
-            keep &= (day <= filters.end).to_numpy()
-        df.drop(df.index[~keep], inplace=True)
+    sends, held = _in_range(sends, filters), _in_range(held, filters)
     sends["rev"], sends["pre"], sends["n"] = _window(sends, orders, end)
     held["rev"], held["pre"], held["n"] = _window(held, orders, end)
     used = sends[sends["status"] == 2]
@@ -180,6 +171,18 @@ def _templates(out: Output, filters: Filters, before: datetime | None, template_
     _daily(out, table, sends, used, pay, template_id)
 
 
+def _in_range(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
+    """Sends (or held-out sends) made within the filter's days (UTC dates of create_time)."""
+    df = df.assign(create_time=pd.to_datetime(df["create_time"]), expire_time=pd.to_datetime(df["expire_time"]))
+    day = df["create_time"].dt.date
+    keep = np.ones(len(df), bool)
+    if filters.start:
+        keep &= (day >= filters.start).to_numpy()
+    if filters.end:
+        keep &= (day <= filters.end).to_numpy()
+    return df[keep].reset_index(drop=True)
+
+
 def _window(df: pd.DataFrame, orders: pd.DataFrame, end: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Revenue and orders in each send's window (send to expiry, cut at the data's end), and the
     revenue in as long a window before."""
@@ -212,7 +215,7 @@ def _daily(out: Output, table: pd.DataFrame, sends: pd.DataFrame, used: pd.DataF
     red = u.assign(day=use_day, revenue=pay.reindex(u["order_no"]).fillna(0).to_numpy(),
                    discount=u["discount_amount"].astype(float)).groupby("day").agg(
         redeemed=("order_no", "size"), discount=("discount", "sum"), revenue=("revenue", "sum"))
-    daily = pd.concat([issued, red], axis=1).fillna(0).rename_axis("day").reset_index()
+    daily = pd.concat([issued, red], axis=1, sort=True).fillna(0).rename_axis("day").reset_index()
     daily["template_id"] = template_id
     daily = daily[["template_id", "day", "issued", "redeemed", "discount", "revenue"]]
     out.tables["template_daily"] = daily
