@@ -3,7 +3,7 @@
 Table `templates`: every coupon template's sends, redemptions, discount, revenue of redeemed
 orders, incremental revenue against its holdout (t_coupon_holdout) with a 95% interval, cost,
 ROI, cost per acquired customer and a verdict (`lucky/models/incrementality.py`). Table
-`template_daily`: the daily series of one template (option template_id; default the largest).
+`template_daily`: the daily series of one template (option template_id; default the most redeemed).
 
 Table `experiments`: every experiment's arms (users and per-user conversion), lift (treatment
 minus control conversion, in points of conversion) with a repeated confidence interval, z, a
@@ -166,7 +166,9 @@ def _templates(out: Output, filters: Filters, before: datetime | None, template_
             x=alt.X("ci_low:Q", title="Incremental revenue, 95% interval ($)"), x2="ci_high:Q",
             y=alt.Y("template_id:N", sort=None, title="Template")) + alt.Chart(measured.head(40)).mark_point(
             filled=True).encode(x="incremental_revenue:Q", y=alt.Y("template_id:N", sort=None),
-                                color=alt.Color("verdict:N"), tooltip=["template_id", "name", "incremental_revenue",
+                                color=alt.Color("verdict:N", scale=alt.Scale(
+                                    domain=[inc.INCREMENTAL, inc.CANNIBALIZING, inc.UNCLEAR],
+                                    range=["#2e7d32", "#c62828", "#9e9e9e"])), tooltip=["template_id", "name", "incremental_revenue",
                                                                         "ci_low", "ci_high", "discount", "verdict"])
     _daily(out, table, sends, used, pay, template_id)
 
@@ -197,12 +199,12 @@ def _window(df: pd.DataFrame, orders: pd.DataFrame, end: pd.Timestamp) -> tuple[
 
 def _daily(out: Output, table: pd.DataFrame, sends: pd.DataFrame, used: pd.DataFrame, pay: pd.Series,
            template_id: int) -> None:
-    """Table `template_daily` for the chosen template (default: the most issued)."""
+    """Table `template_daily` for the chosen template (default: the most redeemed)."""
     if not template_id:
         issued = table[table["issued"] > 0]
         if issued.empty:
             return
-        template_id = int(issued.sort_values("issued", ascending=False)["template_id"].iloc[0])
+        template_id = int(issued.sort_values(["redeemed", "issued"], ascending=False)["template_id"].iloc[0])
     if template_id not in set(table["template_id"]):
         out.note("warning", f"Template {template_id} does not exist; choose one from the `templates` table.")
         return
@@ -215,7 +217,11 @@ def _daily(out: Output, table: pd.DataFrame, sends: pd.DataFrame, used: pd.DataF
     red = u.assign(day=use_day, revenue=pay.reindex(u["order_no"]).fillna(0).to_numpy(),
                    discount=u["discount_amount"].astype(float)).groupby("day").agg(
         redeemed=("order_no", "size"), discount=("discount", "sum"), revenue=("revenue", "sum"))
-    daily = pd.concat([issued, red], axis=1, sort=True).fillna(0).rename_axis("day").reset_index()
+    daily = pd.concat([issued, red], axis=1, sort=True)
+    daily = daily.reindex(pd.date_range(daily.index.min(), daily.index.max(), freq="D")).fillna(0)
+    daily = daily.rename_axis("day").reset_index()
+    daily[["issued", "redeemed"]] = daily[["issued", "redeemed"]].astype(int)
+    daily[["discount", "revenue"]] = daily[["discount", "revenue"]].round(2)
     daily["template_id"] = template_id
     daily = daily[["template_id", "day", "issued", "redeemed", "discount", "revenue"]]
     out.tables["template_daily"] = daily
@@ -253,6 +259,6 @@ TOOL = Tool(
     roles=frozenset({"marketing"}), sources=(qc.DB, qc.ORDERS, q.DB), run=run, icon=":material/campaign:",
     description="Coupon templates against their holdouts (incremental revenue with an interval, ROI, "
                 "verdict) and A/B experiments read out with a sequential test valid under daily looks.",
-    options=(Option("template_id", int, 0, "template for the daily drill-down (0 = the most issued)",
+    options=(Option("template_id", int, 0, "template for the daily drill-down (0 = the most redeemed)",
                     label="Template (drill-down)"),),
 )
