@@ -111,4 +111,4 @@ def roi(incremental_revenue: float, cost: float) -> float:
 def first_orders(orders: pd.DataFrame) -> set:
     """order_no of each user's first completed order (columns user_no, order_no, time)."""
     first = orders.sort_values(["time", "order_no"]).drop_duplicates("user_no")
-    return set(first["order_no"])
+    return set(first["order_no"].tolist())

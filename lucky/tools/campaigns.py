@@ -109,9 +109,11 @@ def _templates(out: Output, filters: Filters, before: datetime | None, template_
     sends, held = _in_range(sends, filters), _in_range(held, filters)
     sends["rev"], sends["pre"], sends["n"] = _window(sends, orders, end)
     held["rev"], held["pre"], held["n"] = _window(held, orders, end)
-    used = sends[sends["status"] == 2]
     pay = orders.drop_duplicates("order_no").set_index("order_no")["pay_money"]
-    firsts = inc.first_orders(orders)
+    used = sends[sends["status"] == 2].copy()
+    used["first"] = used["order_no"].isin(inc.first_orders(orders))
+    used["paid"] = pay.reindex(used["order_no"]).fillna(0).to_numpy(dtype=float)
+    used["discount_amount"] = used["discount_amount"].astype(float)
     rows = []
     by_s, by_h = dict(tuple(sends.groupby("template_id"))), dict(tuple(held.groupby("template_id")))
     by_u = dict(tuple(used.groupby("template_id")))
@@ -120,12 +122,12 @@ def _templates(out: Output, filters: Filters, before: datetime | None, template_
         g, h = by_s.get(tid, sends.iloc[:0]), by_h.get(tid, held.iloc[:0])
         u = by_u.get(tid, used.iloc[:0])
         cost = float(t.marketing_cost) if pd.notna(t.marketing_cost) else np.nan
-        discount = float(u["discount_amount"].astype(float).sum())
-        acquired = int(u["order_no"].isin(firsts).sum())
+        discount = float(u["discount_amount"].sum())
+        acquired = int(u["first"].sum())
         row = {"template_id": tid, "name": t.template_name, "issued": len(g), "redeemed": len(u),
                "redemption_rate": len(u) / len(g) if len(g) else np.nan,
                "avg_discount": discount / len(u) if len(u) else np.nan, "discount": round(discount, 2),
-               "revenue": round(float(pay.reindex(u["order_no"]).fillna(0).sum()), 2),
+               "revenue": round(float(u["paid"].sum()), 2),
                "marketing_cost": cost, "acquired": acquired,
                "cost_per_acquired": cost / acquired if acquired else np.nan}
         if not len(g):
