@@ -37,6 +37,7 @@ from lucky.demo.gen.crm import (
     weighted,
 )
 from lucky.demo.world import START, World
+from lucky.demo.gen import campaigns
 
 DB = "luckyus_sales_marketing"
 T0 = int(pd.Timestamp(START).timestamp())
@@ -67,6 +68,7 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
                                   "threshold_amount", "marketing_cost", "valid_days", "status")}
         | {"create_time": ts(templates["create"]), "update_time": ts(templates["update"])})
     yield from records
+    yield DB, "t_coupon_holdout", campaigns.holdouts(world, cust, user_no, templates, linked)
     yield from _expired(world, rng, cust, user_no, templates)
     activities = _activities(world, rng, templates)
     partake = _partake(world, rng, cust, user_no, templates, activities, linked)
@@ -221,6 +223,7 @@ def _records(world: World, rng: np.random.Generator, cust: pd.DataFrame, user_no
     use_time = used["time"].to_numpy()
     c_used = np.maximum(use_time - (rng.random(len(used)) * 0.8 * valid[tm]).astype(np.int64), reg[u_used])
     c_used = np.minimum(c_used, use_time - 60)
+    world.frames["coupon_used"] = pd.DataFrame({"template": tm, "order": np.arange(len(used)), "sent": c_used})
     # a template exists before the first coupon issued from it
     first_issue = np.full(len(templates), np.iinfo(np.int64).max)
     np.minimum.at(first_issue, tm, c_used)
@@ -240,6 +243,7 @@ def _records(world: World, rng: np.random.Generator, cust: pd.DataFrame, user_no
     expire_e = AS_OF - (rng.random(expired) * 7 * DAY).astype(np.int64)
     c_expired = expire_e - valid[te]
     late = c_expired < np.maximum(reg[ue], t_create[te])   # such users got a shorter coupon
+    world.frames["coupon_unused"] = pd.DataFrame({"template": np.r_[tu, te], "expired": np.r_[np.zeros(unused, bool), np.ones(expired, bool)]})
     c_expired[late] = np.minimum(np.maximum(reg[ue], t_create[te])[late], expire_e[late] - DAY)
 
     tmpl = np.concatenate([tm, tu, te])

@@ -2,6 +2,18 @@
 -- Regenerate with `python -m lucky demo ddl`; tests/test_build.py checks it is current.
 CREATE DATABASE IF NOT EXISTS `luckyus_sales_marketing` DEFAULT CHARACTER SET utf8mb4;
 
+CREATE TABLE luckyus_sales_marketing.t_coupon_holdout (
+	id BIGINT NOT NULL AUTO_INCREMENT,
+	tenant VARCHAR(32) NOT NULL,
+	template_id BIGINT,
+	user_no VARCHAR(32),
+	expire_time DATETIME,
+	create_time DATETIME NOT NULL,
+	update_time DATETIME,
+	PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE INDEX ix_t_coupon_holdout_0 ON luckyus_sales_marketing.t_coupon_holdout (template_id);
+
 CREATE TABLE luckyus_sales_marketing.t_coupon_record (
 	id BIGINT NOT NULL AUTO_INCREMENT,
 	tenant VARCHAR(32) NOT NULL,
