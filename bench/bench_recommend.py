@@ -38,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.pop("LUCKY_DATABASE_URL", None)
     os.environ["LUCKY_DEMO_PATH"] = str(Path(args.demo).resolve())
     from bench_product import time_page
+
     from lucky import sources, tools
     from lucky.core import Filters, Viewer
     from lucky.models import recommend as rm

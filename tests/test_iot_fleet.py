@@ -100,7 +100,7 @@ def test_truth(seed, shared_build, use_demo):
     use_demo(path)
     from lucky.queries import landscape
     start, end = landscape.data_span()
-    outs = [tools.execute("iot-fleet", Filters(currency=c), Viewer()) for c in ("USD", "NZD")]
+    outs = [tools.execute("iot-fleet", Filters(currency=c), Viewer(), include_test=True) for c in ("USD", "NZD")]
     dev = pd.concat([o.tables["devices"] for o in outs if "devices" in o.tables]).set_index("device_no")
     alerts = pd.concat([o.tables["alerts"] for o in outs if "alerts" in o.tables])
     # every planted outage device: uptime within 1 point of what its outages imply

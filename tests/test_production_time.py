@@ -81,7 +81,9 @@ def independent_chain_mean(start: date, end: date) -> tuple[int, float]:
 
 
 def chain_row(filters: Filters) -> pd.Series:
-    prod = tools.execute("production-time", filters, Viewer()).tables["products"]
+    """The ALL row as the report measures it: every ticket in t_production, test stores included
+    (the default view leaves test and internal shops out)."""
+    prod = tools.execute("production-time", filters, Viewer(), include_test=True).tables["products"]
     assert prod.iloc[0]["spu_name"] == "ALL" and prod.iloc[0]["measure"] == "ticket"
     return prod.iloc[0]
 

@@ -77,7 +77,7 @@ def scores(counts: sparse.csr_matrix, n_orders: np.ndarray, season: np.ndarray,
     cand = np.ones(n_items, bool) if candidates is None else np.asarray(candidates, bool)
     w = confidence(counts)
     s = item_similarity(w) if similarity is None else similarity
-    cf = _rownorm(np.asarray((w @ s)) * cand[None, :])
+    cf = _rownorm(np.asarray(w @ s) * cand[None, :])
     mine = _rownorm(counts.toarray() * cand[None, :])
     pop = np.where(cand, season, 0.0)
     pop = pop / pop.sum() if pop.sum() > 0 else pop

@@ -20,12 +20,11 @@ HISTORY_DAYS = 2 * fa.TRAILING_DAYS
 UNKNOWN_CATEGORY = "(not in goods master)"
 
 
-def _shops(filters: Filters) -> pd.DataFrame:
+def _shops(filters: Filters, include_test: bool = False) -> pd.DataFrame:
+    """The filter's currency's shops: real ones, or those picked, or every one with `include_test`."""
     s = shop_q.shops()
     s = s[s["currency_code"] == filters.currency]
-    if filters.stores:
-        s = s[s["shop_id"].isin(filters.stores)]
-    return s.reset_index(drop=True)
+    return shop_q.in_scope(s, filters.stores, include_test).reset_index(drop=True)
 
 
 def demand_rows(filters: Filters, shops: pd.DataFrame, out: Output) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -102,11 +101,13 @@ def order_hours(filters: Filters, shops: pd.DataFrame, lead: int, out: Output) -
     return s[cols]
 
 
-def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MIN_BIAS) -> Output:
+def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MIN_BIAS,
+        include_test: bool = False) -> Output:
     out = Output()
-    shops = _shops(filters)
+    shops = _shops(filters, include_test)
     if shops.empty:
-        out.note("info", f"No {filters.currency} stores in this selection.")
+        out.note("info", f"No {filters.currency} stores in this selection"
+                         + ("." if include_test else " (test and internal shops are left out unless included)."))
         return out
     rows, actual = demand_rows(filters, shops, out)
     if rows.empty:
@@ -206,7 +207,7 @@ def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MI
     out.tables["trend"] = trend.assign(week=trend["week"].dt.date)
     out.tables["store_daily"] = store_daily.assign(date=store_daily["date"].dt.date)
     out.tables["order_hours"] = order_hours(filters, shops, lead, out)
-    return out
+    return shop_q.finish(out, shop_q.shops(), include_test)
 
 
 TOOL = Tool(
@@ -222,5 +223,6 @@ TOOL = Tool(
                label="Lead (days ahead)"),
         Option("min_bias", float, fa.MIN_BIAS, "smallest |bias| that flags a series (it must also be statistically clear)",
                range=(0.05, 0.5), step=0.01, label="Bias that matters"),
+        shop_q.INCLUDE_TEST,
     ),
 )

@@ -36,13 +36,15 @@ def _localize(df: pd.DataFrame, zones: pd.Series, col: str) -> pd.DataFrame:
     return df.assign(date=local.dt.normalize(), hour=local.dt.hour)
 
 
-def run(filters: Filters, viewer: Viewer, device: str | None = None) -> Output:
+def run(filters: Filters, viewer: Viewer, device: str | None = None, include_test: bool = False) -> Output:
     out = Output()
     all_shops = shop_q.shops()
-    shops = all_shops[all_shops["currency_code"] == filters.currency]
-    if filters.stores:
-        shops = shops[shops["shop_id"].isin(filters.stores)]
+    shops = shop_q.in_scope(all_shops[all_shops["currency_code"] == filters.currency], filters.stores, include_test)
     shops = shops[shops["time_zone"].map(known_zone)]
+    if shops.empty:
+        out.note("info", f"No {filters.currency} stores in this selection"
+                         + ("." if include_test else " (test and internal shops are left out unless included)."))
+        return out
     first, last = landscape.data_span()
     start, end = filters.start or first, filters.end or last
     if start is None or end is None:
@@ -162,7 +164,7 @@ def run(filters: Filters, viewer: Viewer, device: str | None = None) -> Output:
             help="Offline store-open hours × the store's usual revenue in that weekday-hour × the machine's share of cups."),
         Kpi("Maintenance due", int((out.tables["alerts"]["kind"] == "maintenance_due").sum())),
     ]
-    return out
+    return shop_q.finish(out, all_shops, include_test)
 
 
 def _alerts(table: pd.DataFrame, spells: pd.DataFrame, bad: pd.DataFrame, last_maint: pd.Series,
@@ -280,5 +282,6 @@ TOOL = Tool(
     description="Status, uptime and production velocity of every connected machine against its own "
                 "weekday-hour baseline; offline, degraded and maintenance alerts; floor plan per store; "
                 "revenue at risk from downtime.",
-    options=(Option("device", str, None, "device_no of one machine for its page (history, errors, outages)"),),
+    options=(Option("device", str, None, "device_no of one machine for its page (history, errors, outages)"),
+             shop_q.INCLUDE_TEST),
 )

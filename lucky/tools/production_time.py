@@ -166,10 +166,11 @@ def _product_focus(out: Output, product: str, item: pd.DataFrame, cat: pd.DataFr
     out.tables[f"{product}: per machine type"] = pt.summarize(mine, "machine_type", "make_s")
 
 
-def run(filters: Filters, viewer: Viewer, product: str = "", top: int = 12) -> Output:
+def run(filters: Filters, viewer: Viewer, product: str = "", top: int = 12, include_test: bool = False) -> Output:
     out = Output()
     if filters.start and filters.end and filters.start > filters.end:
         raise InputError("The date range ends before it starts.")
+    filters = shop_q.scope(filters, shop_q.shops(), include_test)
     tickets, item, cat = load(filters)
     if tickets.empty:
         out.note("info", "No productions in this date range and store selection.")
@@ -226,5 +227,6 @@ TOOL = Tool(
     options=(
         Option("product", str, "", "a product (spu_name) to break down per store and machine type", label="Product"),
         Option("top", int, 12, "products in the distribution chart (by volume)", range=(3, 30), step=1, label="Products in the chart"),
+        shop_q.INCLUDE_TEST,
     ),
 )

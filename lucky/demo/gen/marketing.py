@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from lucky.demo.gen import campaigns
 from lucky.demo.gen.crm import (
     AS_OF,
     DAY,
@@ -37,7 +38,6 @@ from lucky.demo.gen.crm import (
     weighted,
 )
 from lucky.demo.world import START, World
-from lucky.demo.gen import campaigns
 
 DB = "luckyus_sales_marketing"
 T0 = int(pd.Timestamp(START).timestamp())

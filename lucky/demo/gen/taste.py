@@ -95,7 +95,7 @@ def match(world: World, menu: pd.DataFrame, pidx: np.ndarray, user: np.ndarray,
         day = day * 2 + (np.bincount(order)[order] == 1)
     src = np.arange(len(pidx))
     own = np.ones(len(pidx), bool) if order is None else np.r_[True, order[1:] != order[:-1]]
-    for k, part in enumerate(parts):
+    for part in parts:
         part = part & own
         group = np.where(part, day, -1)
         order = np.argsort(group, kind="stable")
