@@ -22,6 +22,10 @@ LANDING = "landscape"
 
 st.set_page_config(page_title="Lucky · Luckin Coffee USA", page_icon=":material/local_cafe:",
                    layout="wide", initial_sidebar_state="expanded")
+# A first start loads every tool before it can draw the build's progress: say so at once.
+BOOT = st.empty()
+if sources.is_demo() and not config.demo_path().exists():
+    BOOT.info("Starting Lucky for the first time…", icon=":material/hourglass_top:")
 
 
 #: What each generator step makes, in a user's words (the progress text of the first run).
@@ -118,5 +122,6 @@ if not nav:
     st.warning("No tool pages are installed yet.")
     st.stop()
 page = st.navigation(nav, position="sidebar", expanded=True)  # before the build: no raw page list
+BOOT.empty()
 ensure_demo()
 page.run()
