@@ -61,14 +61,20 @@ def test_hand_edited_late_supplier_price_rise_and_bad_input(demo, edited):
     code are counted in messages."""
     base = tools.execute(SLUG, Filters(), Viewer()).tables["suppliers"]
     ok = base[(base["flag"] == "ok") & (base["arrived"] >= 1)].sort_values("arrived", ascending=False)
-    code = ok["supplier_code"].iloc[0]
-    lines = tools.execute(SLUG, Filters(), Viewer()).tables["shipments"]
-    po = lines[lines["supplier_code"] == code]["po_no"].iloc[-1]
+    # the ordinary supplier's latest order is repeated a week later, 12% dearer
+    code = str(ok["supplier_code"].iloc[0])
+    po = sources.read("luckyus_scm_purchase", """SELECT po_no FROM luckyus_scm_purchase.t_purchase_order
+        WHERE supplier_code = :code ORDER BY order_date DESC, po_no DESC LIMIT 1""", {"code": code})["po_no"].iloc[0]
     edited(
         "UPDATE luckyus_scm_purchase.t_ship_order s SET arrive_date = (SELECT p.expected_date + 7 FROM "
         "luckyus_scm_purchase.t_purchase_order p WHERE p.po_no = s.po_no) "
         f"WHERE s.supplier_code = '{code}' AND s.arrive_date IS NOT NULL",
-        f"UPDATE luckyus_scm_purchase.t_purchase_order_item SET unit_price = unit_price * 1.12 WHERE po_no = '{po}'",
+        "INSERT INTO luckyus_scm_purchase.t_purchase_order SELECT * REPLACE (id + 900000000 AS id, 'PO-RISE' AS po_no, "
+        f"order_date + 7 AS order_date, expected_date + 7 AS expected_date) FROM luckyus_scm_purchase.t_purchase_order "
+        f"WHERE po_no = '{po}'",
+        "INSERT INTO luckyus_scm_purchase.t_purchase_order_item SELECT * REPLACE (id + 900000000 AS id, 'PO-RISE' AS po_no, "
+        "unit_price * 1.12 AS unit_price, amount * 1.12 AS amount) FROM luckyus_scm_purchase.t_purchase_order_item "
+        f"WHERE po_no = '{po}'",
         "INSERT INTO luckyus_scm_purchase.t_ship_order (id, tenant, ship_no, po_no, supplier_code, ship_date, arrive_date, "
         "shipped_qty, received_qty, status, create_time) VALUES (999999, 'LKUS', 'SHX0001', 'PO-NOPE', "
         f"'{code}', DATE '2026-01-05', DATE '2026-01-07', 10, 10, 3, TIMESTAMP '2026-01-05 14:00:00')",

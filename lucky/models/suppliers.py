@@ -101,7 +101,9 @@ def scorecard(ship: pd.DataFrame, lines: pd.DataFrame, settle: pd.DataFrame, sup
     t["on_time_rate"] = t["on_time"] / t["arrived"].where(t["arrived"] > 0)
     t["fill_rate"] = t["received"].astype(float) / t["shipped"].astype(float).where(t["shipped"] > 0)
     t["price_stability"] = (1 - t["price_change_pct"].fillna(0) / PRICE_SCALE_PCT).clip(0, 1)
-    parts = pd.DataFrame({k: t[k] for k in WEIGHTS})
+    # a part with no data in the range (e.g. no settlement) can come back untyped: score it as missing
+    parts = pd.DataFrame({k: t[k] if pd.api.types.is_numeric_dtype(t[k]) else pd.Series(np.nan, index=t.index)
+                          for k in WEIGHTS})
     t["score"] = 100 * sum(parts[k].fillna(parts[k].mean()) * w for k, w in WEIGHTS.items())
     t["flag"] = _late_flags(t)
     t = t.reset_index().rename(columns={"index": "supplier_code"})
