@@ -22,37 +22,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.bench_finance import page_times  # noqa: E402 - one page timer for every bench
 
 SLUGS = ("forecast-accuracy", "suppliers", "inventory")
 COLD_GOAL, WARM_GOAL = 2.0, 0.3
-
-
-def _clear() -> None:
-    import streamlit as st
-
-    from lucky import sources
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    sources.dispose_all()
-
-
-def page_times(slug: str, repeat: int) -> tuple[float, float, float, bool]:
-    """(best cold wall, its process CPU, best warm wall, exception seen) over `repeat` rounds."""
-    from streamlit.testing.v1 import AppTest
-
-    colds, warms, failed = [], [], False
-    for _ in range(repeat):
-        _clear()
-        at = AppTest.from_file(str(ROOT / "pages" / f"{slug}.py"), default_timeout=600)
-        t0, c0 = time.perf_counter(), time.process_time()
-        at.run()
-        colds.append((time.perf_counter() - t0, time.process_time() - c0))
-        t0 = time.perf_counter()
-        at.run()
-        warms.append(time.perf_counter() - t0)
-        failed |= bool(at.exception)
-    cold, cpu = min(colds)
-    return cold, cpu, min(warms), failed
 
 
 def accuracy_times() -> dict:

@@ -34,6 +34,22 @@ def window(start: date | None, end: date | None, column: str = "create_time") ->
     return f" AND {column} >= :lo AND {column} < :hi", {"lo": lo.to_pydatetime(), "hi": hi.to_pydatetime()}
 
 
+def day_clause(column: str, start: date | None, end: date | None, stores: tuple[int, ...] = ()) -> tuple[str, dict]:
+    """` AND column >= :start AND column <= :end AND shop_id IN :stores` for a column that already
+    holds store-local days (stock and prediction dates); '' for an open range and no stores."""
+    where, params = [], {}
+    if start is not None:
+        where.append(f"{column} >= :start")
+        params["start"] = start
+    if end is not None:
+        where.append(f"{column} <= :end")
+        params["end"] = end
+    if stores:
+        where.append("shop_id IN :stores")
+        params["stores"] = [int(s) for s in stores]
+    return "".join(f" AND {w}" for w in where), params
+
+
 def store_clause(stores: tuple[int, ...], column: str = "shop_id") -> tuple[str, dict]:
     return (f" AND {column} IN :stores", {"stores": list(stores)}) if stores else ("", {})
 

@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 
 from lucky import sources
+from lucky.queries.finance import day_clause
 
 DB = "luckyus_ireplenishment"
 
@@ -20,28 +21,14 @@ EXAMPLES = {
 }
 
 
-def _where(column: str, start: date | None, end: date | None, stores: tuple[int, ...]) -> tuple[str, dict]:
-    where, params = [], {}
-    if start is not None:
-        where.append(f"{column} >= :start")
-        params["start"] = start
-    if end is not None:
-        where.append(f"{column} <= :end")
-        params["end"] = end
-    if stores:
-        where.append("shop_id IN :stores")
-        params["stores"] = [int(s) for s in stores]
-    return (" WHERE " + " AND ".join(where)) if where else "", params
-
-
 def demand_predictions(start: date | None = None, end: date | None = None,
                        stores: tuple[int, ...] = ()) -> pd.DataFrame:
     """Every daily demand prediction whose target day is in [start, end]: shop_id, goods_code,
     pred_date, predict_run_date, pred_qty, model_version (one row per run × target; dates as datetime64)."""
-    where, params = _where("pred_date", start, end, stores)
+    where, params = day_clause("pred_date", start, end, stores)
     return sources.read_frame(DB, f"""
         SELECT shop_id, goods_code, pred_date, predict_run_date, pred_qty, model_version
-        FROM luckyus_ireplenishment.wh_goods_daily_demand_pred{where}""", params,
+        FROM luckyus_ireplenishment.wh_goods_daily_demand_pred WHERE 1 = 1{where}""", params,
         dates=("pred_date", "predict_run_date"))
 
 
@@ -49,10 +36,10 @@ def order_predictions(start: date | None = None, end: date | None = None,
                       stores: tuple[int, ...] = ()) -> pd.DataFrame:
     """Hourly order-count predictions for target days in [start, end]: shop_id, pred_date,
     pred_hour, pred_order_cnt, model_version, create_time (UTC; the run's time)."""
-    where, params = _where("pred_date", start, end, stores)
+    where, params = day_clause("pred_date", start, end, stores)
     return sources.read_frame(DB, f"""
         SELECT shop_id, pred_date, pred_hour, pred_order_cnt, model_version, create_time
-        FROM luckyus_ireplenishment.t_order_predict_alg_v2{where}""", params, dates=("pred_date", "create_time"))
+        FROM luckyus_ireplenishment.t_order_predict_alg_v2 WHERE 1 = 1{where}""", params, dates=("pred_date", "create_time"))
 
 
 def goods() -> pd.DataFrame:

@@ -12,6 +12,7 @@ from datetime import date
 import pandas as pd
 
 from lucky import sources
+from lucky.queries.finance import day_clause
 from lucky.schema import WEEKDAYS
 
 DB = "luckyus_scm_shopstock"
@@ -25,20 +26,6 @@ EXAMPLES = {
 }
 
 
-def _where(column: str, start: date | None, end: date | None, stores: tuple[int, ...]) -> tuple[str, dict]:
-    where, params = [], {}
-    if start is not None:
-        where.append(f"{column} >= :start")
-        params["start"] = start
-    if end is not None:
-        where.append(f"{column} <= :end")
-        params["end"] = end
-    if stores:
-        where.append("shop_id IN :stores")
-        params["stores"] = [int(s) for s in stores]
-    return "".join(f" AND {w}" for w in where), params
-
-
 def _union(select: str, where: str) -> str:
     return " UNION ALL ".join(f"SELECT {select} FROM luckyus_scm_shopstock.t_shop_goods_stock_change_{wd} WHERE 1 = 1{where}"
                               for wd in WEEKDAYS)
@@ -46,7 +33,7 @@ def _union(select: str, where: str) -> str:
 
 def last_day(stores: tuple[int, ...] = ()) -> date | None:
     """The latest snapshot day of the positions table (None when it is empty)."""
-    where, params = _where("stock_date", None, None, stores)
+    where, params = day_clause("stock_date", None, None, stores)
     df = sources.read(DB, f"SELECT MAX(stock_date) AS d FROM luckyus_scm_shopstock.t_shop_goods_stock WHERE 1 = 1{where}",
                       params)
     d = df["d"].iloc[0] if len(df) else None
@@ -56,7 +43,7 @@ def last_day(stores: tuple[int, ...] = ()) -> date | None:
 def positions(start: date, end: date, stores: tuple[int, ...] = ()) -> pd.DataFrame:
     """Position snapshots with stock_date in [start, end]: shop_id, goods_code, goods_name,
     stock_qty, safety_qty, unit, stock_date (datetime64)."""
-    where, params = _where("stock_date", start, end, stores)
+    where, params = day_clause("stock_date", start, end, stores)
     return sources.read_frame(DB, f"""
         SELECT shop_id, goods_code, goods_name, stock_qty, safety_qty, unit, stock_date
         FROM luckyus_scm_shopstock.t_shop_goods_stock WHERE 1 = 1{where}""", params, dates=("stock_date",))
@@ -66,7 +53,7 @@ def daily_changes(start: date | None, end: date | None, stores: tuple[int, ...] 
                   types: tuple[int, ...] = (1, 2, 3, 4)) -> pd.DataFrame:
     """Ledger changes per shop × goods × business day × change type: shop_id, goods_code,
     business_date (datetime64), change_type, qty (Σ change_qty), rows."""
-    where, params = _where("business_date", start, end, stores)
+    where, params = day_clause("business_date", start, end, stores)
     where += " AND change_type IN :types"
     params["types"] = [int(t) for t in types]
     return sources.read_frame(DB, f"""
@@ -78,7 +65,7 @@ def daily_changes(start: date | None, end: date | None, stores: tuple[int, ...] 
 def zero_changes(start: date | None, end: date | None, stores: tuple[int, ...] = ()) -> pd.DataFrame:
     """Store-days on which a ledger row left a position at or below zero: shop_id, goods_code,
     business_date (datetime64), min_after."""
-    where, params = _where("business_date", start, end, stores)
+    where, params = day_clause("business_date", start, end, stores)
     return sources.read_frame(DB, f"""
         SELECT shop_id, goods_code, business_date, MIN(after_qty) AS min_after
         FROM ({_union("shop_id, goods_code, business_date, after_qty", where + " AND after_qty <= 0")}) AS c
@@ -87,7 +74,7 @@ def zero_changes(start: date | None, end: date | None, stores: tuple[int, ...] =
 
 def zero_positions(start: date | None, end: date | None, stores: tuple[int, ...] = ()) -> pd.DataFrame:
     """Closing snapshots at or below zero: shop_id, goods_code, goods_name, stock_date (datetime64), stock_qty."""
-    where, params = _where("stock_date", start, end, stores)
+    where, params = day_clause("stock_date", start, end, stores)
     return sources.read_frame(DB, f"""
         SELECT shop_id, goods_code, goods_name, stock_date, stock_qty
         FROM luckyus_scm_shopstock.t_shop_goods_stock WHERE stock_qty <= 0{where}""", params, dates=("stock_date",))
