@@ -354,3 +354,35 @@ def state_store(tmp_path, monkeypatch):
     state.dispose_all()
     yield
     state.dispose_all()
+
+
+@pytest.fixture()
+def cli(capsys, monkeypatch):
+    """`cli(*argv, env=None)`: `python -m lucky *argv` in this process -> CompletedProcess.
+
+    The CLI tests run in-process (a subprocess costs an interpreter start and every import, ~3 s);
+    argparse's exit is caught so usage errors return their status like the real command.
+    """
+    import subprocess
+
+    from lucky import sources
+    from lucky.cli import main
+
+    def _run(*argv: str, env: dict | None = None) -> subprocess.CompletedProcess:
+        for key, value in (env or {}).items():
+            monkeypatch.setenv(key, value)
+        if env:
+            sources.dispose_all()
+        capsys.readouterr()
+        try:
+            code = main(list(argv))
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        out = capsys.readouterr()
+        for key in env or {}:
+            monkeypatch.delenv(key, raising=False)
+        if env:
+            monkeypatch.undo()
+            sources.dispose_all()
+        return subprocess.CompletedProcess(list(argv), code, out.out, out.err)
+    return _run
