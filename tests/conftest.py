@@ -79,18 +79,6 @@ def demo(tmp_path_factory) -> dict:
     sources.dispose_all()
 
 
-@pytest.fixture()
-def build_demo(tmp_path):
-    """Build an extra demo (other seed/scale) into a temp file: returns (path, truth)."""
-    from lucky.demo.build import build
-
-    def _build(scale: float = TEST_SCALE, seed: int = 1, **kw) -> tuple[Path, dict]:
-        path, truth = tmp_path / f"demo_{seed}_{scale}.duckdb", tmp_path / f"truth_{seed}_{scale}.json"
-        build(str(path), scale=scale, seed=seed, truth=truth, **kw)
-        return path, json.loads(truth.read_text())
-    return _build
-
-
 @pytest.fixture(scope="session")
 def shared_build(tmp_path_factory):
     """Demo builds shared by the whole session: `shared_build(scale, seed)` -> (path, truth).

@@ -60,12 +60,12 @@ def test_truth_seed0_scale001(demo):
     assert_found(demo["truth"], "seed 0 scale 0.01")
 
 
-def test_truth_seed1_scale002(build_demo, monkeypatch):
-    path, truth = build_demo(scale=0.02, seed=1)
+def test_truth_seed1(shared_build, monkeypatch):
+    path, truth = shared_build(0.01, 1)
     monkeypatch.setenv("LUCKY_DATABASE_URL", str(path))
     sources.dispose_all()
     try:
-        assert_found(truth, "seed 1 scale 0.02")
+        assert_found(truth, "seed 1 scale 0.01")
     finally:
         sources.dispose_all()
 
