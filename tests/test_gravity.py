@@ -95,3 +95,24 @@ def test_basemap_offline_layers(monkeypatch):
     assert basemap.online() is False
     basemap.online.cache_clear()
     assert basemap.deck([], tiles=True).layers == []
+
+
+def test_comparables_by_hand():
+    # factors scaled by the stores' std: pop std = 8.165 (0, 10, 20), rent std = 0 -> 1
+    stores = pd.DataFrame({"pop": [0.0, 10.0, 20.0], "rent": [50.0, 50.0, 50.0]}, index=[501, 502, 503])
+    sites = pd.DataFrame({"pop": [12.0, -1.0], "rent": [50.0, 51.0]}, index=["A", "B"])
+    c = g.comparables(sites, stores, k=2)
+    assert c[c["site_id"] == "A"]["shop_id"].tolist() == [502, 503]
+    assert c[c["site_id"] == "B"]["shop_id"].tolist() == [501, 502]
+    # B: pop 1/8.165 = 0.1225 std away from 501, rent 1 (unit scale): sqrt(0.015 + 1) = 1.0075
+    assert c[(c["site_id"] == "B") & (c["rank"] == 1)]["factor_distance"].item() == pytest.approx(1.0075, abs=1e-3)
+
+
+def test_land_grid_lies_on_land_only():
+    from lucky.ui import basemap
+
+    grid = basemap.land_grid(0.15)
+    land = basemap.outline()
+    assert 1500 < len(grid) < 4000                       # ~59 km² of Manhattan at 150 m spacing
+    assert all(g.inside(la, lo, land) for la, lo in grid.sample(200, random_state=0).to_numpy())
+    assert g.inside_many(np.array([40.72733, 40.7400]), np.array([-74.00544, -74.0300]), land).tolist() == [True, False]

@@ -171,6 +171,29 @@ def ramp(monthly: pd.DataFrame, mature_from: int = 4, months: int = 12) -> pd.Da
                          "stores": curve["size"].fillna(0).astype(int).to_numpy()})
 
 
+def comparables(sites: pd.DataFrame, stores: pd.DataFrame, k: int = 3) -> pd.DataFrame:
+    """The k stores most like each site on the same factors (rows indexed by site id and store id,
+    columns the factors): Euclidean distance after scaling each factor by the stores' standard
+    deviation, so 100 people and $1/sq ft do not weigh alike. Columns site_id, rank, shop_id,
+    factor_distance (in standard deviations).
+
+    >>> st = pd.DataFrame({"pop": [0.0, 10.0, 20.0]}, index=[1, 2, 3])
+    >>> comparables(pd.DataFrame({"pop": [12.0]}, index=["A"]), st, k=2)["shop_id"].tolist()
+    [2, 3]
+    """
+    cols = list(stores.columns)
+    scale = stores[cols].astype(float).std(ddof=0).replace(0, 1.0).to_numpy()
+    a = sites[cols].astype(float).to_numpy() / scale
+    b = stores[cols].astype(float).to_numpy() / scale
+    d = np.sqrt(((a[:, None, :] - b[None, :, :]) ** 2).sum(axis=2))
+    rows = []
+    for i, site in enumerate(sites.index):
+        for rank, j in enumerate(np.argsort(d[i], kind="stable")[:k], start=1):
+            rows.append({"site_id": site, "rank": rank, "shop_id": stores.index[j],
+                         "factor_distance": round(float(d[i, j]), 3)})
+    return pd.DataFrame(rows, columns=["site_id", "rank", "shop_id", "factor_distance"])
+
+
 def _one_per_burst(pairs: list[tuple], apart_days: int) -> list[tuple]:
     """Openings near the same store fewer than `apart_days` apart cannot be told apart in its daily
     orders: keep the nearest new store of each such burst (its loss is attributed to it)."""
@@ -254,6 +277,18 @@ def inside(lat: float, lon: float, ring: list[tuple[float, float]]) -> bool:
         (x1, y1), (x2, y2) = ring[k], ring[(k + 1) % n]
         if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
             hit = not hit
+    return hit
+
+
+def inside_many(lat: np.ndarray, lon: np.ndarray, ring: list[tuple[float, float]]) -> np.ndarray:
+    """`inside` for arrays of points at once (same ray casting, one pass per edge)."""
+    lat, lon = np.asarray(lat, float), np.asarray(lon, float)
+    hit = np.zeros(lat.shape, bool)
+    for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1]):
+        if y1 == y2:
+            continue
+        crosses = (y1 > lat) != (y2 > lat)
+        hit ^= crosses & (lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1))
     return hit
 
 
