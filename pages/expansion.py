@@ -94,8 +94,9 @@ if out is not None and "sites" in out.tables:
         f = out.tables["factors"]
         shown = f[(f["kind"] == "store") | (f["name"] == names[sid])].sort_values("kind", key=lambda k: k == "store")
         render.table(shown, f"factors-{sid}", filters, SLUG)
-    for name in ("calibration", "validation", "ramp", "observed-cannibalization"):
-        st.subheader(render.title_of(name))
-        render.table(out.tables[name], name, filters, SLUG)
+    for name in ("calibration", "validation", "factor-model", "factor-effects", "ramp", "observed-cannibalization"):
+        if name in out.tables:
+            st.subheader(render.title_of(name))
+            render.table(out.tables[name], name, filters, SLUG)
 elif out is not None:
     render.messages(out)

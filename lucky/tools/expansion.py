@@ -33,6 +33,7 @@ RUN_DAYS, MIN_AGE_DAYS = 28, 56   # run-rate window; stores younger than this ar
 NEAR_KM, WIDE_KM = 0.4, 0.8  # factor radii: transit and competitors; population
 FACTORS = ("subway_entrances_400m", "competitors_400m", "daytime_pop_800m", "residential_pop_800m", "rent_psf_annual")
 COMPARABLES = 3              # stores shown as most like a site
+FACTOR_GAIN = 0.10           # the factors must cut the leave-one-out error by this much to count
 CLICK_GRID_KM = 0.15         # spacing of the clickable land grid (a click lands within ~100 m)
 CLICK_LAYER = "new-site"     # the map layer whose objects are "put a new site here"
 CACHE_SECONDS = 600          # a fitted model is kept this long per source and period (as the page cache)
@@ -137,6 +138,8 @@ class Model:
     sigma: float = 0.5
     actual: pd.Series | None = None
     validation: pd.DataFrame | None = None
+    factor_fit: pd.DataFrame | None = None
+    factor_effects: pd.DataFrame | None = None
     ramp: pd.DataFrame | None = None
     seen: pd.DataFrame | None = None
     candidates: pd.DataFrame | None = None
@@ -232,6 +235,10 @@ def _fit(filters: Filters) -> Model:
     log_err = np.log(validation["predicted_revenue"] / validation["actual_revenue"])
 
     cand = _candidates()
+    store_factors = _factors(st[["lat", "lon"]], cells, subway, comp).assign(shop_id=st["shop_id"].to_numpy())
+    factor_fit, factor_effects = g.factor_model(
+        pd.Series(-log_err.to_numpy(), index=validation["shop_id"]),
+        store_factors.set_index("shop_id")[list(FACTORS)]) if len(validation) >= 3 else (None, None)
     return Model(
         notes=m.notes + _bad_candidates(cand), ready=True, st=st, cells=cells, subway=subway, comp=comp, fit=fit,
         k=float(k), actual=actual, validation=validation, ramp=_ramp(daily, st),
@@ -240,7 +247,7 @@ def _fit(filters: Filters) -> Model:
         density=members.groupby("cell_id").size().rename("members").reset_index().merge(cells, on="cell_id"),
         seen=g.observed_cannibalization(daily[["shop_id", "business_date", "orders"]],
                                         st[["shop_id", "lat", "lon", "opened"]]),
-        store_factors=_factors(st[["lat", "lon"]], cells, subway, comp).assign(shop_id=st["shop_id"].to_numpy()))
+        store_factors=store_factors, factor_fit=factor_fit, factor_effects=factor_effects)
 
 
 def _candidates() -> pd.DataFrame:
@@ -297,6 +304,16 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
     out.tables["site-ramp"] = _site_ramp(table, m.ramp)
     out.tables["ramp"] = m.ramp
     out.tables["observed-cannibalization"] = m.seen
+    if m.factor_fit is not None:
+        out.tables["factor-model"] = m.factor_fit
+        out.tables["factor-effects"] = m.factor_effects
+        honest, bar = m.factor_fit["loo_abs_pct_error"].iloc[1], m.factor_fit["loo_abs_pct_error"].iloc[0]
+        verdict = ("a real gain: see factor-effects (not yet used in the site predictions)"
+                   if honest < (1 - FACTOR_GAIN) * bar else
+                   f"less than the {FACTOR_GAIN:.0%} cut that would show they matter; revenue is predicted from "
+                   "capture alone")
+        out.note("info", "The stores' factors (transit, competitors, daytime and residential population, rent) take "
+                         f"the leave-one-store-out error from {bar:.1%} to {honest:.1%}: {verdict}.")
     out.charts["map"] = _map(m, table)
 
     v = m.validation
