@@ -5,6 +5,7 @@ import altair as alt
 import streamlit as st
 
 from lucky.core import Kpi
+from lucky.tools.expansion import MAP_HEIGHT
 from lucky.ui import frame, render, site_picker
 
 SLUG = "expansion"
@@ -44,7 +45,7 @@ if out is not None and "sites" in out.tables:
                "Stores: green above the model, blue as modelled, red below · sites from red (low score) to green · "
                "heat = members · grey dots competitors · blue dots subway entrances. Hover for the numbers.")
     st.pydeck_chart(out.charts["map"], on_select=_on_click, selection_mode="single-object", key=K_MAP,
-                    width="stretch", height=560)
+                    width="stretch", height=MAP_HEIGHT)
     if st.session_state.get(K_NOTE):
         st.info(st.session_state[K_NOTE], icon=":material/storefront:")
     st.subheader("Sites")

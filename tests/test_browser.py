@@ -287,19 +287,19 @@ def test_briefing_links_only_to_pages_the_reader_can_open(server, browser):
 
 
 def _map_point(box: dict, lat: float, lon: float) -> dict:
-    """Where (lat, lon) lies on a deck.gl map of `box` at the base map's first view (Web Mercator,
-    512-px world at zoom 0)."""
+    """Where (lat, lon) lies on a deck.gl map of `box` at the expansion map's first view (Web
+    Mercator, 512-px world at zoom 0)."""
     import math
 
-    from lucky.ui import basemap
+    from lucky.tools.expansion import MAP_VIEW as view
 
-    world = 512 * 2 ** basemap.VIEW.zoom
+    world = 512 * 2 ** view.zoom
 
     def merc(la: float, lo: float) -> tuple[float, float]:
         r = math.radians(la)
         return (lo + 180) / 360 * world, (1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * world
 
-    (x, y), (x0, y0) = merc(lat, lon), merc(basemap.VIEW.latitude, basemap.VIEW.longitude)
+    (x, y), (x0, y0) = merc(lat, lon), merc(view.latitude, view.longitude)
     return {"x": box["width"] / 2 + x - x0, "y": box["height"] / 2 + y - y0}
 
 

@@ -36,6 +36,9 @@ COMPARABLES = 3              # stores shown as most like a site
 FACTOR_GAIN = 0.10           # the factors must cut the leave-one-out error by this much to count
 CLICK_GRID_KM = 0.15         # spacing of the clickable land grid (a click lands within ~100 m)
 CLICK_LAYER = "new-site"     # the map layer whose objects are "put a new site here"
+#: the first view: the Battery to 125th St (every store and candidate) on a 640-px high map
+MAP_VIEW = pdk.ViewState(latitude=40.7570, longitude=-73.9760, zoom=11.55, pitch=0, bearing=0)
+MAP_HEIGHT = 640
 CACHE_SECONDS = 600          # a fitted model is kept this long per source and period (as the page cache)
 _CACHE: OrderedDict[tuple, tuple[float, Model]] = OrderedDict()
 _LOCK = threading.Lock()
@@ -310,10 +313,11 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
         honest, bar = m.factor_fit["loo_abs_pct_error"].iloc[1], m.factor_fit["loo_abs_pct_error"].iloc[0]
         verdict = ("a real gain: see factor-effects (not yet used in the site predictions)"
                    if honest < (1 - FACTOR_GAIN) * bar else
-                   f"less than the {FACTOR_GAIN:.0%} cut that would show they matter; revenue is predicted from "
-                   "capture alone")
+                   f"they count only if they cut it by {FACTOR_GAIN:.0%} or more, so revenue is predicted from "
+                   "capture alone (see factor-model)")
         out.note("info", "The stores' factors (transit, competitors, daytime and residential population, rent) take "
-                         f"the leave-one-store-out error from {bar:.1%} to {honest:.1%}: {verdict}.")
+                         f"the leave-one-store-out error from {bar:.1%} without them to {honest:.1%} with them: "
+                         f"{verdict}.")
     out.charts["map"] = _map(m, table)
 
     v = m.validation
@@ -436,7 +440,7 @@ def _map(m: Model, sites: pd.DataFrame) -> pdk.Deck:
                   get_radius=95, get_fill_color="color", stroked=True, get_line_color=[0, 0, 0],
                   line_width_min_pixels=2, pickable=True, id="sites"),
     ]
-    return basemap.deck(layers, tooltip={"text": "{label}"})
+    return basemap.deck(layers, tooltip={"text": "{label}"}, view=MAP_VIEW)
 
 
 TOOL = Tool(
