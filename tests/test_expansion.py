@@ -109,3 +109,19 @@ def test_page_shows_the_site_in_the_url(demo):
     assert str(lost["shop_id"].iloc[0]) == "501" and set(lost["site_id"]) == {"W2"}     # ids shown as text
     at.button(key="expansion_clear").click().run()
     assert at.text_input(key="expansion_sites").value == "" and at.selectbox(key="expansion_site").value == "S001"
+
+
+def test_a_what_if_point_reuses_the_fitted_model(demo, monkeypatch):
+    """A click scores against the cached model (no re-read); another period or source refits."""
+    from lucky.queries import expansion as q
+
+    tools.execute("expansion", Filters(), Viewer())
+
+    def down(*_a, **_k):
+        raise RuntimeError("read again")
+
+    monkeypatch.setattr(q, "first_choices", down)
+    out = tools.execute("expansion", Filters(), Viewer(), sites=BESIDE_501)
+    assert "W1" in set(out.tables["sites"]["site_id"])
+    with pytest.raises(RuntimeError, match="read again"):
+        tools.execute("expansion", Filters(start=date(2020, 1, 1)), Viewer())

@@ -290,7 +290,7 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
         return out
     st, fit = m.st, m.fit
     out.tables["calibration"] = fit.table()
-    out.tables["validation"] = m.validation
+    out.tables["validation"] = m.validation.copy()       # copies: the model's frames are cached and shared
     extra = _what_ifs(points, out)
     all_sites = pd.concat([m.candidates, extra], ignore_index=True) if len(extra) else m.candidates
     table, cannib = _score(all_sites, m)
@@ -305,19 +305,9 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
     out.tables["factors"] = fac
     out.tables["comparables"] = _comparables(all_sites, site_fac, m)
     out.tables["site-ramp"] = _site_ramp(table, m.ramp)
-    out.tables["ramp"] = m.ramp
-    out.tables["observed-cannibalization"] = m.seen
-    if m.factor_fit is not None:
-        out.tables["factor-model"] = m.factor_fit
-        out.tables["factor-effects"] = m.factor_effects
-        honest, bar = m.factor_fit["loo_abs_pct_error"].iloc[1], m.factor_fit["loo_abs_pct_error"].iloc[0]
-        verdict = ("a real gain: see factor-effects (not yet used in the site predictions)"
-                   if honest < (1 - FACTOR_GAIN) * bar else
-                   f"they count only if they cut it by {FACTOR_GAIN:.0%} or more, so revenue is predicted from "
-                   "capture alone (see factor-model)")
-        out.note("info", "The stores' factors (transit, competitors, daytime and residential population, rent) take "
-                         f"the leave-one-store-out error from {bar:.1%} without them to {honest:.1%} with them: "
-                         f"{verdict}.")
+    out.tables["ramp"] = m.ramp.copy()
+    out.tables["observed-cannibalization"] = m.seen.copy()
+    _factor_tables(m, out)
     out.charts["map"] = _map(m, table)
 
     v = m.validation
@@ -332,6 +322,22 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
         Kpi("Stores the model beats naive on", f"{beats:.0%}" if beats is not None else None),
     ]
     return out
+
+
+def _factor_tables(m: Model, out: Output) -> None:
+    """The performance model on the stores' factors and what it says about them."""
+    if m.factor_fit is None:
+        return
+    out.tables["factor-model"] = m.factor_fit.copy()
+    out.tables["factor-effects"] = m.factor_effects.copy()
+    honest, bar = m.factor_fit["loo_abs_pct_error"].iloc[1], m.factor_fit["loo_abs_pct_error"].iloc[0]
+    verdict = ("a real gain: see factor-effects (not yet used in the site predictions)"
+               if honest < (1 - FACTOR_GAIN) * bar else
+               f"they count only if they cut it by {FACTOR_GAIN:.0%} or more, so revenue is predicted from "
+               "capture alone (see factor-model)")
+    out.note("info", "The stores' factors (transit, competitors, daytime and residential population, rent) take "
+                     f"the leave-one-store-out error from {bar:.1%} without them to {honest:.1%} with them: "
+                     f"{verdict}.")
 
 
 def _land():
