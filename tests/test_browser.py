@@ -284,3 +284,64 @@ def test_briefing_links_only_to_pages_the_reader_can_open(server, browser):
             assert len([d for d in page.query_selector_all('[data-testid="stDateInput"]')]) == 1   # "As of" only
     finally:
         page.close()
+
+
+def _map_point(box: dict, lat: float, lon: float) -> dict:
+    """Where (lat, lon) lies on a deck.gl map of `box` at the expansion map's first view (Web
+    Mercator, 512-px world at zoom 0)."""
+    import math
+
+    from lucky.tools.expansion import MAP_VIEW as view
+
+    world = 512 * 2 ** view.zoom
+
+    def merc(la: float, lo: float) -> tuple[float, float]:
+        r = math.radians(la)
+        return (lo + 180) / 360 * world, (1 - math.log(math.tan(r) + 1 / math.cos(r)) / math.pi) / 2 * world
+
+    (x, y), (x0, y0) = merc(lat, lon), merc(view.latitude, view.longitude)
+    return {"x": box["width"] / 2 + x - x0, "y": box["height"] / 2 + y - y0}
+
+
+def _click_map(page, lat: float, lon: float, url_part: str) -> None:
+    """Click the map at (lat, lon) until the URL holds `url_part`: deck.gl drops a click that lands
+    while it is still laying out after a rerun, and a repeated click is harmless (the page's click
+    handler is idempotent: the same point or site gives the same URL)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for _ in range(4):
+        chart = page.locator('[data-testid="stDeckGlJsonChart"]').first
+        chart.scroll_into_view_if_needed()
+        box = chart.bounding_box()
+        point = _map_point(box, lat, lon)
+        page.mouse.move(box["x"] + point["x"], box["y"] + point["y"])
+        page.wait_for_timeout(500)          # the hover picks the object first, as a person's pointer does
+        page.mouse.down()
+        page.mouse.up()
+        try:
+            page.wait_for_function(f"() => location.search.includes({url_part!r})", timeout=20_000)
+            _settle(page)
+            return
+        except PlaywrightTimeout:
+            continue
+    raise AssertionError(f"clicking the map at {lat}, {lon} never gave {url_part} in {page.url}")
+
+
+@pytest.mark.timeout(300)
+def test_expansion_map_click_scores_a_new_site_and_picks_a_site(server, browser):
+    """A click on land (Times Square) adds a what-if site there, scores it and shows it, all kept in
+    the URL; a click on the Lexington & 57th candidate then shows that site."""
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        _visit(page, f"{server}/expansion?role=admin")
+        _click_map(page, 40.7590, -73.9845, "expansion_site=W1")
+        params = parse_qs(urlparse(page.url).query)
+        lat, lon = (float(v) for v in params["expansion_sites"][0].split(","))
+        assert abs(lat - 40.7590) < 0.002 and abs(lon + 73.9845) < 0.002, params
+        assert "W1 · what-if 1" in page.inner_text("body")
+        _shot(page, SHOTS / "admin_expansion_clicked.png")
+        _click_map(page, 40.76110, -73.96930, "expansion_site=S003")           # Lexington & 57th
+        assert "S003 · Lexington & 57th" in page.inner_text("body")
+        assert parse_qs(urlparse(page.url).query)["expansion_sites"] == params["expansion_sites"]
+    finally:
+        page.close()

@@ -57,6 +57,12 @@ def test_truth_seed0_scale01(seed0_big, use_demo):
     assert (sites["score_low"] <= sites["score"]).all() and (sites["score"] <= sites["score_high"]).all()
     assert (sites["net_new_revenue"] == sites["predicted_monthly_revenue"] - sites["cannibalized_revenue"]).all()
     assert out.tables["scenario"]["site_id"].iloc[-1] == "all together"
+    comp = out.tables["comparables"]
+    assert (comp.groupby("site_id")["rank"].max() == 3).all() and set(comp["shop_id"]) <= set(v["shop_id"])
+    assert comp.groupby("site_id")["factor_distance"].apply(lambda d: d.is_monotonic_increasing).all()
+    ramp = out.tables["site-ramp"].set_index(["site_id", "age_month"])
+    w1 = sites.loc["W1", "predicted_monthly_revenue"]
+    assert ramp.loc[("W1", 1), "predicted_revenue"] < w1 and ramp.loc[("W1", 6), "predicted_revenue"] == w1
 
 
 def test_bad_sites_and_empty_period_are_messages(demo):
@@ -86,3 +92,36 @@ def test_cli_and_page(demo, capsys):
     at.run()
     assert not at.exception
     assert len(at.dataframe) >= 4
+
+
+def test_page_shows_the_site_in_the_url(demo):
+    """A map click ends as two URL-bound values (the what-if text and the site shown; the click
+    itself is tests/test_site_picker.py and the browser test): a link with them opens that site."""
+    from streamlit.testing.v1 import AppTest
+    at = AppTest.from_file(str(ROOT / "pages" / "expansion.py"), default_timeout=120)
+    at.query_params["expansion_sites"] = f"{ACROSS_TOWN};{BESIDE_501}"
+    at.query_params["expansion_site"] = "W2"
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="expansion_site").value == "W2"
+    assert any(m.value.startswith("**W2 · what-if 2**") for m in at.markdown)
+    lost = next(d.value for d in at.dataframe if "revenue_lost" in d.value.columns)
+    assert str(lost["shop_id"].iloc[0]) == "501" and set(lost["site_id"]) == {"W2"}     # ids shown as text
+    at.button(key="expansion_clear").click().run()
+    assert at.text_input(key="expansion_sites").value == "" and at.selectbox(key="expansion_site").value == "S001"
+
+
+def test_a_what_if_point_reuses_the_fitted_model(demo, monkeypatch):
+    """A click scores against the cached model (no re-read); another period or source refits."""
+    from lucky.queries import expansion as q
+
+    tools.execute("expansion", Filters(), Viewer())
+
+    def down(*_a, **_k):
+        raise RuntimeError("read again")
+
+    monkeypatch.setattr(q, "first_choices", down)
+    out = tools.execute("expansion", Filters(), Viewer(), sites=BESIDE_501)
+    assert "W1" in set(out.tables["sites"]["site_id"])
+    with pytest.raises(RuntimeError, match="read again"):
+        tools.execute("expansion", Filters(start=date(2020, 1, 1)), Viewer())

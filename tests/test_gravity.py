@@ -95,3 +95,43 @@ def test_basemap_offline_layers(monkeypatch):
     assert basemap.online() is False
     basemap.online.cache_clear()
     assert basemap.deck([], tiles=True).layers == []
+
+
+def test_comparables_by_hand():
+    # factors scaled by the stores' std: pop std = 8.165 (0, 10, 20), rent std = 0 -> 1
+    stores = pd.DataFrame({"pop": [0.0, 10.0, 20.0], "rent": [50.0, 50.0, 50.0]}, index=[501, 502, 503])
+    sites = pd.DataFrame({"pop": [12.0, -1.0], "rent": [50.0, 51.0]}, index=["A", "B"])
+    c = g.comparables(sites, stores, k=2)
+    assert c[c["site_id"] == "A"]["shop_id"].tolist() == [502, 503]
+    assert c[c["site_id"] == "B"]["shop_id"].tolist() == [501, 502]
+    # B: pop 1/8.165 = 0.1225 std away from 501, rent 1 (unit scale): sqrt(0.015 + 1) = 1.0075
+    assert c[(c["site_id"] == "B") & (c["rank"] == 1)]["factor_distance"].item() == pytest.approx(1.0075, abs=1e-3)
+
+
+def test_land_grid_lies_on_land_only():
+    from lucky.ui import basemap
+
+    grid = basemap.land_grid(0.15)
+    land = basemap.outline()
+    assert 1500 < len(grid) < 4000                       # ~59 km² of Manhattan at 150 m spacing
+    assert all(g.inside(la, lo, land) for la, lo in grid.sample(200, random_state=0).to_numpy())
+    assert g.inside_many(np.array([40.72733, 40.7400]), np.array([-74.00544, -74.0300]), land).tolist() == [True, False]
+
+
+def test_factor_model_keeps_a_factor_that_explains_the_residual_and_not_noise():
+    stores = pd.Index(range(501, 509), name="shop_id")
+    x = pd.DataFrame({"rent": np.arange(8.0), "subway": [2.0, 0, 4, 2, 2, 4, 0, 2]}, index=stores)
+    fit, effects = g.factor_model(pd.Series(0.05 * (x["rent"] - 3.5), index=stores), x)
+    # row 0 no factors, row 1 factors with the penalty chosen inside each fold
+    assert fit["loo_abs_pct_error"].iloc[1] < 0.01 < 0.1 < fit["loo_abs_pct_error"].iloc[0]
+    assert fit["beats_no_factors"].iloc[1]
+    e = effects.set_index("factor")                  # rent sd 2.29: +1 sd = +0.05 × 2.29 in log revenue
+    assert e.loc["rent", "effect_per_sd"] == pytest.approx(np.expm1(0.05 * np.std(np.arange(8.0))), rel=0.1)
+    assert e.loc["rent", "correlation_with_residual"] == pytest.approx(1.0)
+    for seed in range(5):                             # pure noise: the factors never cut the error by 10%
+        noise = pd.Series(np.random.default_rng(seed).normal(0, 0.1, 8), index=stores)
+        err = g.factor_model(noise, x)[0]["loo_abs_pct_error"]
+        assert err.iloc[1] > 0.9 * err.iloc[0]
+        # the bar: each store predicted by the other stores' mean residual
+        assert err.iloc[0] == pytest.approx(np.mean([abs(np.expm1(noise.drop(index=j).mean() - noise[j]))
+                                                     for j in stores]))

@@ -27,6 +27,9 @@ CARD_COLUMNS = re.compile(r"(^|_)(pan|card_?no|card_?number|cvv|cvc|cvv2|expiry|
 CARD_BRANDS = {"visa", "mastercard", "amex", "discover", "jcb", "diners", "unionpay"}
 MATCH_KINDS = ("missing_payment", "amount_mismatch", "duplicate_charge")
 WORKERS = 4
+#: the tools the checks reuse, slowest first: they start before any check so that no worker sits
+#: waiting on a tool another check has not started yet
+SHARED_TOOLS = ("reconciliation", "tax-gap")
 
 
 @dataclass
@@ -190,6 +193,14 @@ def run_all(filters: Filters, viewer: Viewer, checks: tuple[Check, ...] = CHECKS
             return Result(check, cm.NOT_RUN, None, None, f"{type(exc).__name__}: {exc}")
         return Result(check, cm.verdict(len(rows)), len(rows), rows)
 
-    # the slow sources (tax-gap, reconciliation, the payment scans) overlap on threads
+    def warm(slug: str) -> None:
+        try:
+            ctx.tool(slug)
+        except Exception:  # noqa: BLE001 - not kept: the checks that read the tool run it again and report
+            pass
+
+    # the slow sources (reconciliation, tax-gap, the payment scans) overlap on threads
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for slug in SHARED_TOOLS:
+            pool.submit(warm, slug)
         return list(pool.map(one, checks))

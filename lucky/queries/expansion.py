@@ -42,16 +42,17 @@ def store_profiles() -> pd.DataFrame:
 
 
 def member_cells() -> pd.DataFrame:
-    """Where each member orders from (a grid cell)."""
-    return sources.read(DB, """
+    """Where each member orders from (a grid cell). One row per member (~190K at scale 1): read
+    column-wise (`read_frame`)."""
+    return sources.read_frame(DB, """
         SELECT user_no, cell_id, location_type FROM luckyus_iopshopexpand.t_member_location""")
 
 
 def first_choices(shops: tuple[int, ...]) -> pd.DataFrame:
     """Each member's first completed order time per store (the earliest row per member is their
-    first choice): user_no, shop_id, first_time (UTC)."""
-    return sources.read("luckyus_sales_order", """
+    first choice): user_no, shop_id, first_time (UTC). About one row per member: read column-wise."""
+    return sources.read_frame("luckyus_sales_order", """
         SELECT user_no, shop_id, MIN(create_time) AS first_time
         FROM luckyus_sales_order.t_order
         WHERE status = 90 AND shop_id IN :shops AND user_no IS NOT NULL
-        GROUP BY user_no, shop_id""", {"shops": list(shops)})
+        GROUP BY user_no, shop_id""", {"shops": list(shops)}, dates=("first_time",))

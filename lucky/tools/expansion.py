@@ -7,12 +7,18 @@ Model in `lucky.models.gravity`; data from the modelled `luckyus_iopshopexpand` 
 """
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 import pydeck as pdk
+from threadpoolctl import threadpool_limits
 
+from lucky import sources
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.errors import InputError
 from lucky.models import gravity as g
@@ -25,6 +31,17 @@ WHAT_IF_SQFT = 1500          # floor area assumed for a what-if point
 COMP_SQFT = 1500             # a competitor counts as a typical 1,500 sq ft cafe in the choice set
 RUN_DAYS, MIN_AGE_DAYS = 28, 56   # run-rate window; stores younger than this are not judged
 NEAR_KM, WIDE_KM = 0.4, 0.8  # factor radii: transit and competitors; population
+FACTORS = ("subway_entrances_400m", "competitors_400m", "daytime_pop_800m", "residential_pop_800m", "rent_psf_annual")
+COMPARABLES = 3              # stores shown as most like a site
+FACTOR_GAIN = 0.10           # the factors must cut the leave-one-out error by this much to count
+CLICK_GRID_KM = 0.15         # spacing of the clickable land grid (a click lands within ~100 m)
+CLICK_LAYER = "new-site"     # the map layer whose objects are "put a new site here"
+#: the first view: the Battery to 125th St (every store and candidate) on a 640-px high map
+MAP_VIEW = pdk.ViewState(latitude=40.7570, longitude=-73.9760, zoom=11.55, pitch=0, bearing=0)
+MAP_HEIGHT = 640
+CACHE_SECONDS = 600          # a fitted model is kept this long per source and period (as the page cache)
+_CACHE: OrderedDict[tuple, tuple[float, Model]] = OrderedDict()
+_LOCK = threading.Lock()
 
 
 def parse_sites(text: str) -> list[tuple[float, float]]:
@@ -66,10 +83,10 @@ def _choices(st: pd.DataFrame, cells: pd.DataFrame, until: pd.Timestamp, first: 
     avail = day[:, None] >= opened[None, :] - np.timedelta64(1, "D")     # UTC vs local: one day slack
     col = members["shop_id"].map(dict(zip(st["shop_id"], range(len(st))))).to_numpy()
     avail[np.arange(len(col)), col] = True
-    key = members["cell_id"].to_numpy().astype(str) + "|" + pd.Series(
-        [row.tobytes().hex() for row in avail]).to_numpy()
-    groups, gi = np.unique(key, return_inverse=True)
-    counts = np.zeros((len(groups), len(st)))
+    packed = np.packbits(avail, axis=1)                          # an origin group: cell and choice set
+    keys = pd.DataFrame(packed).assign(cell=pd.factorize(members["cell_id"])[0])
+    gi = keys.groupby(list(keys.columns), sort=False).ngroup().to_numpy()
+    counts = np.zeros((gi.max() + 1 if len(gi) else 0, len(st)))
     np.add.at(counts, (gi, col), 1)
     first_row = pd.Series(np.arange(len(gi))).groupby(gi).first().to_numpy()
     origin = cells.set_index("cell_id").loc[members["cell_id"].to_numpy()[first_row], ["lat", "lon"]].astype(float)
@@ -106,9 +123,61 @@ def _factors(points: pd.DataFrame, cells: pd.DataFrame, subway: pd.DataFrame, co
     return pd.DataFrame(rows, index=points.index)
 
 
-def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
-    out = Output()
-    points = parse_sites(sites)
+@dataclass
+class Model:
+    """Everything that does not depend on the what-if points: the calibrated Huff model, the
+    capture model's scale k and error, validation, ramp, observed cannibalisation, the scored-to-be
+    candidates and the map's fixed layers. Cached per source and period (`model`)."""
+
+    notes: list[tuple[str, str]] = field(default_factory=list)
+    ready: bool = False
+    st: pd.DataFrame | None = None
+    cells: pd.DataFrame | None = None
+    subway: pd.DataFrame | None = None
+    comp: pd.DataFrame | None = None
+    density: pd.DataFrame | None = None
+    fit: g.HuffFit | None = None
+    k: float = 0.0
+    sigma: float = 0.5
+    actual: pd.Series | None = None
+    validation: pd.DataFrame | None = None
+    factor_fit: pd.DataFrame | None = None
+    factor_effects: pd.DataFrame | None = None
+    ramp: pd.DataFrame | None = None
+    seen: pd.DataFrame | None = None
+    candidates: pd.DataFrame | None = None
+    demand: np.ndarray | None = None
+    dist_c: np.ndarray | None = None
+    attract: np.ndarray | None = None
+    store_factors: pd.DataFrame | None = None
+
+
+def model(filters: Filters) -> Model:
+    """The fitted model for this period, kept CACHE_SECONDS per source identity (URL, demo file
+    mtime) so that scoring a clicked or typed point does not re-read 190K members' choices."""
+    key = (tuple(sources.resolve(db).key for db in TOOL.sources), filters.start, filters.end)
+    with _LOCK:
+        hit = _CACHE.get(key)
+        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+            _CACHE.move_to_end(key)
+            return hit[1]
+    with threadpool_limits(1, user_api="blas"):     # small matrices: BLAS threads only contend
+        fitted = _fit(filters)
+    with _LOCK:
+        _CACHE[key] = (time.monotonic(), fitted)
+        while len(_CACHE) > 4:
+            _CACHE.popitem(last=False)
+    return fitted
+
+
+def clear_cache() -> None:
+    """Forget fitted models (the bench's cold runs)."""
+    with _LOCK:
+        _CACHE.clear()
+
+
+def _fit(filters: Filters) -> Model:
+    m = Model()
     shops = shop_q.shops()
     public = shops[(shops["currency_code"] == "USD") & shop_q.is_real(shops)]
     ids = tuple(int(s) for s in public["shop_id"])
@@ -118,23 +187,22 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
         profiles, cells = q.store_profiles(), q.cells()
         first, located, all_daily = f_first.result(), f_located.result(), f_daily.result()
     if cells.empty or profiles.empty:
-        out.note("warning", "luckyus_iopshopexpand has no demand grid or store profiles: nothing to model.")
-        return out
+        m.notes.append(("warning", "luckyus_iopshopexpand has no demand grid or store profiles: nothing to model."))
+        return m
     cells = cells.assign(lat=cells["lat"].astype(float), lon=cells["lon"].astype(float))
     daily = tzm.in_days(all_daily, filters.start, filters.end)
     if daily.empty:
-        out.note("warning", f"No completed orders at the NYC stores between {filters.start or 'the start'} and "
-                            f"{filters.end or 'the end'}: the model has nothing to learn from. Pick a period with trading.")
-        return out
+        m.notes.append(("warning", f"No completed orders at the NYC stores between {filters.start or 'the start'} "
+                                   f"and {filters.end or 'the end'}: the model has nothing to learn from. "
+                                   "Pick a period with trading."))
+        return m
     st = _stores(public, profiles, all_daily.groupby("shop_id")["business_date"].min())   # age: first day ever
     counts, dist_g, avail_g, members = _choices(st, cells, daily["business_date"].max() + pd.Timedelta(days=1),
                                                 first, located)
     fit = g.calibrate(counts, dist_g, st["sqft"].to_numpy(), avail_g)
-    out.tables["calibration"] = fit.table()
 
     # ---- performance: run-rate monthly revenue = k × Huff capture of the grid's demand, where
     # competitors are further alternatives (they take share; Luckin's own choice set is unchanged)
-    ramp = _ramp(daily, st)
     last = daily["business_date"].max()
     recent = daily[daily["business_date"] > last - pd.Timedelta(days=RUN_DAYS)]
     run_rate = recent.groupby("shop_id")["pay_money"].sum() * 30 / RUN_DAYS
@@ -142,23 +210,23 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
     actual = run_rate.reindex(old_enough).dropna()
     young = sorted(set(st["shop_id"]) - set(actual.index))
     if young:
-        out.note("info", f"Stores open fewer than {MIN_AGE_DAYS} days are not judged (still ramping): "
-                         f"{', '.join(map(str, young))}.")
+        m.notes.append(("info", f"Stores open fewer than {MIN_AGE_DAYS} days are not judged (still ramping): "
+                                f"{', '.join(map(str, young))}."))
+    if actual.empty:
+        m.notes.append(("warning", f"No store was open {MIN_AGE_DAYS} days or more by {last:%Y-%m-%d}: revenue "
+                                   "cannot be scaled or validated. Pick a later end date."))
+        return m
     subway, comp = q.subway(), q.competitors()
+    subway = subway.assign(lat=subway["lat"].astype(float), lon=subway["lon"].astype(float))
     comp = comp.assign(lat=comp["lat"].astype(float), lon=comp["lon"].astype(float))
     demand = (cells["residential_pop"] + cells["daytime_pop"]).to_numpy(float)
     dist_c = np.hstack([g.distance_matrix(cells, st), g.distance_matrix(cells, comp)])
     attract = np.r_[st["sqft"].to_numpy(), np.full(len(comp), float(COMP_SQFT))]
-    n_st = len(st)
 
     def store_capture(alpha: float, lam: float) -> pd.Series:
-        return pd.Series(g.capture(demand, dist_c, attract, alpha, lam)[:n_st], index=st["shop_id"])
+        return pd.Series(g.capture(demand, dist_c, attract, alpha, lam)[:len(st)], index=st["shop_id"])
 
     cap = store_capture(fit.alpha, fit.lam)
-    if actual.empty:
-        out.note("warning", f"No store was open {MIN_AGE_DAYS} days or more by {last:%Y-%m-%d}: revenue cannot be "
-                            "scaled or validated. Pick a later end date.")
-        return out
     k = actual.sum() / cap[actual.index].sum()
     without = {}
     for j in actual.index:
@@ -166,22 +234,42 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
         fj = g.calibrate(counts[~chose_j], dist_g[~chose_j], st["sqft"].to_numpy(), avail_g[~chose_j])
         without[j] = store_capture(fj.alpha, fj.lam)
     validation = g.leave_one_out(actual, without)
-    names = st.set_index("shop_id")["shop_name"]
-    validation.insert(1, "shop_name", validation["shop_id"].map(names))
-    out.tables["validation"] = validation
+    validation.insert(1, "shop_name", validation["shop_id"].map(st.set_index("shop_id")["shop_name"]))
     log_err = np.log(validation["predicted_revenue"] / validation["actual_revenue"])
-    sigma = float(np.sqrt(np.mean(log_err ** 2))) if len(log_err) else 0.5
 
-    # ---- sites: the candidates and the what-if points
-    land = _land()
+    cand = _candidates()
+    store_factors = _factors(st[["lat", "lon"]], cells, subway, comp).assign(shop_id=st["shop_id"].to_numpy())
+    factor_fit, factor_effects = g.factor_model(
+        pd.Series(-log_err.to_numpy(), index=validation["shop_id"]),
+        store_factors.set_index("shop_id")[list(FACTORS)]) if len(validation) >= 3 else (None, None)
+    return Model(
+        notes=m.notes + _bad_candidates(cand), ready=True, st=st, cells=cells, subway=subway, comp=comp, fit=fit,
+        k=float(k), actual=actual, validation=validation, ramp=_ramp(daily, st),
+        sigma=float(np.sqrt(np.mean(log_err ** 2))) if len(log_err) else 0.5,
+        demand=demand, dist_c=dist_c, attract=attract, candidates=cand[cand["problem"].isna()].drop(columns="problem"),
+        density=members.groupby("cell_id").size().rename("members").reset_index().merge(cells, on="cell_id"),
+        seen=g.observed_cannibalization(daily[["shop_id", "business_date", "orders"]],
+                                        st[["shop_id", "lat", "lon", "opened"]]),
+        store_factors=store_factors, factor_fit=factor_fit, factor_effects=factor_effects)
+
+
+def _candidates() -> pd.DataFrame:
+    """The candidate sites, each with why it cannot be scored (None when it can)."""
     cand = q.candidate_sites()
     cand = cand.assign(lat=cand["lat"].astype(float), lon=cand["lon"].astype(float), sqft=cand["sqft"].astype(float),
                        source="candidate")
-    bad = [(sid, g.site_problem(la, lo, land)) for sid, la, lo in zip(cand["site_id"], cand["lat"], cand["lon"])]
-    for sid, problem in [b for b in bad if b[1]]:
-        out.note("warning", f"Candidate site {sid} not scored: {problem} (check t_candidate_site).")
-    cand = cand[[p is None for _, p in bad]]
-    extra = []
+    land = _land()
+    return cand.assign(problem=[g.site_problem(la, lo, land) for la, lo in zip(cand["lat"], cand["lon"])])
+
+
+def _bad_candidates(cand: pd.DataFrame) -> list[tuple[str, str]]:
+    return [("warning", f"Candidate site {sid} not scored: {problem} (check t_candidate_site).")
+            for sid, problem in zip(cand["site_id"], cand["problem"]) if problem]
+
+
+def _what_ifs(points: list[tuple[float, float]], out: Output) -> pd.DataFrame:
+    """The typed or clicked points that lie on Manhattan's land (W1, W2, … by position)."""
+    land, extra = _land(), []
     for i, (lat, lon) in enumerate(points):
         problem = g.site_problem(lat, lon, land)
         if problem:
@@ -189,32 +277,67 @@ def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
             continue
         extra.append({"site_id": f"W{i + 1}", "site_name": f"what-if {i + 1}", "lat": lat, "lon": lon,
                       "sqft": float(WHAT_IF_SQFT), "source": "what-if"})
-    all_sites = pd.concat([cand, pd.DataFrame(extra)], ignore_index=True) if extra else cand
-    table, cannib = _score(all_sites, cells, st, demand, dist_c, attract, fit, k, sigma, actual)
+    return pd.DataFrame(extra, columns=["site_id", "site_name", "lat", "lon", "sqft", "source"])
+
+
+def run(filters: Filters, viewer: Viewer, sites: str = "") -> Output:
+    out = Output()
+    points = parse_sites(sites)
+    m = model(filters)
+    for level, text in m.notes:
+        out.note(level, text)
+    if not m.ready:
+        return out
+    st, fit = m.st, m.fit
+    out.tables["calibration"] = fit.table()
+    out.tables["validation"] = m.validation.copy()       # copies: the model's frames are cached and shared
+    extra = _what_ifs(points, out)
+    all_sites = pd.concat([m.candidates, extra], ignore_index=True) if len(extra) else m.candidates
+    table, cannib = _score(all_sites, m)
     out.tables["sites"] = table
     out.tables["cannibalization"] = cannib
     if len(extra) > 1:
-        out.tables["scenario"] = _joint(pd.DataFrame(extra), demand, dist_c, attract, st, fit, k, actual, cells)
-    fac = _factors(pd.concat([st[["lat", "lon"]], all_sites[["lat", "lon"]]], ignore_index=True), cells, subway, comp)
+        out.tables["scenario"] = _joint(extra, m)
+    site_fac = _factors(all_sites[["lat", "lon"]].reset_index(drop=True), m.cells, m.subway, m.comp)
+    fac = pd.concat([m.store_factors.drop(columns="shop_id"), site_fac], ignore_index=True)
     fac.insert(0, "name", list(st["shop_name"]) + list(all_sites["site_name"]))
     fac.insert(0, "kind", ["store"] * len(st) + list(all_sites["source"]))
-    out.tables["factors"] = fac.reset_index(drop=True)
-    out.tables["ramp"] = ramp
-    seen = g.observed_cannibalization(daily[["shop_id", "business_date", "orders"]], st[["shop_id", "lat", "lon", "opened"]])
-    out.tables["observed-cannibalization"] = seen
-    out.charts["map"] = _map(st, validation, members, cells, subway, comp, table)
+    out.tables["factors"] = fac
+    out.tables["comparables"] = _comparables(all_sites, site_fac, m)
+    out.tables["site-ramp"] = _site_ramp(table, m.ramp)
+    out.tables["ramp"] = m.ramp.copy()
+    out.tables["observed-cannibalization"] = m.seen.copy()
+    _factor_tables(m, out)
+    out.charts["map"] = _map(m, table)
 
-    beats = (validation["abs_pct_error"] < validation["naive_abs_pct_error"]).mean() if len(validation) else None
+    v = m.validation
+    beats = (v["abs_pct_error"] < v["naive_abs_pct_error"]).mean() if len(v) else None
     out.kpis = [
         Kpi("Huff alpha (floor area)", round(fit.alpha, 3),
             help=f"95% {fit.alpha - g.Z95 * fit.se_alpha:.2f}–{fit.alpha + g.Z95 * fit.se_alpha:.2f}"),
         Kpi("Huff lambda (distance)", round(fit.lam, 3), help=f"95% {fit.lam - g.Z95 * fit.se_lambda:.2f}–{fit.lam + g.Z95 * fit.se_lambda:.2f}"),
         Kpi("Members' choices", fit.choices),
-        Kpi("LOO error (model)", round(float(validation["abs_pct_error"].mean()) * 100, 1), "%"),
-        Kpi("LOO error (naive mean)", round(float(validation["naive_abs_pct_error"].mean()) * 100, 1), "%"),
+        Kpi("LOO error (model)", round(float(v["abs_pct_error"].mean()) * 100, 1), "%"),
+        Kpi("LOO error (naive mean)", round(float(v["naive_abs_pct_error"].mean()) * 100, 1), "%"),
         Kpi("Stores the model beats naive on", f"{beats:.0%}" if beats is not None else None),
     ]
     return out
+
+
+def _factor_tables(m: Model, out: Output) -> None:
+    """The performance model on the stores' factors and what it says about them."""
+    if m.factor_fit is None:
+        return
+    out.tables["factor-model"] = m.factor_fit.copy()
+    out.tables["factor-effects"] = m.factor_effects.copy()
+    honest, bar = m.factor_fit["loo_abs_pct_error"].iloc[1], m.factor_fit["loo_abs_pct_error"].iloc[0]
+    verdict = ("a real gain: see factor-effects (not yet used in the site predictions)"
+               if honest < (1 - FACTOR_GAIN) * bar else
+               f"they count only if they cut it by {FACTOR_GAIN:.0%} or more, so revenue is predicted from "
+               "capture alone (see factor-model)")
+    out.note("info", "The stores' factors (transit, competitors, daytime and residential population, rent) take "
+                     f"the leave-one-store-out error from {bar:.1%} without them to {honest:.1%} with them: "
+                     f"{verdict}.")
 
 
 def _land():
@@ -222,22 +345,20 @@ def _land():
     return basemap.outline()
 
 
-def _score(sites: pd.DataFrame, cells: pd.DataFrame, st: pd.DataFrame, demand: np.ndarray, dist_c: np.ndarray,
-           attract: np.ndarray, fit: g.HuffFit, k: float, sigma: float,
-           actual: pd.Series) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _score(sites: pd.DataFrame, m: Model) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Each site opened alone: predicted run-rate monthly revenue with a 95% interval, the revenue it
     takes from each store, net new revenue, a 0-100 score (net new against the best store)."""
-    best = float(actual.max())
-    rev = actual.reindex(st["shop_id"]).fillna(0).to_numpy()
+    st, best = m.st, float(m.actual.max())
+    rev = m.actual.reindex(st["shop_id"]).fillna(0).to_numpy()
     rows, cann = [], []
     for _, s in sites.iterrows():
-        nd = g.distance_matrix(cells, pd.DataFrame({"lat": [s["lat"]], "lon": [s["lon"]]}))
-        lost, new = g.cannibalization(demand, dist_c, attract, fit.alpha, fit.lam, nd, np.array([s["sqft"]]))
+        nd = g.distance_matrix(m.cells, pd.DataFrame({"lat": [s["lat"]], "lon": [s["lon"]]}))
+        lost, new = g.cannibalization(m.demand, m.dist_c, m.attract, m.fit.alpha, m.fit.lam, nd, np.array([s["sqft"]]))
         lost = lost[: len(st)]
-        pred = float(k * new[0])
+        pred = float(m.k * new[0])
         taken = lost * rev
         net = pred - taken.sum()
-        lo, hi = pred * np.exp(-g.Z95 * sigma), pred * np.exp(g.Z95 * sigma)
+        lo, hi = pred * np.exp(-g.Z95 * m.sigma), pred * np.exp(g.Z95 * m.sigma)
         rows.append({"site_id": s["site_id"], "site_name": s["site_name"], "source": s["source"], "lat": s["lat"],
                      "lon": s["lon"], "score": _to_score(net, best), "score_low": _to_score(lo - taken.sum(), best),
                      "score_high": _to_score(hi - taken.sum(), best), "predicted_monthly_revenue": pred,
@@ -253,54 +374,79 @@ def _to_score(net: float, best: float) -> float:
     return round(float(np.clip(100 * net / best, 0, 100)), 1) if best > 0 else 0.0
 
 
-def _joint(sites: pd.DataFrame, demand, dist_c, attract, st, fit, k, actual, cells) -> pd.DataFrame:
+def _joint(sites: pd.DataFrame, m: Model) -> pd.DataFrame:
     """All what-if sites opened at once: each site's revenue and the total taken from the stores."""
-    nd = g.distance_matrix(cells, sites)
-    lost, new = g.cannibalization(demand, dist_c, attract, fit.alpha, fit.lam, nd, sites["sqft"].to_numpy())
-    lost = lost[: len(st)]
-    rev = actual.reindex(st["shop_id"]).fillna(0).to_numpy()
+    nd = g.distance_matrix(m.cells, sites)
+    lost, new = g.cannibalization(m.demand, m.dist_c, m.attract, m.fit.alpha, m.fit.lam, nd, sites["sqft"].to_numpy())
+    lost = lost[: len(m.st)]
+    rev = m.actual.reindex(m.st["shop_id"]).fillna(0).to_numpy()
     taken = float((lost * rev).sum())
     return pd.DataFrame({"site_id": list(sites["site_id"]) + ["all together"],
-                         "predicted_monthly_revenue": list(k * new) + [float(k * new.sum())],
+                         "predicted_monthly_revenue": list(m.k * new) + [float(m.k * new.sum())],
                          "cannibalized_revenue": [None] * len(sites) + [taken],
-                         "net_new_revenue": [None] * len(sites) + [float(k * new.sum()) - taken]})
+                         "net_new_revenue": [None] * len(sites) + [float(m.k * new.sum()) - taken]})
 
 
-def _map(st, validation, members, cells, subway, comp, sites) -> pdk.Deck:
+def _comparables(sites: pd.DataFrame, site_fac: pd.DataFrame, m: Model) -> pd.DataFrame:
+    """For each site the judged stores most like it on the factors, with their actual run rate."""
+    judged = m.store_factors[m.store_factors["shop_id"].isin(m.actual.index)].set_index("shop_id")
+    near = g.comparables(site_fac.set_index(sites["site_id"].to_numpy()), judged[list(FACTORS)], k=COMPARABLES)
+    store, site = m.st.set_index("shop_id"), sites.set_index("site_id")
+    a, b = site.loc[near["site_id"]], store.loc[near["shop_id"]]
+    km = g.distance_km(a["lat"].to_numpy(), a["lon"].to_numpy(), b["lat"].to_numpy(), b["lon"].to_numpy())
+    return near.assign(shop_name=b["shop_name"].to_numpy(), distance_km=km.round(2),
+                       actual_revenue=near["shop_id"].map(m.actual))[
+        ["site_id", "rank", "shop_id", "shop_name", "factor_distance", "distance_km", "actual_revenue"]]
+
+
+def _site_ramp(sites: pd.DataFrame, ramp: pd.DataFrame) -> pd.DataFrame:
+    """Each site's expected revenue by month open: its mature prediction × the chain's ramp."""
+    grid = sites[["site_id", "predicted_monthly_revenue", "revenue_low", "revenue_high"]].merge(ramp, how="cross")
+    return pd.DataFrame({"site_id": grid["site_id"], "age_month": grid["age_month"], "ramp_share": grid["ramp_share"],
+                         "predicted_revenue": grid["predicted_monthly_revenue"] * grid["ramp_share"],
+                         "revenue_low": grid["revenue_low"] * grid["ramp_share"],
+                         "revenue_high": grid["revenue_high"] * grid["ramp_share"]})
+
+
+def _map(m: Model, sites: pd.DataFrame) -> pdk.Deck:
+    """Stores with badges, member heat, competitors, subway, sites by score, and under them a clear
+    grid of Manhattan's land that makes a click anywhere on land a selectable point (a new site)."""
     from lucky.ui import basemap
 
-    v = validation.set_index("shop_id")
-    stores = st[["shop_id", "shop_name", "lat", "lon"]].copy()
+    v = m.validation.set_index("shop_id")
+    stores = m.st[["shop_id", "shop_name", "lat", "lon"]].copy()
     stores["ratio"] = stores["shop_id"].map(v["actual_revenue"] / v["predicted_revenue"]).fillna(1.0)
     stores["badge"] = np.where(stores["ratio"] >= 1.1, "above model", np.where(stores["ratio"] <= 0.9, "below model", "as modelled"))
     stores["color"] = stores["badge"].map({"above model": [30, 140, 60], "below model": [200, 60, 40],
                                            "as modelled": [40, 90, 200]})
     stores["label"] = stores["shop_name"] + " — " + stores["badge"]
-    dens = members.groupby("cell_id").size().rename("members").reset_index().merge(cells, on="cell_id")
     s = sites.copy()
     s["color"] = [[int(255 * (1 - x / 100)), int(180 * x / 100), 80] for x in s["score"]]
     s["label"] = (s["site_name"] + ": score " + s["score"].astype(str) + ", $" + s["predicted_monthly_revenue"].round(-2)
                   .map("{:,.0f}".format) + "/month (" + s["revenue_low"].round(-2).map("{:,.0f}".format) + "–"
                   + s["revenue_high"].round(-2).map("{:,.0f}".format) + "), takes $"
-                  + s["cannibalized_revenue"].round(-2).map("{:,.0f}".format))
-    sub = subway.assign(lat=subway["lat"].astype(float), lon=subway["lon"].astype(float),
-                        label=subway["station_name"] + " (" + subway["line_names"] + ")")
-    cmp_ = comp.assign(lat=comp["lat"].astype(float), lon=comp["lon"].astype(float), label=comp["name"])
+                  + s["cannibalized_revenue"].round(-2).map("{:,.0f}".format) + " · click for detail")
+    sub = m.subway.assign(label=m.subway["station_name"] + " (" + m.subway["line_names"] + ")")
+    cmp_ = m.comp.assign(label=m.comp["name"])
+    grid = basemap.land_grid(CLICK_GRID_KM).assign(label="click to score a new site here")
     layers = [
-        pdk.Layer("HeatmapLayer", dens[["lat", "lon", "members"]], get_position="[lon, lat]", get_weight="members",
-                  radius_pixels=40, opacity=0.45, id="members"),
+        pdk.Layer("HeatmapLayer", m.density[["lat", "lon", "members"]], get_position="[lon, lat]",
+                  get_weight="members", radius_pixels=40, opacity=0.45, id="members"),
+        pdk.Layer("ScatterplotLayer", grid, get_position="[lon, lat]", get_radius=CLICK_GRID_KM * 750,
+                  get_fill_color=[0, 0, 0, 0], pickable=True, auto_highlight=True,
+                  highlight_color=[255, 140, 0, 90], id=CLICK_LAYER),
         pdk.Layer("ScatterplotLayer", cmp_[["lat", "lon", "label"]], get_position="[lon, lat]", get_radius=35,
                   get_fill_color=[110, 110, 110], pickable=True, id="competitors"),
         pdk.Layer("ScatterplotLayer", sub[["lat", "lon", "label"]], get_position="[lon, lat]", get_radius=30,
                   get_fill_color=[0, 120, 220], pickable=True, id="subway"),
-        pdk.Layer("ScatterplotLayer", stores[["lat", "lon", "label", "color"]], get_position="[lon, lat]",
+        pdk.Layer("ScatterplotLayer", stores[["shop_id", "lat", "lon", "label", "color"]], get_position="[lon, lat]",
                   get_radius=110, get_fill_color="color", stroked=True, get_line_color=[255, 255, 255],
                   line_width_min_pixels=2, pickable=True, id="stores"),
-        pdk.Layer("ScatterplotLayer", s[["lat", "lon", "label", "color"]], get_position="[lon, lat]", get_radius=95,
-                  get_fill_color="color", stroked=True, get_line_color=[0, 0, 0], line_width_min_pixels=2,
-                  pickable=True, id="sites"),
+        pdk.Layer("ScatterplotLayer", s[["site_id", "lat", "lon", "label", "color"]], get_position="[lon, lat]",
+                  get_radius=95, get_fill_color="color", stroked=True, get_line_color=[0, 0, 0],
+                  line_width_min_pixels=2, pickable=True, id="sites"),
     ]
-    return basemap.deck(layers, tooltip={"text": "{label}"})
+    return basemap.deck(layers, tooltip={"text": "{label}"}, view=MAP_VIEW)
 
 
 TOOL = Tool(

@@ -13,13 +13,17 @@ it reads without any tile. Online it also gets Carto's light tiles under the sam
 from __future__ import annotations
 
 import json
+import math
 import socket
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pydeck as pdk
 
 from lucky import config
+from lucky.models import gravity
 
 DATA = Path(__file__).resolve().parent / "data" / "manhattan.json"
 TILES = "https://basemaps.cartocdn.com/gl/positron-gl-style/style.json"
@@ -38,6 +42,20 @@ def geography() -> dict:
 def outline() -> list[tuple[float, float]]:
     """Manhattan's shoreline as a ring of (lon, lat)."""
     return [tuple(p) for p in geography()["outline"]]
+
+
+@lru_cache(maxsize=4)
+def land_grid(step_km: float) -> pd.DataFrame:
+    """Points `step_km` apart on Manhattan's land (lat, lon, 5 decimals): a clear, pickable layer
+    of them lets a click anywhere on land select a point (pydeck reports picked objects only)."""
+    ring = outline()
+    lons, lats = zip(*ring)
+    mid = math.radians((min(lats) + max(lats)) / 2)
+    d_lat, d_lon = step_km / 111.2, step_km / (111.2 * math.cos(mid))
+    lat, lon = np.meshgrid(np.arange(min(lats), max(lats), d_lat), np.arange(min(lons), max(lons), d_lon))
+    lat, lon = lat.ravel(), lon.ravel()
+    keep = gravity.inside_many(lat, lon, ring)
+    return pd.DataFrame({"lat": lat[keep].round(5), "lon": lon[keep].round(5)})
 
 
 @lru_cache(maxsize=1)
