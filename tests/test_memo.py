@@ -17,6 +17,7 @@ def test_a_duckdb_version_is_kept_on_disk_and_a_new_version_recomputes(tmp_path,
     _memo.clear()                                   # a fresh server: memory gone, disk kept
     assert _memo.memo("t", v1, compute(99)) == 1 and calls == [1]
     assert _memo.memo("t", ("duckdb:////data/demo.duckdb@200", "USD"), compute(2)) == 2   # rebuilt file
+    assert not _memo._exact(("duckdb:////data/demo.duckdb@0",))   # not built yet: its version is unknown
     server = ("mysql+pymysql://lucky@db:3306/luckyus_sales_order", "USD")
     assert _memo.memo("t", server, compute(3)) == 3
     _memo.clear()

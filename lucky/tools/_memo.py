@@ -39,9 +39,10 @@ def source_key(*databases: str) -> tuple[str, ...]:
 
 
 def _exact(key: tuple) -> bool:
-    """True when the key names only DuckDB files by mtime: a fixed data version, safe on disk."""
+    """True when the key names only existing DuckDB files by mtime: a fixed data version, safe on
+    disk (`@0` is a file not built yet: the embedded demo built on first use)."""
     names = [k for k in key if isinstance(k, str) and "://" in k]
-    return bool(names) and all(k.startswith("duckdb:") and "@" in k for k in names)
+    return bool(names) and all(k.startswith("duckdb:") and "@" in k and not k.endswith("@0") for k in names)
 
 
 def _path(name: str, key: tuple) -> Path:
