@@ -27,7 +27,7 @@ from lucky import config, sources
 
 log = logging.getLogger(__name__)
 TTL_SECONDS = 600
-KEEP = 8            # precomputed files kept per name on disk (newest first)
+KEEP = 4            # precomputed files kept per name on disk (newest first; ~70 MB each at scale 1)
 _STORE: dict[str, OrderedDict[tuple, tuple[float, Any]]] = {}
 _LOCKS: dict[str, threading.Lock] = {}
 _GUARD = threading.Lock()
