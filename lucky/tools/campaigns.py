@@ -154,8 +154,8 @@ def _leaderboard(filters: Filters, before: datetime | None) -> dict | None:
     orders = qc.user_orders(filters.currency, before).rename(columns={"paid_time": "time"})
     end = pd.Timestamp(before) if before is not None else (orders["time"].max() if len(orders) else pd.Timestamp.now())
     sends, held = _in_range(sends, filters), _in_range(held, filters)
-    # integer user codes: the orders' users first, so a code >= len(ordered) never ordered at all
-    codes, uniques = pd.factorize(pd.concat([orders["user_no"], sends["user_no"], held["user_no"]],
+    # integer user codes, the orders' users first: a code >= `ordered` never ordered at all
+    codes, _ = pd.factorize(pd.concat([orders["user_no"], sends["user_no"], held["user_no"]],
                                             ignore_index=True))
     n_o, n_s = len(orders), len(sends)
     coded = orders.assign(user_no=codes[:n_o])
@@ -168,26 +168,27 @@ def _leaderboard(filters: Filters, before: datetime | None) -> dict | None:
     used["paid"] = pay.reindex(used["order_no"]).fillna(0).to_numpy(dtype=float)
     used["discount_amount"] = used["discount_amount"].astype(float)
     by_s, by_h, by_u = _groups(sends), _groups(held), _groups(used)
+    sv, hv = ({c: df[c].to_numpy() for c in ("rev", "pre", "n")} for df in (sends, held))
+    uv = {c: used[c].to_numpy() for c in ("discount_amount", "first", "paid")}
     rows = []
     for t in tmpl.itertuples(index=False):
         tid = int(t.template_id)
         g, h, u = by_s.get(tid, _EMPTY), by_h.get(tid, _EMPTY), by_u.get(tid, _EMPTY)
         n_g, n_u = len(g), len(u)
         cost = float(t.marketing_cost) if pd.notna(t.marketing_cost) else np.nan
-        discount = float(used["discount_amount"].to_numpy()[u].sum())
-        acquired = int(used["first"].to_numpy()[u].sum())
+        discount = float(uv["discount_amount"][u].sum())
+        acquired = int(uv["first"][u].sum())
         row = {"template_id": tid, "name": t.template_name, "issued": n_g, "redeemed": n_u,
                "redemption_rate": n_u / n_g if n_g else np.nan,
                "avg_discount": discount / n_u if n_u else np.nan, "discount": round(discount, 2),
-               "revenue": round(float(used["paid"].to_numpy()[u].sum()), 2),
+               "revenue": round(float(uv["paid"][u].sum()), 2),
                "marketing_cost": cost, "acquired": acquired,
                "cost_per_acquired": cost / acquired if acquired else np.nan}
         if not n_g:
             rows.append(row | {"holdout": len(h), "verdict": "never issued"})
             continue
-        e = inc.estimate(sends["rev"].to_numpy()[g], held["rev"].to_numpy()[h],
-                         sends["pre"].to_numpy()[g], held["pre"].to_numpy()[h])
-        c = inc.conversion(sends["n"].to_numpy()[g], held["n"].to_numpy()[h])
+        e = inc.estimate(sv["rev"][g], hv["rev"][h], sv["pre"][g], hv["pre"][h])
+        c = inc.conversion(sv["n"][g], hv["n"][h])
         row |= {k: e[k] for k in ("holdout", "revenue_per_send", "holdout_revenue_per_send",
                                   "incremental_revenue", "ci_low", "ci_high")} | c
         row["roi"] = inc.roi(e["incremental_revenue"], cost)
