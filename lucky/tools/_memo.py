@@ -6,7 +6,8 @@ drill-down choice or another role would redo seconds of work; this keeps the exp
 - in memory for `ttl` seconds (real sources change under the same URL), at most `size` keys a name;
 - on disk (`<data dir>/precomputed/`) when every source is a DuckDB file: its key carries the
   file's mtime (`sources.Source.key`), so a file is one exact data version and a fresh server
-  starts warm. A rebuilt demo has a new mtime, hence new keys; old files are pruned (`KEEP`).
+  starts warm. A rebuilt demo has a new mtime, and changed code a new digest, hence new files;
+  old files are pruned (`KEEP`).
 The key must carry the sources' identity (`source_key`) and every filter the base depends on.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +47,17 @@ def _exact(key: tuple) -> bool:
     return bool(names) and all(k.startswith("duckdb:") and "@" in k and not k.endswith("@0") for k in names)
 
 
+@lru_cache(maxsize=1)
+def _code_version() -> str:
+    """A digest of Lucky's own code: a file computed by other code (an upgrade) is never read."""
+    digest = hashlib.sha1()
+    for path in sorted(Path(__file__).resolve().parent.parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
 def _path(name: str, key: tuple) -> Path:
-    digest = hashlib.sha1(repr(key).encode()).hexdigest()[:20]
+    digest = hashlib.sha1(repr((key, _code_version())).encode()).hexdigest()[:20]
     return config.data_dir() / "precomputed" / f"{name}-{digest}.pkl"
 
 

@@ -29,6 +29,7 @@ from lucky.tools import _memo
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 NO_MACHINE = "no machine (food only)"
 SAMPLE = 1500          # item times per product drawn for the distribution chart
+OUTLIER_COLS = ["id", "shop_id", "shop_name", "device_no", "business_date", "accept_time", "done_time", "seconds"]
 
 
 def load(filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -93,7 +94,7 @@ def machines_table(item: pd.DataFrame) -> pd.DataFrame:
     return out[["machine_type", "items", "mean_s", "relative_time", "products"]].sort_values("relative_time")
 
 
-def _charts(out: Output, tickets: pd.DataFrame, item: pd.DataFrame, products: pd.DataFrame,
+def _charts(out: Output, measured: pd.DataFrame, item: pd.DataFrame, products: pd.DataFrame,
             stores: pd.DataFrame, machines: pd.DataFrame, top: int) -> None:
     short = item[(item["make_s"] > 0) & (item["make_s"] <= pt.OUTLIER_S)]
     names = products[products["spu_name"] != pt.ALL].sort_values("n", ascending=False)["spu_name"].head(top)
@@ -117,7 +118,7 @@ def _charts(out: Output, tickets: pd.DataFrame, item: pd.DataFrame, products: pd
             x=alt.X("seconds:Q"), y=alt.Y("shop_name:N", title=None), color="statistic:N",
             yOffset="statistic:N", tooltip=["shop_name", "statistic", alt.Tooltip("seconds:Q", format=".1f")]
         ).properties(height=max(160, 36 * len(stores)))
-    m = pt.measured(tickets)
+    m = measured
     m = m[m["seconds"] <= pt.OUTLIER_S]
     if len(m):
         lt = m["local_time"]
@@ -173,7 +174,12 @@ def _base(filters: Filters) -> dict | None:
     tickets, item, cat = load(filters)
     if tickets.empty:
         return None
-    return {"tickets": tickets, "item": item, "cat": cat, "measured": pt.measured(tickets),
+    d = pt.durations(tickets)
+    measured = pt.measured(tickets)
+    return {"invalid": int((d <= 0).sum()), "unmeasured": int(d.isna().sum()), "cat": cat,
+            "chain": pt.summary(measured["seconds"]),
+            "measured": measured,
+            "item": item[["spu_name", "make_s", "shop_name", "machine_type", "business_date"]],
             "products": products_table(tickets, item, q.recipe_steps()), "stores": stores_table(tickets),
             "machines": machines_table(item), "changes": pt.changes(item)}
 
@@ -188,12 +194,9 @@ def run(filters: Filters, viewer: Viewer, product: str = "", top: int = 12, incl
     if base is None:
         out.note("info", "No productions in this date range and store selection.")
         return out
-    tickets, item, cat, measured, products, stores, machines, changes = (
-        base[k] for k in ("tickets", "item", "cat", "measured", "products", "stores", "machines", "changes"))
-    d = pt.durations(tickets)
-    chain = pt.summary(measured["seconds"])
-    invalid = int((d <= 0).sum())
-    unmeasured = int(d.isna().sum())
+    item, cat, measured, chain, products, stores, machines, changes, invalid, unmeasured = (
+        base[k] for k in ("item", "cat", "measured", "chain", "products", "stores", "machines", "changes",
+                          "invalid", "unmeasured"))
     out.kpis = [
         Kpi("Mean time (report's measure)", round(chain["mean_s"], 1) if chain["n"] else None, "s",
             help="done_time − accept_time over tickets done after their accept, long ones included"),
@@ -212,7 +215,7 @@ def run(filters: Filters, viewer: Viewer, product: str = "", top: int = 12, incl
         out.note("warning", f"{invalid:,} tickets were done before they were accepted (clock errors): left out of every mean.")
     if product:
         _product_focus(out, product, item, cat)
-    _charts(out, tickets, item, products, stores, machines, top)
+    _charts(out, measured, item, products, stores, machines, top)
     _changes_chart(out, item, changes)
     out.tables["products"] = products.copy()
     out.tables["stores"] = stores.copy()
@@ -220,8 +223,7 @@ def run(filters: Filters, viewer: Viewer, product: str = "", top: int = 12, incl
     out.tables["machines"] = machines.copy()
     long = measured[measured["seconds"] > pt.OUTLIER_S]
     out.tables["outliers"] = long.assign(business_date=long["business_date"].dt.strftime("%Y-%m-%d"))[
-        ["id", "shop_id", "shop_name", "device_no", "business_date", "accept_time", "done_time", "seconds"]].sort_values(
-        "seconds", ascending=False)
+        OUTLIER_COLS].sort_values("seconds", ascending=False)
     return out
 
 
