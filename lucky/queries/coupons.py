@@ -31,9 +31,9 @@ def sends(before: datetime | None = None) -> pd.DataFrame:
     where, params = "", {}
     if before is not None:
         where, params = " WHERE create_time < :before", {"before": before}
-    return sources.read(DB, f"""
+    return sources.read_frame(DB, f"""
         SELECT template_id, user_no, status, order_no, discount_amount, use_time, create_time, expire_time
-        FROM luckyus_sales_marketing.t_coupon_record{where}""", params)
+        FROM luckyus_sales_marketing.t_coupon_record{where}""", params, dates=("use_time", "create_time", "expire_time"))
 
 
 def holdouts(before: datetime | None = None) -> pd.DataFrame:
@@ -41,9 +41,9 @@ def holdouts(before: datetime | None = None) -> pd.DataFrame:
     where, params = "", {}
     if before is not None:
         where, params = " WHERE create_time < :before", {"before": before}
-    return sources.read(DB, f"""
+    return sources.read_frame(DB, f"""
         SELECT template_id, user_no, create_time, expire_time
-        FROM luckyus_sales_marketing.t_coupon_holdout{where}""", params)
+        FROM luckyus_sales_marketing.t_coupon_holdout{where}""", params, dates=("create_time", "expire_time"))
 
 
 def user_orders(currency: str = "USD", before: datetime | None = None) -> pd.DataFrame:
@@ -51,7 +51,8 @@ def user_orders(currency: str = "USD", before: datetime | None = None) -> pd.Dat
     where, params = "", {"currency": currency}
     if before is not None:
         where, params = " AND create_time < :before", params | {"before": before}
-    return sources.read(ORDERS, f"""
+    return sources.read_frame(ORDERS, f"""
         SELECT user_no, order_no, COALESCE(pay_time, create_time) AS paid_time, pay_money
         FROM luckyus_sales_order.t_order
-        WHERE status = {COMPLETED} AND currency_code = :currency AND user_no IS NOT NULL{where}""", params)
+        WHERE status = {COMPLETED} AND currency_code = :currency AND user_no IS NOT NULL{where}""", params,
+                              dates=("paid_time",))

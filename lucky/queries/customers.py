@@ -32,18 +32,19 @@ def completed_orders(currency: str = "USD", stores: tuple[int, ...] = (),
     if before is not None:
         where += " AND create_time < :before"
         params["before"] = before
-    return sources.read(ORDERS, f"""
+    return sources.read_frame(ORDERS, f"""
         SELECT user_no, shop_id, create_time, pay_money
         FROM luckyus_sales_order.t_order
-        WHERE status = {COMPLETED} AND currency_code = :currency AND user_no IS NOT NULL{where}""", params)
+        WHERE status = {COMPLETED} AND currency_code = :currency AND user_no IS NOT NULL{where}""", params,
+                              dates=("create_time",))
 
 
 def users() -> pd.DataFrame:
     """Every CRM user: user_no, phone, email, register_time (in id order)."""
-    return sources.read(CRM, """
+    return sources.read_frame(CRM, """
         SELECT user_no, phone, email, register_time
         FROM luckyus_sales_crm.t_user
-        ORDER BY id""")
+        ORDER BY id""", dates=("register_time",))
 
 
 def find_users(user_no: str | None = None, phone_like: str | None = None, limit: int = 50) -> pd.DataFrame:

@@ -24,7 +24,7 @@ def sku_days(start: date | None, end: date | None, stores: tuple[int, ...], curr
     where, params = window(start, end, "o.create_time")
     s_sql, s_params = store_clause(stores, "o.shop_id")
     part = day_part("o.create_time", edges)
-    return sources.read(DB, f"""
+    df = sources.read_frame(DB, f"""
         SELECT i.spu_code, i.spu_name, i.one_category_name AS category, i.sku_code,
                CAST(o.create_time AS DATE) AS utc_day, {part} AS part,
                SUM(i.quantity) AS units, SUM(i.pay_money) AS revenue,
@@ -34,7 +34,10 @@ def sku_days(start: date | None, end: date | None, stores: tuple[int, ...], curr
         JOIN luckyus_sales_order.t_order_item i ON i.order_id = o.id
         WHERE o.status = 90 AND o.currency_code = :currency{where}{s_sql}
         GROUP BY i.spu_code, i.spu_name, i.one_category_name, i.sku_code, CAST(o.create_time AS DATE), {part}""",
-        {**params, **s_params, "currency": currency})
+        {**params, **s_params, "currency": currency}, dates=("utc_day",))
+    units = df["units"]
+    df["units"] = units.astype("int64") if units.notna().all() else units   # DuckDB hands SUM over as float
+    return df
 
 
 def store_units(start: date | None, end: date | None, stores: tuple[int, ...], currency: str) -> pd.DataFrame:

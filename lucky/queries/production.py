@@ -26,10 +26,10 @@ def tickets(start: date | None = None, end: date | None = None, stores: tuple[in
     """Productions created in the window: id, shop_id, device_no, status, accept_time, done_time, create_time."""
     where, params = window(start, end)
     s_sql, s_params = store_clause(stores)
-    return sources.read(DB, f"""
+    return sources.read_frame(DB, f"""
         SELECT id, shop_id, device_no, status, accept_time, done_time, create_time
         FROM luckyus_opproduction.t_production
-        WHERE 1 = 1{where}{s_sql}""", {**params, **s_params})
+        WHERE 1 = 1{where}{s_sql}""", {**params, **s_params}, dates=("accept_time", "done_time", "create_time"))
 
 
 def items(start: date | None = None, end: date | None = None, stores: tuple[int, ...] = ()) -> pd.DataFrame:
@@ -38,10 +38,10 @@ def items(start: date | None = None, end: date | None = None, stores: tuple[int,
     where, params = window(start, end, "c.create_time")
     s_sql, s_params = store_clause(stores, "p.shop_id")
     join = " JOIN luckyus_opproduction.t_production p ON p.id = c.production_id" if stores else ""
-    return sources.read(DB, f"""
+    return sources.read_frame(DB, f"""
         SELECT c.id, c.production_id, c.spu_code, c.quantity, c.update_time
         FROM luckyus_opproduction.t_commodity c{join}
-        WHERE 1 = 1{where}{s_sql}""", {**params, **s_params})
+        WHERE 1 = 1{where}{s_sql}""", {**params, **s_params}, dates=("update_time",))
 
 
 def machine_types() -> pd.DataFrame:

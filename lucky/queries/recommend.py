@@ -35,7 +35,7 @@ def user_items(lo: datetime, hi: datetime, currency: str = "USD", stores: tuple[
     """Per user_no and product (completed orders with lo <= create_time < hi): spu_name, category,
     orders (distinct orders holding it), units (quantity), pay (pay_money)."""
     s_sql, s_params = store_clause(stores, "o.shop_id")
-    return sources.read(DB, f"""
+    df = sources.read_frame(DB, f"""
         SELECT o.user_no, i.spu_name, i.one_category_name AS category,
                COUNT(DISTINCT o.id) AS orders, SUM(i.quantity) AS units, SUM(i.pay_money) AS pay
         FROM luckyus_sales_order.t_order o
@@ -44,32 +44,36 @@ def user_items(lo: datetime, hi: datetime, currency: str = "USD", stores: tuple[
           AND o.create_time >= :lo AND o.create_time < :hi{s_sql}
         GROUP BY o.user_no, i.spu_name, i.one_category_name""",
         {"lo": lo, "hi": hi, "currency": currency, **s_params})
+    units = df["units"]
+    df["units"] = units.astype("int64") if units.notna().all() else units   # DuckDB hands SUM over as float
+    return df
 
 
 def order_items(lo: datetime, hi: datetime, currency: str = "USD", stores: tuple[int, ...] = ()) -> pd.DataFrame:
     """The distinct products of each completed order with lo <= create_time < hi:
     order_id, user_no, create_time, spu_name."""
     s_sql, s_params = store_clause(stores, "o.shop_id")
-    return sources.read(DB, f"""
+    return sources.read_frame(DB, f"""
         SELECT DISTINCT o.id AS order_id, o.user_no, o.create_time, i.spu_name
         FROM luckyus_sales_order.t_order o
         JOIN luckyus_sales_order.t_order_item i ON i.order_id = o.id
         WHERE o.status = 90 AND o.currency_code = :currency AND o.user_no IS NOT NULL
           AND o.create_time >= :lo AND o.create_time < :hi{s_sql}""",
-        {"lo": lo, "hi": hi, "currency": currency, **s_params})
+        {"lo": lo, "hi": hi, "currency": currency, **s_params}, dates=("create_time",))
 
 
 def user_orders(lo: datetime, hi: datetime, currency: str = "USD", stores: tuple[int, ...] = ()) -> pd.DataFrame:
     """Per user_no (completed orders with lo <= create_time < hi): orders, spend (pay_money),
     first and last order time."""
     s_sql, s_params = store_clause(stores, "shop_id")
-    return sources.read(DB, f"""
+    return sources.read_frame(DB, f"""
         SELECT user_no, COUNT(*) AS orders, SUM(pay_money) AS spend,
                MIN(create_time) AS first_order, MAX(create_time) AS last_order
         FROM luckyus_sales_order.t_order
         WHERE status = 90 AND currency_code = :currency AND user_no IS NOT NULL
           AND create_time >= :lo AND create_time < :hi{s_sql}
-        GROUP BY user_no""", {"lo": lo, "hi": hi, "currency": currency, **s_params})
+        GROUP BY user_no""", {"lo": lo, "hi": hi, "currency": currency, **s_params},
+        dates=("first_order", "last_order"))
 
 
 def attributes() -> pd.DataFrame:

@@ -24,6 +24,7 @@ from lucky.models import incrementality as inc
 from lucky.models import sequential
 from lucky.queries import coupons as qc
 from lucky.queries import experiments as q
+from lucky.tools import _memo
 
 CONTROL = "control"
 
@@ -32,6 +33,18 @@ def run(filters: Filters, viewer: Viewer, template_id: int = 0) -> Output:
     out = Output()
     before = datetime.combine(filters.as_of + timedelta(days=1), datetime.min.time()) if filters.as_of else None
     _templates(out, filters, before, template_id)
+    exp = _memo.memo("campaigns.experiments", _memo.source_key(q.DB) + (before,), lambda: _experiments(before))
+    out.tables |= {name: table.copy() for name, table in exp.tables.items()}
+    out.charts |= exp.charts
+    out.kpis += exp.kpis
+    out.messages += exp.messages
+    return out
+
+
+def _experiments(before: datetime | None) -> Output:
+    """The A/B readout (tables `experiments` and `looks`, its chart and KPIs), once per data
+    version (`_memo`): it does not depend on the range or the drill-down."""
+    out = Output()
     exps = q.experiments()
     firsts = q.user_firsts(before)
     if exps.empty:
@@ -98,56 +111,12 @@ TEMPLATE_COLS = ["template_id", "name", "issued", "redeemed", "redemption_rate",
 
 def _templates(out: Output, filters: Filters, before: datetime | None, template_id: int) -> None:
     """The coupon-template leaderboard (table `templates`) and one template's daily series."""
-    tmpl = qc.templates()
-    sends, held = qc.sends(before), qc.holdouts(before)
-    orders = qc.user_orders(filters.currency, before).rename(columns={"paid_time": "time"})
-    orders["time"] = pd.to_datetime(orders["time"])
-    if tmpl.empty:
+    key = _memo.source_key(qc.DB, qc.ORDERS) + (filters.currency, filters.start, filters.end, before)
+    base = _memo.memo("campaigns.templates", key, lambda: _leaderboard(filters, before))
+    if base is None:
         out.note("info", "No coupon templates in luckyus_sales_marketing.t_coupon_template.")
         return
-    end = pd.Timestamp(before) if before is not None else (orders["time"].max() if len(orders) else pd.Timestamp.now())
-    sends, held = _in_range(sends, filters), _in_range(held, filters)
-    sends["rev"], sends["pre"], sends["n"] = _window(sends, orders, end)
-    held["rev"], held["pre"], held["n"] = _window(held, orders, end)
-    pay = orders.drop_duplicates("order_no").set_index("order_no")["pay_money"]
-    used = sends[sends["status"] == 2].copy()
-    used["first"] = used["order_no"].isin(inc.first_orders(orders))
-    used["paid"] = pay.reindex(used["order_no"]).fillna(0).to_numpy(dtype=float)
-    used["discount_amount"] = used["discount_amount"].astype(float)
-    rows = []
-    by_s, by_h = dict(tuple(sends.groupby("template_id"))), dict(tuple(held.groupby("template_id")))
-    by_u = dict(tuple(used.groupby("template_id")))
-    for t in tmpl.itertuples(index=False):
-        tid = int(t.template_id)
-        g, h = by_s.get(tid, sends.iloc[:0]), by_h.get(tid, held.iloc[:0])
-        u = by_u.get(tid, used.iloc[:0])
-        cost = float(t.marketing_cost) if pd.notna(t.marketing_cost) else np.nan
-        discount = float(u["discount_amount"].sum())
-        acquired = int(u["first"].sum())
-        row = {"template_id": tid, "name": t.template_name, "issued": len(g), "redeemed": len(u),
-               "redemption_rate": len(u) / len(g) if len(g) else np.nan,
-               "avg_discount": discount / len(u) if len(u) else np.nan, "discount": round(discount, 2),
-               "revenue": round(float(u["paid"].sum()), 2),
-               "marketing_cost": cost, "acquired": acquired,
-               "cost_per_acquired": cost / acquired if acquired else np.nan}
-        if not len(g):
-            rows.append(row | {"holdout": len(h), "verdict": "never issued"})
-            continue
-        e = inc.estimate(g["rev"], h["rev"], g["pre"], h["pre"])
-        c = inc.conversion(g["n"], h["n"])
-        row |= {k: e[k] for k in ("holdout", "revenue_per_send", "holdout_revenue_per_send",
-                                  "incremental_revenue", "ci_low", "ci_high")} | c
-        row["roi"] = inc.roi(e["incremental_revenue"], cost)
-        row["verdict"] = (inc.verdict(c["conversion_ci_low"], c["conversion_ci_high"], row["redemption_rate"], len(u))
-                          if len(h) else "no holdout")
-        rows.append(row)
-    table = pd.DataFrame(rows).reindex(columns=TEMPLATE_COLS)
-    for c in ("redemption_rate", "avg_discount", "revenue_per_send", "holdout_revenue_per_send", "roi", "conversion",
-              "holdout_conversion", "conversion_lift", "conversion_ci_low", "conversion_ci_high"):
-        table[c] = table[c].astype(float).round(4)
-    for c in ("incremental_revenue", "ci_low", "ci_high", "cost_per_acquired"):
-        table[c] = table[c].astype(float).round(2)
-    table = table.sort_values("incremental_revenue", ascending=False, na_position="last").reset_index(drop=True)
+    table = base["table"].copy()
     out.tables["templates"] = table
     never = table.loc[table["verdict"] == "never issued", "template_id"].tolist()
     if never:
@@ -172,36 +141,118 @@ def _templates(out: Output, filters: Filters, before: datetime | None, template_
                                     domain=[inc.INCREMENTAL, inc.CANNIBALIZING, inc.UNCLEAR],
                                     range=["#2e7d32", "#c62828", "#9e9e9e"])), tooltip=["template_id", "name", "incremental_revenue",
                                                                         "ci_low", "ci_high", "discount", "verdict"])
-    _daily(out, table, sends, used, pay, template_id)
+    _daily(out, table, base["issued"], base["redeemed"], template_id)
+
+
+def _leaderboard(filters: Filters, before: datetime | None) -> dict | None:
+    """The heavy part, kept per data version (`_memo`): every send's and held-out user's window
+    revenue and orders, and the per-template table built from them; None without templates."""
+    tmpl = qc.templates()
+    if tmpl.empty:
+        return None
+    sends, held = qc.sends(before), qc.holdouts(before)
+    orders = qc.user_orders(filters.currency, before).rename(columns={"paid_time": "time"})
+    end = pd.Timestamp(before) if before is not None else (orders["time"].max() if len(orders) else pd.Timestamp.now())
+    sends, held = _in_range(sends, filters), _in_range(held, filters)
+    # integer user codes, the orders' users first: a code >= `ordered` never ordered at all
+    codes, _ = pd.factorize(pd.concat([orders["user_no"], sends["user_no"], held["user_no"]],
+                                            ignore_index=True))
+    n_o, n_s = len(orders), len(sends)
+    coded = orders.assign(user_no=codes[:n_o])
+    ordered = int(codes[:n_o].max()) + 1 if n_o else 0
+    sends["rev"], sends["pre"], sends["n"] = _window(sends, codes[n_o:n_o + n_s], coded, end, ordered)
+    held["rev"], held["pre"], held["n"] = _window(held, codes[n_o + n_s:], coded, end, ordered)
+    pay = orders.drop_duplicates("order_no").set_index("order_no")["pay_money"]
+    used = sends.loc[sends["status"] == 2, ["template_id", "order_no", "discount_amount", "use_time"]].copy()
+    used["first"] = used["order_no"].astype(object).isin(inc.first_orders(orders))   # hashed, not per value
+    used["paid"] = pay.reindex(used["order_no"]).fillna(0).to_numpy(dtype=float)
+    used["discount_amount"] = used["discount_amount"].astype(float)
+    by_s, by_h, by_u = _groups(sends), _groups(held), _groups(used)
+    sv, hv = ({c: df[c].to_numpy() for c in ("rev", "pre", "n")} for df in (sends, held))
+    uv = {c: used[c].to_numpy() for c in ("discount_amount", "first", "paid")}
+    rows = []
+    for t in tmpl.itertuples(index=False):
+        tid = int(t.template_id)
+        g, h, u = by_s.get(tid, _EMPTY), by_h.get(tid, _EMPTY), by_u.get(tid, _EMPTY)
+        n_g, n_u = len(g), len(u)
+        cost = float(t.marketing_cost) if pd.notna(t.marketing_cost) else np.nan
+        discount = float(uv["discount_amount"][u].sum())
+        acquired = int(uv["first"][u].sum())
+        row = {"template_id": tid, "name": t.template_name, "issued": n_g, "redeemed": n_u,
+               "redemption_rate": n_u / n_g if n_g else np.nan,
+               "avg_discount": discount / n_u if n_u else np.nan, "discount": round(discount, 2),
+               "revenue": round(float(uv["paid"][u].sum()), 2),
+               "marketing_cost": cost, "acquired": acquired,
+               "cost_per_acquired": cost / acquired if acquired else np.nan}
+        if not n_g:
+            rows.append(row | {"holdout": len(h), "verdict": "never issued"})
+            continue
+        e = inc.estimate(sv["rev"][g], hv["rev"][h], sv["pre"][g], hv["pre"][h])
+        c = inc.conversion(sv["n"][g], hv["n"][h])
+        row |= {k: e[k] for k in ("holdout", "revenue_per_send", "holdout_revenue_per_send",
+                                  "incremental_revenue", "ci_low", "ci_high")} | c
+        row["roi"] = inc.roi(e["incremental_revenue"], cost)
+        row["verdict"] = (inc.verdict(c["conversion_ci_low"], c["conversion_ci_high"], row["redemption_rate"], n_u)
+                          if len(h) else "no holdout")
+        rows.append(row)
+    table = pd.DataFrame(rows).reindex(columns=TEMPLATE_COLS)
+    for c in ("redemption_rate", "avg_discount", "revenue_per_send", "holdout_revenue_per_send", "roi", "conversion",
+              "holdout_conversion", "conversion_lift", "conversion_ci_low", "conversion_ci_high"):
+        table[c] = table[c].astype(float).round(4)
+    for c in ("incremental_revenue", "ci_low", "ci_high", "cost_per_acquired"):
+        table[c] = table[c].astype(float).round(2)
+    table = table.sort_values("incremental_revenue", ascending=False, na_position="last").reset_index(drop=True)
+    issued = sends.groupby(["template_id", sends["create_time"].dt.floor("D")]).size()   # per template and UTC day
+    redeemed = used.assign(day=used["use_time"].dt.floor("D")).groupby(["template_id", "day"]).agg(
+        redeemed=("paid", "size"), discount=("discount_amount", "sum"), revenue=("paid", "sum"))
+    return {"table": table, "issued": issued, "redeemed": redeemed}
+
+
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+def _groups(df: pd.DataFrame) -> dict[int, np.ndarray]:
+    """template_id -> the row positions of its rows, in row order (what groupby gives, without
+    building a frame per template)."""
+    tid = df["template_id"].to_numpy()
+    order = np.argsort(tid, kind="stable")
+    keys, starts = np.unique(tid[order], return_index=True)
+    return dict(zip(keys.tolist(), np.split(order, starts[1:]), strict=True)) if len(keys) else {}
 
 
 def _in_range(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
     """Sends (or held-out sends) made within the filter's days (UTC dates of create_time)."""
-    df = df.assign(create_time=pd.to_datetime(df["create_time"]), expire_time=pd.to_datetime(df["expire_time"]))
-    day = df["create_time"].dt.date
+    created = df["create_time"]
     keep = np.ones(len(df), bool)
     if filters.start:
-        keep &= (day >= filters.start).to_numpy()
+        keep &= (created >= pd.Timestamp(filters.start)).to_numpy()
     if filters.end:
-        keep &= (day <= filters.end).to_numpy()
+        keep &= (created < pd.Timestamp(filters.end) + pd.Timedelta(days=1)).to_numpy()
     return df[keep].reset_index(drop=True)
 
 
-def _window(df: pd.DataFrame, orders: pd.DataFrame, end: pd.Timestamp) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _window(df: pd.DataFrame, users: np.ndarray, orders: pd.DataFrame, end: pd.Timestamp,
+            ordered: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Revenue and orders in each send's window (send to expiry, cut at the data's end), and the
-    revenue in as long a window before."""
+    revenue in as long a window before. `users` are integer codes, `orders.user_no` too; codes
+    >= `ordered` never ordered, so only the others are searched."""
     start = df["create_time"]
     stop = df["expire_time"].clip(upper=end)
     stop = stop.where(stop > start, start)
-    w = pd.DataFrame({"user_no": df["user_no"], "start": start, "end": stop})
-    pre = pd.DataFrame({"user_no": df["user_no"], "start": start - (stop - start), "end": start})
+    some = users < ordered
+    w = pd.DataFrame({"user_no": users[some], "start": start[some], "end": stop[some]})
+    pre = w.assign(start=w["start"] - (w["end"] - w["start"]), end=w["start"])
     now = inc.window_revenue(w, orders)
-    return now["revenue"].to_numpy(), inc.window_revenue(pre, orders)["revenue"].to_numpy(), now["orders"].to_numpy()
+    rev, before, n = np.zeros(len(df)), np.zeros(len(df)), np.zeros(len(df), dtype=np.int64)
+    rev[some], n[some] = now["revenue"].to_numpy(), now["orders"].to_numpy()
+    before[some] = inc.window_revenue(pre, orders)["revenue"].to_numpy()
+    return rev, before, n
 
 
-def _daily(out: Output, table: pd.DataFrame, sends: pd.DataFrame, used: pd.DataFrame, pay: pd.Series,
+def _daily(out: Output, table: pd.DataFrame, issued_by: pd.Series, redeemed_by: pd.DataFrame,
            template_id: int) -> None:
-    """Table `template_daily` for the chosen template (default: the most redeemed)."""
+    """Table `template_daily` for the chosen template (default: the most redeemed), from the
+    coupons issued and redeemed per template and UTC day."""
     if not template_id:
         issued = table[table["issued"] > 0]
         if issued.empty:
@@ -210,15 +261,12 @@ def _daily(out: Output, table: pd.DataFrame, sends: pd.DataFrame, used: pd.DataF
     if template_id not in set(table["template_id"]):
         out.note("warning", f"Template {template_id} does not exist; choose one from the `templates` table.")
         return
-    g, u = sends[sends["template_id"] == template_id], used[used["template_id"] == template_id]
-    if g.empty:
+    if template_id not in set(issued_by.index.get_level_values(0)):
         out.note("warning", f"Template {template_id} was never issued: no daily series.")
         return
-    issued = g.groupby(g["create_time"].dt.floor("D")).size().rename("issued")
-    use_day = pd.to_datetime(u["use_time"]).dt.floor("D")
-    red = u.assign(day=use_day, revenue=pay.reindex(u["order_no"]).fillna(0).to_numpy(),
-                   discount=u["discount_amount"].astype(float)).groupby("day").agg(
-        redeemed=("order_no", "size"), discount=("discount", "sum"), revenue=("revenue", "sum"))
+    issued = issued_by.loc[template_id].rename("issued")
+    red = (redeemed_by.loc[template_id] if template_id in set(redeemed_by.index.get_level_values(0))
+           else redeemed_by.iloc[:0].droplevel(0))
     daily = pd.concat([issued, red], axis=1, sort=True)
     daily = daily.reindex(pd.date_range(daily.index.min(), daily.index.max(), freq="D")).fillna(0)
     daily = daily.rename_axis("day").reset_index()

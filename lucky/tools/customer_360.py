@@ -9,29 +9,25 @@ for every role but admin, in tables, search results and the CSV exports alike.
 from __future__ import annotations
 
 import re
-import time
-from collections import OrderedDict
 from datetime import date, datetime, timedelta
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from lucky import sources
 from lucky.access import mask_phone
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import churn, cohorts, rfm
 from lucky.models.timezones import business_day
 from lucky.queries import customers as q
 from lucky.queries import shops as shop_q
+from lucky.tools import _memo
 
 SLUG = "customer-360"
 LAPSED_DAYS = 90        # silent longer than this: already lapsed, not "at risk" (a KPI, not a row)
 ORIGINS = {1: "Android", 2: "iOS", 3: "delivery", 8: "other", 9: "other", 10: "other"}
 STATUS = {90: "completed", 0: "cancelled", 70: "refunded", 10: "in progress", 20: "in progress", 50: "in progress"}
 COUPON_STATUS = {1: "unused", 2: "used", 3: "expired"}
-CACHE_SECONDS = 600     # the base frames are kept this long (as the page cache), then re-read
-_CACHE: OrderedDict[tuple, dict] = OrderedDict()
 
 
 def run(filters: Filters, viewer: Viewer, search: str = "", segment: str = "at risk",
@@ -86,15 +82,16 @@ def risk_table(data: dict, min_orders: int) -> pd.DataFrame:
 def base(filters: Filters) -> dict:
     """Orders (user code, shop_id, day, money) up to the as-of day, users, RFM and cohorts.
 
-    Kept for a few filter sets per source for CACHE_SECONDS, so a profile search answers
-    without re-reading every order (the page cache keys on the search text too). User numbers
+    Kept per data version and filter set (`_memo`: memory, and disk for a DuckDB file), so a
+    profile search answers without re-reading every order (the page cache keys on the search
+    text too) and a fresh server starts warm; the default churn table is part of it. User numbers
     are factorised to integer codes (`names[code]` is the user_no): grouping and mapping on
     integers is several times faster than on strings at 450K orders."""
-    key = (sources.resolve(q.ORDERS).key, filters.currency, filters.stores, filters.as_of)
-    hit = _CACHE.get(key)
-    if hit is not None and time.monotonic() - hit["made"] < CACHE_SECONDS:
-        _CACHE.move_to_end(key)
-        return hit
+    key = _memo.source_key(q.ORDERS, q.CRM, "luckyus_opshop") + (filters.currency, filters.stores, filters.as_of)
+    return _memo.memo("customer-360.base", key, lambda: _build(filters))
+
+
+def _build(filters: Filters) -> dict:
     shops = shop_q.shops()
     as_of = filters.as_of
     before = datetime.combine(as_of + timedelta(days=2), datetime.min.time()) if as_of else None
@@ -127,12 +124,10 @@ def base(filters: Filters) -> dict:
              cohorts.retention(orders, first_store, pd.Timestamp(as_of)).assign(by="first store")]
     table = pd.concat(parts, ignore_index=True)[["by", "cohort", "users", "month", "retention_rate"]]
     bounds = np.searchsorted(orders["user_no"].to_numpy(), np.arange(len(names) + 1))
-    result = {"made": time.monotonic(), "as_of": as_of, "orders": orders, "users": users, "names": names,
+    data = {"as_of": as_of, "orders": orders, "users": users, "names": names,
               "index": index, "bounds": bounds, "rfm": scores, "rfm_codes": rfm_codes, "cohorts": table, "shop_names": shop_names}
-    _CACHE[key] = result
-    while len(_CACHE) > 4:
-        _CACHE.popitem(last=False)
-    return result
+    risk_table(data, churn.MIN_ORDERS)
+    return data
 
 
 def _segments(scores: pd.DataFrame) -> pd.DataFrame:

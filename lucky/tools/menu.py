@@ -19,6 +19,7 @@ from lucky.models import timezones as tzm
 from lucky.queries import menu as q
 from lucky.queries import production as prod_q
 from lucky.queries import shops as shop_q
+from lucky.tools import _memo
 
 QUADRANT_COLOURS = {"Star": "#2e7d32", "Plowhorse": "#1565c0", "Puzzle": "#f9a825", "Dog": "#c62828"}
 
@@ -173,21 +174,33 @@ def _product_page(out: Output, product: str, filters: Filters, d: pd.DataFrame, 
         out.tables[f"{product}: production time"] = pd.DataFrame([pt.summary(times)])
 
 
-def run(filters: Filters, viewer: Viewer, product: str = "") -> Output:
-    out = Output()
-    if filters.start and filters.end and filters.start > filters.end:
-        raise InputError("The date range ends before it starts.")
+def _base(filters: Filters) -> dict | None:
+    """Everything but the product page, once per data version and filter set (`_memo`): choosing
+    a product does not re-read the sales or refit the elasticities. None without sales."""
     d = daily_frame(filters)
     if d.empty:
-        out.note("info", f"No completed {filters.currency} sales in this date range and store selection.")
-        return out
+        return None
     catalog = prod_q.catalog()
     matrix, full = matrix_table(d, catalog)
     daily = product_daily(d, catalog)
     moves = mm.price_moves(daily.dropna(subset=["list_price"]))
     life = lifecycle_table(daily, filters)
     daily = with_reference(daily, set(moves["spu_name"]) | set(life["spu_name"]))
-    elastic = elasticity_table(daily, moves)
+    return {"d": d, "catalog": catalog, "matrix": matrix, "full": full, "daily": daily, "moves": moves,
+            "life": life, "elastic": elasticity_table(daily, moves)}
+
+
+def run(filters: Filters, viewer: Viewer, product: str = "") -> Output:
+    out = Output()
+    if filters.start and filters.end and filters.start > filters.end:
+        raise InputError("The date range ends before it starts.")
+    key = _memo.source_key(*TOOL.sources) + (filters.start, filters.end, filters.stores, filters.currency)
+    base = _memo.memo("menu.base", key, lambda: _base(filters))
+    if base is None:
+        out.note("info", f"No completed {filters.currency} sales in this date range and store selection.")
+        return out
+    d, catalog, matrix, full, daily, moves, life, elastic = (
+        base[k] for k in ("d", "catalog", "matrix", "full", "daily", "moves", "life", "elastic"))
     counts = matrix["quadrant"].value_counts()
     out.kpis = [Kpi("Products", len(matrix)), Kpi("Units", int(matrix["units"].sum())),
                 Kpi("Revenue", float(matrix["revenue"].sum()), "$")] + [
@@ -224,10 +237,10 @@ def run(filters: Filters, viewer: Viewer, product: str = "") -> Output:
     out.charts["sparklines: weekly units of the top 12"] = alt.Chart(weekly).mark_line().encode(
         x=alt.X("week:T", title=None, axis=None), y=alt.Y("units:Q", title=None, axis=None),
     ).properties(width=150, height=40).facet(facet=alt.Facet("spu_name:N", title=None, sort=list(top)), columns=4)
-    out.tables["matrix"] = matrix
-    out.tables["elasticity"] = elastic
-    out.tables["lifecycle"] = life.assign(date=life["date"].dt.strftime("%Y-%m-%d")) if len(life) else life
-    out.tables["price-history"] = moves.assign(date=moves["date"].dt.strftime("%Y-%m-%d")) if len(moves) else moves
+    out.tables["matrix"] = matrix.copy()
+    out.tables["elasticity"] = elastic.copy()
+    out.tables["lifecycle"] = life.assign(date=life["date"].dt.strftime("%Y-%m-%d")) if len(life) else life.copy()
+    out.tables["price-history"] = moves.assign(date=moves["date"].dt.strftime("%Y-%m-%d")) if len(moves) else moves.copy()
     return out
 
 

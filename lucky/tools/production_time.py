@@ -24,10 +24,12 @@ from lucky.models import production_time as pt
 from lucky.models import timezones as tzm
 from lucky.queries import production as q
 from lucky.queries import shops as shop_q
+from lucky.tools import _memo
 
 WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 NO_MACHINE = "no machine (food only)"
 SAMPLE = 1500          # item times per product drawn for the distribution chart
+OUTLIER_COLS = ["id", "shop_id", "shop_name", "device_no", "business_date", "accept_time", "done_time", "seconds"]
 
 
 def load(filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
@@ -92,7 +94,7 @@ def machines_table(item: pd.DataFrame) -> pd.DataFrame:
     return out[["machine_type", "items", "mean_s", "relative_time", "products"]].sort_values("relative_time")
 
 
-def _charts(out: Output, tickets: pd.DataFrame, item: pd.DataFrame, products: pd.DataFrame,
+def _charts(out: Output, measured: pd.DataFrame, item: pd.DataFrame, products: pd.DataFrame,
             stores: pd.DataFrame, machines: pd.DataFrame, top: int) -> None:
     short = item[(item["make_s"] > 0) & (item["make_s"] <= pt.OUTLIER_S)]
     names = products[products["spu_name"] != pt.ALL].sort_values("n", ascending=False)["spu_name"].head(top)
@@ -116,7 +118,7 @@ def _charts(out: Output, tickets: pd.DataFrame, item: pd.DataFrame, products: pd
             x=alt.X("seconds:Q"), y=alt.Y("shop_name:N", title=None), color="statistic:N",
             yOffset="statistic:N", tooltip=["shop_name", "statistic", alt.Tooltip("seconds:Q", format=".1f")]
         ).properties(height=max(160, 36 * len(stores)))
-    m = pt.measured(tickets)
+    m = measured
     m = m[m["seconds"] <= pt.OUTLIER_S]
     if len(m):
         lt = m["local_time"]
@@ -166,25 +168,35 @@ def _product_focus(out: Output, product: str, item: pd.DataFrame, cat: pd.DataFr
     out.tables[f"{product}: per machine type"] = pt.summarize(mine, "machine_type", "make_s")
 
 
+def _base(filters: Filters) -> dict | None:
+    """Everything that does not depend on the options (the product asked for, the chart's size):
+    read and measured once per data version and filter set (`_memo`); None without productions."""
+    tickets, item, cat = load(filters)
+    if tickets.empty:
+        return None
+    d = pt.durations(tickets)
+    measured = pt.measured(tickets)
+    return {"invalid": int((d <= 0).sum()), "unmeasured": int(d.isna().sum()), "cat": cat,
+            "chain": pt.summary(measured["seconds"]),
+            "measured": measured,
+            "item": item[["spu_name", "make_s", "shop_name", "machine_type", "business_date"]],
+            "products": products_table(tickets, item, q.recipe_steps()), "stores": stores_table(tickets),
+            "machines": machines_table(item), "changes": pt.changes(item)}
+
+
 def run(filters: Filters, viewer: Viewer, product: str = "", top: int = 12, include_test: bool = False) -> Output:
     out = Output()
     if filters.start and filters.end and filters.start > filters.end:
         raise InputError("The date range ends before it starts.")
     filters = shop_q.scope(filters, shop_q.shops(), include_test)
-    tickets, item, cat = load(filters)
-    if tickets.empty:
+    key = _memo.source_key(*TOOL.sources) + (filters.start, filters.end, filters.stores)
+    base = _memo.memo("production-time.base", key, lambda: _base(filters))
+    if base is None:
         out.note("info", "No productions in this date range and store selection.")
         return out
-    d = pt.durations(tickets)
-    measured = pt.measured(tickets)
-    chain = pt.summary(measured["seconds"])
-    invalid = int((d <= 0).sum())
-    unmeasured = int(d.isna().sum())
-    steps = q.recipe_steps()
-    products = products_table(tickets, item, steps)
-    stores = stores_table(tickets)
-    machines = machines_table(item)
-    changes = pt.changes(item)
+    item, cat, measured, chain, products, stores, machines, changes, invalid, unmeasured = (
+        base[k] for k in ("item", "cat", "measured", "chain", "products", "stores", "machines", "changes",
+                          "invalid", "unmeasured"))
     out.kpis = [
         Kpi("Mean time (report's measure)", round(chain["mean_s"], 1) if chain["n"] else None, "s",
             help="done_time − accept_time over tickets done after their accept, long ones included"),
@@ -203,16 +215,15 @@ def run(filters: Filters, viewer: Viewer, product: str = "", top: int = 12, incl
         out.note("warning", f"{invalid:,} tickets were done before they were accepted (clock errors): left out of every mean.")
     if product:
         _product_focus(out, product, item, cat)
-    _charts(out, tickets, item, products, stores, machines, top)
+    _charts(out, measured, item, products, stores, machines, top)
     _changes_chart(out, item, changes)
-    out.tables["products"] = products
-    out.tables["stores"] = stores
-    out.tables["changes"] = changes.assign(date=changes["date"].dt.strftime("%Y-%m-%d")) if len(changes) else changes
-    out.tables["machines"] = machines
+    out.tables["products"] = products.copy()
+    out.tables["stores"] = stores.copy()
+    out.tables["changes"] = changes.assign(date=changes["date"].dt.strftime("%Y-%m-%d")) if len(changes) else changes.copy()
+    out.tables["machines"] = machines.copy()
     long = measured[measured["seconds"] > pt.OUTLIER_S]
     out.tables["outliers"] = long.assign(business_date=long["business_date"].dt.strftime("%Y-%m-%d"))[
-        ["id", "shop_id", "shop_name", "device_no", "business_date", "accept_time", "done_time", "seconds"]].sort_values(
-        "seconds", ascending=False)
+        OUTLIER_COLS].sort_values("seconds", ascending=False)
     return out
 
 

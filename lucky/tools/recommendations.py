@@ -20,6 +20,7 @@ from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.errors import InputError
 from lucky.models import recommend as rm
 from lucky.queries import recommend as q
+from lucky.tools import _memo
 
 ZONES = {"USD": "America/New_York", "NZD": "Pacific/Rarotonga"}
 HOLDOUT_DAYS = 28
@@ -107,6 +108,18 @@ def _user_card(out: Output, user_no: str, t: dict, profiles: pd.DataFrame) -> No
             ["order_id", "create_time", "spu_name"]].reset_index(drop=True)
 
 
+def _model(filters: Filters, cutoff: date) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+    """The trained model, profiles and evaluation for one cutoff: the heavy part, kept per data
+    version (`_memo`) so a user card or another viewer does not retrain."""
+    t = train(filters, cutoff)
+    prof, ev = rm.profiles(t["inter"], t["user_orders"], q.attributes()), evaluation_table(t)
+    kept = {k: t[k] for k in ("cutoff", "users", "season", "recs", "inter", "held")}   # what the page shows
+    top = t["recs"][t["recs"]["rank"] == 1]["spu_name"].value_counts()
+    kept["segments"] = segments_table(t["recs"], prof)
+    kept["pushes"] = top.rename_axis("spu_name").reset_index(name="users_ranked_first")
+    return kept, prof, ev
+
+
 def run(filters: Filters, viewer: Viewer, cutoff: date | None = None, user_no: str = "") -> Output:
     out = Output()
     first, last, default = default_cutoff(filters)
@@ -120,10 +133,8 @@ def run(filters: Filters, viewer: Viewer, cutoff: date | None = None, user_no: s
     if cutoff > last:
         out.note("warning", f"The cutoff {cutoff} is after the last completed order ({last}): no held-out orders, "
                             "so no evaluation. Recommendations use all history.")
-    t = train(filters, cutoff)
-    from lucky.queries.recommend import attributes
-    prof = rm.profiles(t["inter"], t["user_orders"], attributes())
-    ev = evaluation_table(t)
+    key = _memo.source_key(*TOOL.sources) + (filters.currency, filters.stores, cutoff)
+    t, prof, ev = _memo.memo("recommendations.model", key, lambda: _model(filters, cutoff))
     model, pop = ev.iloc[0], ev.iloc[1]
     out.kpis = [Kpi("Users with history", len(t["users"])), Kpi("Products on the menu", int((t["season"] > 0).sum())),
                 Kpi("Held-out orders", int(model["orders"])),
@@ -144,18 +155,22 @@ def run(filters: Filters, viewer: Viewer, cutoff: date | None = None, user_no: s
             x=alt.X("value:Q", title=None, axis=alt.Axis(format="%")), y=alt.Y("method:N", title=None),
             color=alt.Color("method:N", legend=None), row=alt.Row("metric:N", title=None),
             tooltip=["method", "metric", alt.Tooltip("value:Q", format=".1%")]).properties(height=90)
+    out.tables["recommendations"] = t["recs"].copy()
+    out.tables["evaluation"] = ev.copy()
+    out.tables["profiles"] = prof.copy()
+    out.tables["segments"] = t["segments"].copy()
+    out.tables["pushes"] = t["pushes"].copy()
+    return out
+
+
+def segments_table(recs: pd.DataFrame, prof: pd.DataFrame) -> pd.DataFrame:
+    """Lookalike segments: users, averages and the product most often ranked first."""
     seg = prof.groupby("segment").agg(users=("user_no", "size"), avg_orders=("orders", "mean"),
                                       avg_spend=("avg_spend", "mean"), iced_share=("iced_share", "mean"))
     seg = seg.sort_values("users", ascending=False).reset_index()
-    top = t["recs"][t["recs"]["rank"] == 1]["spu_name"].value_counts()
-    pushed = t["recs"].merge(prof[["user_no", "segment"]], on="user_no").query("rank == 1")
+    pushed = recs.merge(prof[["user_no", "segment"]], on="user_no").query("rank == 1")
     seg["top_push"] = seg["segment"].map(pushed.groupby("segment")["spu_name"].agg(lambda s: s.value_counts().index[0]))
-    out.tables["recommendations"] = t["recs"]
-    out.tables["evaluation"] = ev
-    out.tables["profiles"] = prof
-    out.tables["segments"] = seg
-    out.tables["pushes"] = top.rename_axis("spu_name").reset_index(name="users_ranked_first")
-    return out
+    return seg
 
 
 TOOL = Tool(

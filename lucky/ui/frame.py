@@ -520,5 +520,8 @@ def run_cached(slug: str, filters: Filters, viewer: Viewer, tick: object = None,
 
 
 def clear_caches() -> None:
-    """Forget cached results (after the demo is rebuilt)."""
+    """Forget cached results (after the demo is rebuilt), the tools' in-memory bases too."""
+    from lucky.tools import _memo
+
     st.cache_data.clear()
+    _memo.clear()
