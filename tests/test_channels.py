@@ -3,18 +3,22 @@
 funnel against an independent count from the sources, defects edited in by hand, bad input."""
 from __future__ import annotations
 
+import email
 from datetime import date
 
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+import test_briefing_delivery as stubs
 
 from lucky import sources, tools
 from lucky.core import Filters, Viewer
 from lucky.errors import InputError
 from lucky.models import channels as m
 
+# the briefing delivery tests' local SMTP and Slack stubs (127.0.0.1), for the weekly summaries
+smtp_server, slack_server, configured = stubs.smtp_server, stubs.slack_server, stubs.configured
 ADMIN = Viewer()
 MARKETING = Viewer(role="marketing")
 SCALE = 0.05
@@ -152,3 +156,17 @@ def test_bad_input_and_empty_range(demo):
     # no contact column anywhere: nothing to mask, nothing to leak
     for table in out.tables.values():
         assert not {"phone", "email"} & set(table.columns)
+
+
+def test_weekly_summaries_go_through_the_briefing_delivery(demo, configured, smtp_server, slack_server, capsys):
+    from lucky.cli import main
+
+    assert main(["weekly", "channels", "--date", "2026-02-14", "--role", "marketing", "--send"]) == 0
+    msg = email.message_from_bytes(smtp_server.mails[0]["data"])
+    assert msg["Subject"] == "Channel health, week ending Sat 2026-02-14"
+    html = next(p.get_payload(decode=True).decode() for p in msg.walk() if p.get_content_type() == "text/html")
+    assert "<table" in html and "delivery" in html and "ltv_to_cac" in html
+    assert "New users" in slack_server.posts[0]["text"]
+    assert main(["weekly", "campaigns", "--date", "2026-02-14", "--format", "md"]) == 0
+    assert "Campaign scorecard" in capsys.readouterr().out
+    assert main(["weekly", "channels", "--role", "finance"]) == 3          # finance may not read Tool 6

@@ -23,12 +23,13 @@ from datetime import date, datetime, timedelta
 import altair as alt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import channels as m
 from lucky.models.timezones import business_day
 from lucky.queries import channels as q
-from lucky.queries import customers as qc
 
 ZONE = "America/New_York"      # the chain's business day for registrations and months
 COLUMNS = ["level", "channel", "utm_source", "users", "first_orders", "aov", "retention_30", "retention_90",
@@ -48,6 +49,9 @@ def run(filters: Filters, viewer: Viewer, loyal_orders: int = m.LOYAL_ORDERS) ->
     out.tables["mix"] = m.mix(data["registered"], data["order_days"])
     _kpis(out, table, data)
     _charts(out)
+    if data["unknown_orders"]:
+        out.note("warning", f"{data['unknown_orders']} completed order(s) belong to user_no values missing from "
+                            "t_user: left out (no acquisition channel).")
     if filters.stores:
         out.note("info", "Store selection: value, AOV and retention count orders at these stores only; "
                          "users and spend are chain-wide.")
@@ -57,20 +61,22 @@ def run(filters: Filters, viewer: Viewer, loyal_orders: int = m.LOYAL_ORDERS) ->
 # ---------------------------------------------------------------- data
 def load(filters: Filters) -> dict:
     """The cohort (users registered in range, with channel and utm_source), their orders up to now,
-    the mature users of every channel (for the development curve), spend and the order mix."""
+    every registration (for the development curves), tracked users, spend and the order mix.
+
+    User numbers are factorised to integer codes (their row in t_user) once: grouping and
+    matching integers is many times faster than Arrow strings at 275K users and 500K orders."""
     last = filters.as_of or filters.end
-    regs = q.registrations()
-    regs["register"] = pd.to_datetime(regs["register_time"])
-    regs["channel"] = m.channel_name(regs["origin"])
-    regs["user_no"] = regs["user_no"].astype(str)
-    before = None
-    if last is not None:
-        before = _end_of_day(last)
-    orders = qc.completed_orders(filters.currency, filters.stores, before)
-    orders = pd.DataFrame({"user_no": orders["user_no"].astype(str), "time": pd.to_datetime(orders["create_time"]),
-                           "money": orders["pay_money"].astype(float)})
-    now = pd.Timestamp(before) if before is not None else _end_of_day(orders["time"].max().date() if len(orders)
-                                                                       else date.today())
+    before = _end_of_day(last) if last is not None else None
+    raw = q.registrations()
+    universe = _arrow(raw["user_no"])
+    regs = pd.DataFrame({"user_no": np.arange(len(raw)), "register": raw["register_time"].to_numpy(),
+                         "channel": m.channel_name(raw["origin"]).to_numpy()})
+    raw_orders = q.completed_orders(filters.currency, filters.stores, before)
+    code = _codes(raw_orders["user_no"], universe)
+    orders = pd.DataFrame({"user_no": code, "time": raw_orders["create_time"].to_numpy(),
+                           "money": raw_orders["pay_money"].to_numpy(dtype=float)})[code >= 0]
+    now = pd.Timestamp(before) if before is not None else pd.Timestamp(
+        _end_of_day(orders["time"].max().date() if len(orders) else date.today()))
     as_of = (now - pd.Timedelta(hours=12)).date()
     regs = regs[regs["register"] < now]
     day = business_day(regs["register"], pd.Series(ZONE, index=regs.index))
@@ -79,16 +85,25 @@ def load(filters: Filters) -> dict:
         keep &= (day >= pd.Timestamp(filters.start)).to_numpy()
     if filters.end:
         keep &= (day <= pd.Timestamp(filters.end)).to_numpy()
-    tracked = q.first_touch()
-    tracked["user_no"] = tracked["user_no"].astype(str)
-    cohort = regs[keep].merge(tracked[["user_no", "utm_source"]], on="user_no", how="left")
+    raw_tracked = q.first_touch()
+    tracked = raw_tracked.assign(user_no=_codes(raw_tracked["user_no"], universe))
+    cohort = regs[keep].merge(tracked.loc[tracked["user_no"] >= 0, ["user_no", "utm_source"]], on="user_no", how="left")
     mix_orders = q.order_mix(filters.currency, before)
     mix_orders["channel"] = m.channel_name(mix_orders["channel"])
     if filters.start:
         mix_orders = mix_orders[pd.to_datetime(mix_orders["day"]) >= pd.Timestamp(filters.start)]
     return {"now": now, "as_of": as_of, "cohort": cohort, "orders": orders, "regs": regs, "tracked": tracked,
             "registered": cohort[["channel", "register"]], "order_days": mix_orders,
-            "spend": _spend(q.spend(), filters, as_of)}
+            "unknown_orders": int((code < 0).sum()), "spend": _spend(q.spend(), filters, as_of)}
+
+
+def _arrow(values: pd.Series) -> pa.Array:
+    return pa.array(values.astype(str).to_numpy(dtype=object), pa.string())
+
+
+def _codes(values: pd.Series, universe: pa.Array) -> np.ndarray:
+    """Row of each user_no in `universe` (t_user order), -1 where absent; hashed in Arrow."""
+    return pc.index_in(_arrow(values), value_set=universe).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _end_of_day(day: date) -> datetime:
@@ -117,20 +132,23 @@ def channel_table(out: Output, data: dict) -> pd.DataFrame:
     if unknown:
         out.note("warning", f"Spend booked to unknown channel(s) {', '.join(map(str, unknown))} is not attributed "
                             f"(${spend[spend['channel'].isin(unknown)]['spend_amount'].sum():,.0f}).")
+    chan, names = pd.factorize(cohort["channel"])
+    utm, sources_ = pd.factorize(cohort["utm_source"])               # -1: not tracked
+    ltv = pd.Series(0.0, index=facts.index)               # facts rows are the cohort's, in order
     rows = []
-    for ch, users in cohort.groupby("channel"):
-        f = facts.loc[users["user_no"]]
-        ltv = m.projected_ltv(f, curves.get(ch, curves["*"]))
+    for i, ch in enumerate(names):
+        mask = chan == i
+        ltv[mask] = m.projected_ltv(facts[mask], curves.get(ch, curves["*"])).to_numpy()
         cost = float(spend.loc[spend["channel"] == ch, "spend_amount"].sum())
-        share = users["utm_source"].notna().mean()
-        row = {"level": "channel", "channel": ch, "utm_source": None, **m.summarize(f, ltv),
+        share = float((utm[mask] >= 0).mean())
+        row = {"level": "channel", "channel": ch, "utm_source": None, **m.summarize(facts[mask], ltv[mask]),
                "spend": cost if cost > 0 else np.nan, "tracked_share": share}
         row["cac"] = m.cac(cost, row["users"])
         rows.append(row)
-        for src, sub in users.dropna(subset=["utm_source"]).groupby("utm_source"):
+        for j in np.unique(utm[mask & (utm >= 0)]):
+            sub, src = mask & (utm == j), sources_[j]
             s_cost = float(spend.loc[(spend["channel"] == ch) & (spend["utm_source"] == src), "spend_amount"].sum())
-            r = {"level": "utm_source", "channel": ch, "utm_source": src,
-                 **m.summarize(f.loc[sub["user_no"]], ltv.loc[sub["user_no"]]),
+            r = {"level": "utm_source", "channel": ch, "utm_source": src, **m.summarize(facts[sub], ltv[sub]),
                  "spend": s_cost if s_cost > 0 else np.nan, "tracked_share": share}
             r["cac"] = m.cac(s_cost, r["users"] / share if share else 0)
             rows.append(r)
@@ -176,7 +194,7 @@ def _no_spend(out: Output, table: pd.DataFrame) -> None:
 def _funnel(out: Output, data: dict, loyal_orders: int) -> pd.DataFrame:
     """Tracked users of the cohort through the funnel (see `lucky.models.channels.funnel`)."""
     tracked = data["tracked"].merge(data["cohort"][["user_no", "channel"]], on="user_no", how="inner")
-    orphans = len(data["tracked"]) - data["tracked"]["user_no"].isin(data["regs"]["user_no"]).sum()
+    orphans = int((data["tracked"]["user_no"] < 0).sum())
     if orphans:
         out.note("warning", f"{orphans} tracked user(s) in t_user_event_track have no CRM user: left out of the funnel.")
     per_user = data["orders"].groupby("user_no").size()
