@@ -46,7 +46,8 @@ def run(filters: Filters, viewer: Viewer, loyal_orders: int = m.LOYAL_ORDERS) ->
     table = channel_table(out, data)
     out.tables["channels"] = table
     out.tables["funnel"] = _funnel(out, data, loyal_orders)
-    out.tables["mix"] = m.mix(data["registered"], data["order_days"])
+    mix = m.mix(data["registered"], data["order_days"])
+    out.tables["mix"] = mix.assign(month=mix["month"].dt.date)
     _kpis(out, table, data)
     _charts(out)
     if data["unknown_orders"]:
