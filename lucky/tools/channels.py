@@ -38,12 +38,12 @@ COLUMNS = ["level", "channel", "utm_source", "users", "first_orders", "aov", "re
 
 def run(filters: Filters, viewer: Viewer, loyal_orders: int = m.LOYAL_ORDERS) -> Output:
     out = Output()
-    data = load(filters)
+    data = _load(filters)
     cohort = data["cohort"]
     if cohort.empty:
         out.note("info", f"No users registered between {filters.start or 'the start'} and {data['as_of']}.")
         return out
-    table = channel_table(out, data)
+    table = _channel_table(out, data)
     out.tables["channels"] = table
     out.tables["funnel"] = _funnel(out, data, loyal_orders)
     mix = m.mix(data["registered"], data["order_days"])
@@ -60,7 +60,7 @@ def run(filters: Filters, viewer: Viewer, loyal_orders: int = m.LOYAL_ORDERS) ->
 
 
 # ---------------------------------------------------------------- data
-def load(filters: Filters) -> dict:
+def _load(filters: Filters) -> dict:
     """The cohort (users registered in range, with channel and utm_source), their orders up to now,
     every registration (for the development curves), tracked users, spend and the order mix.
 
@@ -123,7 +123,7 @@ def _spend(spend: pd.DataFrame, filters: Filters, as_of: date) -> pd.DataFrame:
 
 
 # ---------------------------------------------------------------- the channels table
-def channel_table(out: Output, data: dict) -> pd.DataFrame:
+def _channel_table(out: Output, data: dict) -> pd.DataFrame:
     """Channel rows (by ltv_180, highest first), each followed by its utm_source rows."""
     now, cohort = data["now"], data["cohort"]
     facts = m.user_facts(cohort, data["orders"], now)
@@ -140,19 +140,12 @@ def channel_table(out: Output, data: dict) -> pd.DataFrame:
     for i, ch in enumerate(names):
         mask = chan == i
         ltv[mask] = m.projected_ltv(facts[mask], curves.get(ch, curves["*"])).to_numpy()
-        cost = float(spend.loc[spend["channel"] == ch, "spend_amount"].sum())
         share = float((utm[mask] >= 0).mean())
-        row = {"level": "channel", "channel": ch, "utm_source": None, **m.summarize(facts[mask], ltv[mask]),
-               "spend": cost if cost > 0 else np.nan, "tracked_share": share}
-        row["cac"] = m.cac(cost, row["users"])
-        rows.append(row)
+        rows.append(_row(ch, None, facts[mask], ltv[mask], spend[spend["channel"] == ch], share, 1.0))
         for j in np.unique(utm[mask & (utm >= 0)]):
             sub, src = mask & (utm == j), sources_[j]
-            s_cost = float(spend.loc[(spend["channel"] == ch) & (spend["utm_source"] == src), "spend_amount"].sum())
-            r = {"level": "utm_source", "channel": ch, "utm_source": src, **m.summarize(facts[sub], ltv[sub]),
-                 "spend": s_cost if s_cost > 0 else np.nan, "tracked_share": share}
-            r["cac"] = m.cac(s_cost, r["users"] / share if share else 0)
-            rows.append(r)
+            cost = spend[(spend["channel"] == ch) & (spend["utm_source"] == src)]
+            rows.append(_row(ch, src, facts[sub], ltv[sub], cost, share, share))
     table = pd.DataFrame(rows)
     table["ltv_to_cac"] = [m.ltv_to_cac(a, b) for a, b in zip(table["ltv_180"], table["cac"])]
     _no_spend(out, table)
@@ -166,6 +159,17 @@ def channel_table(out: Output, data: dict) -> pd.DataFrame:
     for c in ("retention_30", "retention_90", "ltv_to_cac", "tracked_share"):
         table[c] = table[c].astype(float).round(4)
     return table
+
+
+def _row(channel: str, source: str | None, facts: pd.DataFrame, ltv: pd.Series, spend: pd.DataFrame,
+         tracked_share: float, seen_share: float) -> dict:
+    """One row of `channels`; users seen are `seen_share` of its registrations (1 for a channel,
+    the tracked share for a utm_source), so cac = spend / (users / seen_share)."""
+    cost = float(spend["spend_amount"].sum())
+    row = {"level": "utm_source" if source else "channel", "channel": channel, "utm_source": source,
+           **m.summarize(facts, ltv), "spend": cost if cost > 0 else np.nan, "tracked_share": tracked_share}
+    row["cac"] = m.cac(cost, row["users"] / seen_share if seen_share else 0)
+    return row
 
 
 def _curves(data: dict) -> dict[str, np.ndarray]:
