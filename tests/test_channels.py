@@ -170,3 +170,17 @@ def test_weekly_summaries_go_through_the_briefing_delivery(demo, configured, smt
     assert main(["weekly", "campaigns", "--date", "2026-02-14", "--format", "md"]) == 0
     assert "Campaign scorecard" in capsys.readouterr().out
     assert main(["weekly", "channels", "--role", "finance"]) == 3          # finance may not read Tool 6
+
+
+def test_generator_keeps_the_order_mix_and_each_stores_revenue():
+    from lucky.demo.gen import channels as gen
+
+    rng = np.random.default_rng(0)
+    origin = np.repeat(np.array([2] * 9 + [1]), 20_000)          # users far more iOS than the orders
+    got = gen.order_channels(rng.random(len(origin)), rng.random(len(origin)), origin)
+    share = pd.Series(got).value_counts(normalize=True).reindex(gen.CODES).to_numpy()
+    assert np.abs(share - gen.P).max() < 0.005                  # the report's mix, restored
+    assert (got == origin).mean() > 0.8                           # and mostly the user's own channel
+    f = gen.aov_factor(np.array([3, 2, 2, 8, 3]), np.array([1, 1, 1, 2, 2]), np.array([1.0, 1, 0, 1, 1]))
+    assert f[0] > f[1] and f[4] > f[3]                            # delivery pays more per order
+    assert (f[0] + f[1]) / 2 == pytest.approx(1.0) and (f[3] + f[4]) / 2 == pytest.approx(1.0)

@@ -80,7 +80,7 @@ def order_channels(u: np.ndarray, follow_u: np.ndarray, origin: np.ndarray) -> n
     less where an origin's share of the orders would push its channel over P), else drawn from
     the complement that restores P overall. `u`, `follow_u`: uniforms per order."""
     s = np.bincount(_pos(origin), minlength=len(CODES)) / max(len(origin), 1)
-    follow = min(FOLLOW, *(P[s > 0] / s[s > 0]))
+    follow = min([FOLLOW, *(P[s > 0] / s[s > 0])])
     q = np.clip(P - follow * s, 0, None)
     cdf = np.cumsum(q / q.sum()) if q.sum() > 0 else np.cumsum(P)
     other = CODES[np.minimum(np.searchsorted(cdf, u, side="right"), len(CODES) - 1)]
