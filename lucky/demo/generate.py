@@ -29,6 +29,7 @@ STEPS: tuple[str, ...] = (
     "crm",            # user history, CDP states and events, churn
     "marketing",      # coupons, templates, activities, labels (sales_marketing)
     "experiments",    # A/B experiments (isalesdatamarketing)
+    "channels",       # MODELLED acquisition spend per channel and utm_source (sales_marketing)
     "misc",           # reconcile config, shop sale remarks, order history, empty databases
     "geography",      # modelled expansion db (iopshopexpand): demand grid, sites, member cells + Huff
     "staffing",       # MODELLED HR (iehr): employees, shifts, attendance + understaffed hours

@@ -35,6 +35,7 @@ def empty_truth() -> dict:
                       "price_steps": []},  # {supplier_code, goods_code, date, pct}
         "experiments": {"lift": [], "null": []},
         "campaigns": {"incremental": [], "cannibalizing": []},   # [template_id] (issue 14)
+        "channels": {"ltv_rank": []},   # acquisition channels, highest 180-day value per user first
         "expansion": {"huff": {}, "cannibalization": []},   # {alpha, lambda}; [{new_shop, affected_shop, share}]
         "production": {"slowed": []},   # {spu_name, date (store-local), factor} (issue 15)
         "menu": {"elasticity": {}, "launches": [], "retired": []},  # issue 15

@@ -8,9 +8,9 @@ module, so a new tool's columns are formatted right by naming them right. The co
 |---|---|---|---|
 | identifier | `id`, `*_id`, `*_no`, `*_code`, `year` | text, as stored (`250911501011174767`) | text (quoted in CSV, a string in JSON) |
 | percent (0-100) | `*pct`, `*percent` | `12.3%` | number as stored |
-| fraction (0-1) | `*rate`, `*share`, `*ratio`, `vs_*`, `*change` | `8.875%`: times 100, to the precision it has (1-3 decimals) | number as stored, 6 decimals at most |
+| fraction (0-1) | `*rate`, `*share`, `*ratio`, `vs_*`, `*change`, `retention_<days>` | `8.875%`: times 100, to the precision it has (1-3 decimals) | number as stored, 6 decimals at most |
 | bytes | `bytes`, `*_bytes`, `*memory*` (`used_memory`, `maxmemory`, ...) | `3.0 MiB` (KiB/MiB/GiB/TiB, 1024-based) | integer bytes |
-| money | `revenue`, `amount`, `*money*`, `aov`, `price`, `cost(s)`, `fee(s)`, `tax`, `gap`, `sales`, `spend`, `saving(s)`, `expected`, `recorded`, `difference`, `diff`, `ticket`, `*_total`, ... as a word of the name | `$1,234.50` in USD, `NZ$1234.50` in NZD; header says the currency; a table whose `currency_code` column mixes currencies shows plain numbers and says so in the header | rounded to the cent |
+| money | `revenue`, `amount`, `*money*`, `aov`, `price`, `cost(s)`, `fee(s)`, `tax`, `gap`, `sales`, `spend`, `saving(s)`, `expected`, `recorded`, `difference`, `diff`, `ticket`, `*_total`, `ltv_<days>`, `cac`, ... as a word of the name | `$1,234.50` in USD, `NZ$1234.50` in NZD; header says the currency; a table whose `currency_code` column mixes currencies shows plain numbers and says so in the header | rounded to the cent |
 | seconds | `*_s`, `*_sec`, `*seconds` | `12.3` (1 decimal), header says `(s)` | as stored, 3 decimals at most |
 | count | any integer column, and float columns whose values are all whole (`trades` 1.0 -> 1) | `1,234` | integer |
 | other numbers | the rest | 2 decimals | 6 decimals at most (no `1879.0300000000002`) |
@@ -28,12 +28,12 @@ import pandas as pd
 
 IDENT = re.compile(r"(^id$|_id$|_no$|^year$|_code$)", re.I)
 PERCENT = re.compile(r"(pct|percent)$", re.I)
-FRACTION = re.compile(r"(rate|share|ratio|change)$|^vs_", re.I)
+FRACTION = re.compile(r"(rate|share|ratio|change)$|^vs_|^retention_\d+$", re.I)
 BYTES = re.compile(r"(^bytes$|_bytes$|^bytes_|memory(?!_policy))", re.I)
 RANK = re.compile(r"(^|_)rank$", re.I)
 MONEY = re.compile(r"(^|_)(revenue|amount|money|aov|price|cost|costs|fee|fees|tax|gap|sales|"
                    r"spend|budget|deduct|income|expected|recorded|difference|diff|saving|savings|"
-                   r"collected|refund|refunds|ticket)($|_)|_total$", re.I)
+                   r"collected|refund|refunds|ticket)($|_)|_total$|^ltv_\d+$|^cac$", re.I)
 SECONDS = re.compile(r"((?<!per)_s$|_sec$|seconds$)", re.I)   # `ops_per_s` is a rate, not seconds
 CURRENCY_SIGN = {"USD": "$", "NZD": "NZ$"}
 MONEY_DECIMALS, OTHER_DECIMALS = 2, 6

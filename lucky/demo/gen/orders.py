@@ -2,7 +2,8 @@
 
 Calibrated to the report: completed USD orders, revenue and AOV per store (§2.2), the NZD orders
 of the Cook Islands test stores, the top-15 products (§2.3, item rows over completed orders), the
-order-channel mix, Feb 2026 daily volumes and a morning-rush intraday shape in local time.
+order-channel mix (1 Android, 2 iOS, 3 delivery, 8/9/10 other, following each user's origin:
+`channels`), Feb 2026 daily volumes and a morning-rush intraday shape in local time.
 
 Store-days come from `store_day_plan` (shared with the users step so that users register before
 they order): each store ramps up after its opening, the launch hype of summer 2025 decays towards
@@ -25,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from lucky.demo.gen import behaviour, menu_effects, taste
+from lucky.demo.gen import channels as channel_of
 from lucky.demo.gen.catalog import NYC_TAX, digits, labels, store_targets, table_frame, text
 from lucky.demo.gen.geography import cannibal_factor
 from lucky.demo.world import END, START, TENANT, World
@@ -49,9 +51,6 @@ PLANT_STORES = 4               # collapses and spikes happen at the four busiest
 PLANT_AFTER_DAYS = 35          # after five weeks of trading there (a usual to depart from),
 PLANT_MIN_ORDERS = 8.0         # on weekdays planned for at least this many orders,
 PLANT_GAP_DAYS = 7             # and a store's collapses are a week apart at least
-# order channel (report §7.1): 1 Android, 2 iOS, 3 delivery, 8/9/10 other
-CHANNELS = np.array([2, 1, 3, 8, 9, 10])
-CHANNEL_P = np.array([0.786, 0.14, 0.053, 0.008, 0.008, 0.005])
 DOW = np.array([0.97, 1.03, 1.0, 1.0, 0.93, 0.45, 0.42])          # Mon..Sun
 WEEKDAY_HOURS = np.array([0, 0, 0, 0, 0, 0, .012, .085, .17, .165, .11, .075, .09, .08, .06,
                           .05, .042, .032, .018, .008, .003, 0, 0, 0])
@@ -395,6 +394,8 @@ def _items(world: World, rng: np.random.Generator, orders: pd.DataFrame) -> pd.D
     qty = np.where(rng.random(n) < 0.02, 2, 1)
     f = rng.lognormal(-0.5 * 0.22**2, 0.22, n)
     f = f * price_ratio
+    f = f * channel_of.aov_factor(world.users["origin"].to_numpy()[orders["user"].to_numpy()[oi]],
+                                  shop[oi], done_item & store[oi])   # issue 14: AOV by origin, stores' totals kept
     unit_c = _cents_round(menu["avg_pay"].to_numpy()[pidx] * factor * f * 100 / 1.02)
     unit_c = np.maximum(unit_c, 99)
     pay_c = unit_c * qty
@@ -458,7 +459,8 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     ids = np.arange(1, n + 1, dtype=np.int64)
     seq = ids * 1000 + rng.integers(0, 1000, n)
     order_no = order_numbers(od["local_date"].to_numpy(), shop, seq)
-    channel = rng.choice(CHANNELS, n, p=CHANNEL_P)
+    origin = world.users["origin"].to_numpy()[od["user"].to_numpy()]
+    channel = channel_of.order_channels(rng.random(n), world.rng("order_channels").random(n), origin)
     test = ~real & (shops.loc[shop, "test_flag"].to_numpy() == 1)
     channel[test] = rng.choice([2, 1], int(test.sum()), p=[0.85, 0.15])
     ct = od["create_time"].to_numpy()

@@ -20,8 +20,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lucky.demo.gen import channels
 from lucky.demo.gen.catalog import alnum, digits, labels, table_frame
-from lucky.demo.gen.orders import CHANNEL_P, CHANNELS, defect_count, intraday_seconds, store_day_plan, to_utc
+from lucky.demo.gen.orders import defect_count, intraday_seconds, store_day_plan, to_utc
 from lucky.demo.world import END, TENANT, World
 
 CRM, PAY = "luckyus_sales_crm", "luckyus_sales_payment"
@@ -134,7 +135,9 @@ def _users(world: World, rng: np.random.Generator) -> pd.DataFrame:
     ids = np.arange(1, n + 1, dtype=np.int64)
     user_no = digits("", 1_200_000_000 + ids * 7 + rng.integers(0, 7, n), 10)
     phone, email = _strings(rng, n)
-    origin = rng.choice(CHANNELS, n, p=CHANNEL_P)
+    origin = channels.origins(rng.random(n), regular, ~np.isnat(ft))   # issue 14: origin shapes behaviour
+    occasional = ~regular & np.isin(home, real["shop_id"].unique()) & ~np.isnat(ft)
+    activity = channels.activity(activity, origin, occasional)
     status = np.where(rng.random(n) < 0.012, 0, 1).astype("int16")
     df = table_frame(CRM, "t_user", dict(
         id=ids, tenant=TENANT, user_no=user_no, phone=phone, email=email, origin=origin.astype("int16"),

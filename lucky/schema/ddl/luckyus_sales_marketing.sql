@@ -2,6 +2,20 @@
 -- Regenerate with `python -m lucky demo ddl`; tests/test_build.py checks it is current.
 CREATE DATABASE IF NOT EXISTS `luckyus_sales_marketing` DEFAULT CHARACTER SET utf8mb4;
 
+CREATE TABLE luckyus_sales_marketing.t_channel_spend (
+	id BIGINT NOT NULL AUTO_INCREMENT,
+	tenant VARCHAR(32) NOT NULL,
+	spend_month DATE COMMENT 'first day of the month',
+	channel VARCHAR(16) COMMENT 'iOS, Android, delivery, other',
+	utm_source VARCHAR(64),
+	campaign_name VARCHAR(128),
+	spend_amount DECIMAL(12, 2),
+	currency_code VARCHAR(8),
+	create_time DATETIME NOT NULL,
+	update_time DATETIME,
+	PRIMARY KEY (id)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+
 CREATE TABLE luckyus_sales_marketing.t_coupon_holdout (
 	id BIGINT NOT NULL AUTO_INCREMENT,
 	tenant VARCHAR(32) NOT NULL,
