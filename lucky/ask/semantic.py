@@ -15,6 +15,7 @@ from datetime import date
 import pandas as pd
 
 from lucky.queries.metrics import IMPOSSIBLE_SECONDS, _seconds
+from lucky.schema import ORDER_COMPLETED, ORDER_REFUNDED
 
 CHAIN_ZONE = "America/New_York"
 
@@ -43,16 +44,16 @@ ITEM_DIMS = {"store": "o.shop_id", "channel": "o.channel", "product": "i.spu_nam
 
 FACTS: dict[str, Fact] = {f.name: f for f in (
     Fact("orders", "luckyus_sales_order", "luckyus_sales_order.t_order o", "o.create_time",
-         "o.status = 90", shop="o.shop_id", currency="o.currency_code", dims=ORDER_DIMS,
+         f"o.status = {ORDER_COMPLETED}", shop="o.shop_id", currency="o.currency_code", dims=ORDER_DIMS,
          filters={"stores": "o.shop_id", "channels": "o.channel"},
          measures={"n": "COUNT(*)", "money": "SUM(o.pay_money)"}, user="o.user_no"),
     Fact("refunds", "luckyus_sales_order", "luckyus_sales_order.t_order o", "o.create_time",
-         "o.status = 70", shop="o.shop_id", currency="o.currency_code", dims=ORDER_DIMS,
+         f"o.status = {ORDER_REFUNDED}", shop="o.shop_id", currency="o.currency_code", dims=ORDER_DIMS,
          filters={"stores": "o.shop_id", "channels": "o.channel"},
          measures={"n": "COUNT(*)", "money": "SUM(o.pay_money)"}),
     Fact("items", "luckyus_sales_order",
          "luckyus_sales_order.t_order_item i JOIN luckyus_sales_order.t_order o ON o.id = i.order_id",
-         "o.create_time", "o.status = 90", shop="o.shop_id", currency="o.currency_code",
+         "o.create_time", f"o.status = {ORDER_COMPLETED}", shop="o.shop_id", currency="o.currency_code",
          dims=ITEM_DIMS, filters={"stores": "o.shop_id", "channels": "o.channel",
                                   "products": "i.spu_name", "categories": "i.one_category_name",
                                   "temperatures": "i.two_category_name"},
@@ -102,7 +103,7 @@ class Metric:
 
 METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("orders", "Orders", "orders", noun="completed orders", item_fact="items",
-           definition="completed orders (t_order.status = 90) in luckyus_sales_order"),
+           definition=f"completed orders (t_order.status = {ORDER_COMPLETED}) in luckyus_sales_order"),
     Metric("revenue", "Revenue", "orders", "$", "money", item_fact="items", item_numerator="money",
            noun="revenue", definition="sum of t_order.pay_money of completed orders (with a product: "
                                       "t_order_item.pay_money), in one currency"),
@@ -115,7 +116,7 @@ METRICS: dict[str, Metric] = {m.name: m for m in (
     Metric("new_users", "New users", "users", noun="new users",
            definition="registrations (luckyus_sales_crm.t_user.register_time), in the user's own time zone"),
     Metric("refunds", "Refunds", "refunds", noun="refunded orders",
-           definition="orders with t_order.status = 70 (refunded)"),
+           definition=f"orders with t_order.status = {ORDER_REFUNDED} (refunded)"),
     Metric("refund_amount", "Refunded amount", "refunds", "$", "money", noun="refunded amount",
            definition="sum of pay_money of refunded orders"),
     Metric("coupons", "Coupons redeemed", "coupons", noun="coupons redeemed",

@@ -10,10 +10,12 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
+from lucky.schema import ORDER_COMPLETED
+
 SEVERITIES: tuple[str, ...] = ("CRITICAL", "HIGH", "MEDIUM", "LOW", "OK")
 GEO_COLUMNS: tuple[str, ...] = ("country_name", "administrative_area_name", "locality_name")
 DELIVERY = 2          # t_order.order_type
-COMPLETED = 90        # t_order.status
+COMPLETED = ORDER_COMPLETED
 ADDRESS_COVERAGE_OK = 0.99
 ADDRESS_COVERAGE_LOW = 0.5
 

@@ -1,6 +1,6 @@
 """Acquisition facts for the Customer Acquisition Channel Tracker (Tool 6): registrations and
 their origin (`luckyus_sales_crm`), first-touch funnel events (`luckyus_isales_cdp`), the order
-channel mix (`luckyus_sales_order`) and acquisition spend (`luckyus_sales_marketing`, the
+channel mix (`luckyus_sales_order`; the per-user orders are `customers.completed_orders`) and acquisition spend (`luckyus_sales_marketing`, the
 MODELLED t_channel_spend). One database per query; joins on user_no happen in pandas. The
 per-user reads (hundreds of thousands of rows at scale 1) go through `sources.read_frame`, which
 DuckDB hands over column by column."""
@@ -11,11 +11,11 @@ from datetime import datetime
 import pandas as pd
 
 from lucky import sources
+from lucky.schema import ORDER_COMPLETED
 
 CRM, CDP, ORDERS, MKT = "luckyus_sales_crm", "luckyus_isales_cdp", "luckyus_sales_order", "luckyus_sales_marketing"
-COMPLETED = 90
-EXAMPLES = {"order_mix": [{"currency": "USD", "before": datetime(2026, 1, 1)}],
-            "completed_orders": [{"currency": "USD", "before": datetime(2026, 1, 1)}]}
+COMPLETED = ORDER_COMPLETED
+EXAMPLES = {"order_mix": [{"currency": "USD", "before": datetime(2026, 1, 1)}]}
 
 
 def registrations() -> pd.DataFrame:
@@ -34,25 +34,6 @@ def first_touch() -> pd.DataFrame:
         FROM luckyus_isales_cdp.t_user_event_track
         WHERE user_no IS NOT NULL
         GROUP BY user_no""")
-
-
-def completed_orders(currency: str = "USD", stores: tuple[int, ...] = (),
-                     before: datetime | None = None) -> pd.DataFrame:
-    """Completed orders with a user: user_no, create_time (UTC), pay_money."""
-    where, params = "", {"currency": currency}
-    if stores:
-        where += " AND shop_id IN :stores"
-        params["stores"] = list(stores)
-    if before is not None:
-        where += " AND create_time < :before"
-        params["before"] = before
-    df = sources.read_frame(ORDERS, f"""
-        SELECT user_no, create_time, pay_money
-        FROM luckyus_sales_order.t_order
-        WHERE status = {COMPLETED} AND currency_code = :currency AND user_no IS NOT NULL{where}""",
-        params, dates=("create_time",))
-    df["pay_money"] = df["pay_money"].astype(float)
-    return df
 
 
 def order_mix(currency: str = "USD", before: datetime | None = None) -> pd.DataFrame:

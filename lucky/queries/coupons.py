@@ -8,9 +8,10 @@ from datetime import datetime
 import pandas as pd
 
 from lucky import sources
+from lucky.schema import ORDER_COMPLETED
 
 DB, ORDERS = "luckyus_sales_marketing", "luckyus_sales_order"
-COMPLETED = 90
+COMPLETED = ORDER_COMPLETED
 EXAMPLES = {"sends": [{"before": datetime(2026, 1, 1)}], "holdouts": [{"before": datetime(2026, 1, 1)}],
             "user_orders": [{"currency": "USD", "before": datetime(2026, 1, 1)}]}
 

@@ -8,10 +8,11 @@ from datetime import datetime
 import pandas as pd
 
 from lucky import sources
+from lucky.schema import ORDER_COMPLETED
 
 ORDERS, CRM, CDP, MKT, EXP = ("luckyus_sales_order", "luckyus_sales_crm", "luckyus_isales_cdp",
                               "luckyus_sales_marketing", "luckyus_isalesdatamarketing")
-COMPLETED = 90
+COMPLETED = ORDER_COMPLETED
 EXAMPLES = {
     "completed_orders": [{"currency": "USD", "before": datetime(2026, 1, 1)}],
     "find_users": [{"user_no": "1200000007"}, {"phone_like": "+1 212-%"}],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from lucky import sources
+from lucky.schema import ORDER_COMPLETED
 
 DB = "luckyus_iopshopexpand"
 EXAMPLES = {"first_choices": [{"shops": (501, 502)}]}
@@ -51,8 +52,8 @@ def member_cells() -> pd.DataFrame:
 def first_choices(shops: tuple[int, ...]) -> pd.DataFrame:
     """Each member's first completed order time per store (the earliest row per member is their
     first choice): user_no, shop_id, first_time (UTC). About one row per member: read column-wise."""
-    return sources.read_frame("luckyus_sales_order", """
+    return sources.read_frame("luckyus_sales_order", f"""
         SELECT user_no, shop_id, MIN(create_time) AS first_time
         FROM luckyus_sales_order.t_order
-        WHERE status = 90 AND shop_id IN :shops AND user_no IS NOT NULL
+        WHERE status = {ORDER_COMPLETED} AND shop_id IN :shops AND user_no IS NOT NULL
         GROUP BY user_no, shop_id""", {"shops": list(shops)}, dates=("first_time",))

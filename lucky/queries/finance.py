@@ -17,9 +17,10 @@ import pandas as pd
 
 from lucky import sources
 from lucky.models.timezones import day_edges, on_business_days, utc_bounds
+from lucky.schema import ORDER_COMPLETED
 
 DB = "luckyus_sales_order"
-COMPLETED = 90
+COMPLETED = ORDER_COMPLETED
 #: statuses of orders that have been charged: completed, plus paid and still in production (20, 50)
 CHARGED = (20, 50, COMPLETED)
 _CHARGED = "status IN (20, 50, 90)"

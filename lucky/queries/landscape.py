@@ -10,7 +10,7 @@ from datetime import date, datetime
 import pandas as pd
 
 from lucky import sources
-from lucky.schema import tables_of
+from lucky.schema import ORDER_COMPLETED, tables_of
 
 OUTLIER_SECONDS = 3600  # no drink takes an hour: the check's threshold (portable INTERVAL below)
 
@@ -71,13 +71,13 @@ def top_products(windows: list[tuple[tuple[int, ...], datetime, datetime]], curr
     """
     frames = []
     for shop_ids, lo, hi in windows:
-        frames.append(sources.read("luckyus_sales_order", """
+        frames.append(sources.read("luckyus_sales_order", f"""
             SELECT i.spu_code, MIN(i.spu_name) AS product, MIN(i.one_category_name) AS category,
                    COUNT(DISTINCT i.order_id) AS orders, SUM(i.quantity) AS quantity,
                    SUM(i.pay_money) AS revenue
             FROM luckyus_sales_order.t_order_item i
             JOIN luckyus_sales_order.t_order o ON o.id = i.order_id
-            WHERE o.status = 90 AND o.currency_code = :currency AND o.shop_id IN :shops
+            WHERE o.status = {ORDER_COMPLETED} AND o.currency_code = :currency AND o.shop_id IN :shops
               AND o.create_time >= :lo AND o.create_time < :hi
             GROUP BY i.spu_code""",
             {"currency": currency, "shops": list(shop_ids), "lo": lo, "hi": hi}))

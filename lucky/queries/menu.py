@@ -10,6 +10,7 @@ import pandas as pd
 
 from lucky import sources
 from lucky.queries.finance import day_part, store_clause, window
+from lucky.schema import ORDER_COMPLETED
 
 DB = "luckyus_sales_order"
 
@@ -32,7 +33,7 @@ def sku_days(start: date | None, end: date | None, stores: tuple[int, ...], curr
                MIN(CASE WHEN i.sale_price < i.origin_price THEN i.origin_price END) AS list_price
         FROM luckyus_sales_order.t_order o
         JOIN luckyus_sales_order.t_order_item i ON i.order_id = o.id
-        WHERE o.status = 90 AND o.currency_code = :currency{where}{s_sql}
+        WHERE o.status = {ORDER_COMPLETED} AND o.currency_code = :currency{where}{s_sql}
         GROUP BY i.spu_code, i.spu_name, i.one_category_name, i.sku_code, CAST(o.create_time AS DATE), {part}""",
         {**params, **s_params, "currency": currency}, dates=("utc_day",))
     units = df["units"]
@@ -48,5 +49,5 @@ def store_units(start: date | None, end: date | None, stores: tuple[int, ...], c
         SELECT i.spu_code, o.shop_id, SUM(i.quantity) AS units, SUM(i.pay_money) AS revenue
         FROM luckyus_sales_order.t_order o
         JOIN luckyus_sales_order.t_order_item i ON i.order_id = o.id
-        WHERE o.status = 90 AND o.currency_code = :currency{where}{s_sql}
+        WHERE o.status = {ORDER_COMPLETED} AND o.currency_code = :currency{where}{s_sql}
         GROUP BY i.spu_code, o.shop_id""", {**params, **s_params, "currency": currency})

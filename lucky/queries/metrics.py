@@ -24,7 +24,7 @@ from lucky import sources
 from lucky.models.histogram import histogram_quantile
 from lucky.models.timezones import localize, midnight_hours, to_local, utc_bounds
 from lucky.queries import orders as order_queries
-from lucky.schema import WEEKDAYS
+from lucky.schema import ORDER_COMPLETED, ORDER_REFUNDED, WEEKDAYS
 
 #: accept -> done longer than this, or negative, cannot be a real drink (the seed's tail ends
 #: below two hours: tickets left open that long are a clock or sync fault).
@@ -92,10 +92,10 @@ def orders_hours(shops: pd.DataFrame, start=None, end=None, currency: str | None
     if h.empty:
         return pd.DataFrame(columns=cols)
     h = _days(h, shops, start, end, hour=True)
-    h["orders_90"] = np.where(h["status"] == 90, h["orders"], 0)
-    h["revenue"] = np.where(h["status"] == 90, h["pay_money"].fillna(0), 0.0)
+    h["orders_90"] = np.where(h["status"] == ORDER_COMPLETED, h["orders"], 0)
+    h["revenue"] = np.where(h["status"] == ORDER_COMPLETED, h["pay_money"].fillna(0), 0.0)
     h["cancelled"] = np.where(h["status"] == 0, h["orders"], 0)
-    h["refunded"] = np.where(h["status"] == 70, h["orders"], 0)
+    h["refunded"] = np.where(h["status"] == ORDER_REFUNDED, h["orders"], 0)
     g = h.groupby(["shop_id", "date", "hour"], as_index=False).agg(
         placed=("orders", "sum"), orders=("orders_90", "sum"), revenue=("revenue", "sum"),
         cancelled=("cancelled", "sum"), refunded=("refunded", "sum"))
@@ -226,7 +226,7 @@ def items_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
                {part} AS utc_hour, SUM(COALESCE(i.quantity, 1)) AS quantity
         FROM luckyus_sales_order.t_order o
         JOIN luckyus_sales_order.t_order_item i ON i.order_id = o.id
-        WHERE o.status = 90 AND o.shop_id IN :shops{where}
+        WHERE o.status = {ORDER_COMPLETED} AND o.shop_id IN :shops{where}
         GROUP BY o.shop_id, i.spu_code, i.sku_code, CAST(o.create_time AS DATE), {part}""",
         params)
     cols = ["shop_id", "date", "spu_code", "sku_code", "quantity"]
@@ -387,7 +387,7 @@ def active_users(shops: pd.DataFrame, start, end) -> pd.DataFrame:
         SELECT shop_id, CAST(create_time AS DATE) AS utc_day, {part} AS utc_hour,
                COUNT(DISTINCT user_no) AS active_users
         FROM luckyus_sales_order.t_order
-        WHERE status = 90 AND user_no IS NOT NULL AND shop_id IN :shops{where}
+        WHERE status = {ORDER_COMPLETED} AND user_no IS NOT NULL AND shop_id IN :shops{where}
         GROUP BY shop_id, CAST(create_time AS DATE), {part}""", params)
     if df.empty:
         return pd.DataFrame(columns=["date", "active_users"])

@@ -13,9 +13,10 @@ import pandas as pd
 
 from lucky import sources
 from lucky.models.timezones import utc_bounds
+from lucky.schema import ORDER_COMPLETED
 
 DB = "luckyus_sales_order"
-COMPLETED = 90
+COMPLETED = ORDER_COMPLETED
 
 
 def _window(start: date | None, end: date | None) -> tuple[str, dict]:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from lucky import sources
 from lucky.queries.finance import store_clause
+from lucky.schema import ORDER_COMPLETED
 
 DB = "luckyus_sales_order"
 
@@ -28,7 +29,7 @@ def span(currency: str = "USD", stores: tuple[int, ...] = ()) -> pd.DataFrame:
     return sources.read(DB, f"""
         SELECT MIN(create_time) AS first, MAX(create_time) AS last, COUNT(*) AS orders
         FROM luckyus_sales_order.t_order
-        WHERE status = 90 AND currency_code = :currency{s_sql}""", {"currency": currency, **s_params})
+        WHERE status = {ORDER_COMPLETED} AND currency_code = :currency{s_sql}""", {"currency": currency, **s_params})
 
 
 def user_items(lo: datetime, hi: datetime, currency: str = "USD", stores: tuple[int, ...] = ()) -> pd.DataFrame:
@@ -40,7 +41,7 @@ def user_items(lo: datetime, hi: datetime, currency: str = "USD", stores: tuple[
                COUNT(DISTINCT o.id) AS orders, SUM(i.quantity) AS units, SUM(i.pay_money) AS pay
         FROM luckyus_sales_order.t_order o
         JOIN luckyus_sales_order.t_order_item i ON i.order_id = o.id
-        WHERE o.status = 90 AND o.currency_code = :currency AND o.user_no IS NOT NULL
+        WHERE o.status = {ORDER_COMPLETED} AND o.currency_code = :currency AND o.user_no IS NOT NULL
           AND o.create_time >= :lo AND o.create_time < :hi{s_sql}
         GROUP BY o.user_no, i.spu_name, i.one_category_name""",
         {"lo": lo, "hi": hi, "currency": currency, **s_params})
@@ -57,7 +58,7 @@ def order_items(lo: datetime, hi: datetime, currency: str = "USD", stores: tuple
         SELECT DISTINCT o.id AS order_id, o.user_no, o.create_time, i.spu_name
         FROM luckyus_sales_order.t_order o
         JOIN luckyus_sales_order.t_order_item i ON i.order_id = o.id
-        WHERE o.status = 90 AND o.currency_code = :currency AND o.user_no IS NOT NULL
+        WHERE o.status = {ORDER_COMPLETED} AND o.currency_code = :currency AND o.user_no IS NOT NULL
           AND o.create_time >= :lo AND o.create_time < :hi{s_sql}""",
         {"lo": lo, "hi": hi, "currency": currency, **s_params}, dates=("create_time",))
 
@@ -70,7 +71,7 @@ def user_orders(lo: datetime, hi: datetime, currency: str = "USD", stores: tuple
         SELECT user_no, COUNT(*) AS orders, SUM(pay_money) AS spend,
                MIN(create_time) AS first_order, MAX(create_time) AS last_order
         FROM luckyus_sales_order.t_order
-        WHERE status = 90 AND currency_code = :currency AND user_no IS NOT NULL
+        WHERE status = {ORDER_COMPLETED} AND currency_code = :currency AND user_no IS NOT NULL
           AND create_time >= :lo AND create_time < :hi{s_sql}
         GROUP BY user_no""", {"lo": lo, "hi": hi, "currency": currency, **s_params},
         dates=("first_order", "last_order"))

@@ -11,7 +11,7 @@ import pandas as pd
 
 from lucky import sources
 from lucky.errors import SourceError
-from lucky.schema import tables_of
+from lucky.schema import ORDER_COMPLETED, tables_of
 
 SAMPLE_ABOVE = 200_000     # id span above which a table is sampled
 SAMPLE_WINDOWS = 4
@@ -88,10 +88,10 @@ def rows_with_tenant(db: str, table: str, h: str | None, limit: int = 200) -> pd
 def order_currency_groups() -> pd.DataFrame:
     """Orders (any status) per shop and exact currency value: shop_id, currency_code, h, orders,
     completed, revenue (completed pay_money)."""
-    return sources.read("luckyus_sales_order", """
+    return sources.read("luckyus_sales_order", f"""
         SELECT shop_id, MIN(currency_code) AS currency_code, MD5(currency_code) AS h,
-               COUNT(*) AS orders, SUM(CASE WHEN status = 90 THEN 1 ELSE 0 END) AS completed,
-               SUM(CASE WHEN status = 90 THEN pay_money ELSE 0 END) AS revenue
+               COUNT(*) AS orders, SUM(CASE WHEN status = {ORDER_COMPLETED} THEN 1 ELSE 0 END) AS completed,
+               SUM(CASE WHEN status = {ORDER_COMPLETED} THEN pay_money ELSE 0 END) AS revenue
         FROM luckyus_sales_order.t_order
         GROUP BY shop_id, MD5(currency_code)""")
 

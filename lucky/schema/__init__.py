@@ -74,6 +74,10 @@ SERVERS: dict[str, str] = {
 
 metadata = MetaData()
 
+#: `t_order.status` codes: the one definition queries, models and the generator share.
+ORDER_COMPLETED, ORDER_CANCELLED, ORDER_REFUNDED = 90, 0, 70
+ORDER_IN_PROGRESS: tuple[int, ...] = (10, 20, 50)
+
 WEEKDAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

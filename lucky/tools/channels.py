@@ -30,6 +30,7 @@ from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import channels as m
 from lucky.models.timezones import business_day
 from lucky.queries import channels as q
+from lucky.queries import customers
 
 ZONE = "America/New_York"      # the chain's business day for registrations and months
 COLUMNS = ["level", "channel", "utm_source", "users", "first_orders", "aov", "retention_30", "retention_90",
@@ -72,7 +73,7 @@ def _load(filters: Filters) -> dict:
     universe = _arrow(raw["user_no"])
     regs = pd.DataFrame({"user_no": np.arange(len(raw)), "register": raw["register_time"].to_numpy(),
                          "channel": m.channel_name(raw["origin"]).to_numpy()})
-    raw_orders = q.completed_orders(filters.currency, filters.stores, before)
+    raw_orders = customers.completed_orders(filters.currency, filters.stores, before)
     code = _codes(raw_orders["user_no"], universe)
     orders = pd.DataFrame({"user_no": code, "time": raw_orders["create_time"].to_numpy(),
                            "money": raw_orders["pay_money"].to_numpy(dtype=float)})[code >= 0]
