@@ -221,7 +221,7 @@ def items_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     where, params = _window("o.create_time", start, end)
     part = _part("o.create_time", shops, start, end)
     params["shops"] = list(shops["shop_id"])
-    df = sources.read("luckyus_sales_order", f"""
+    df = sources.read_frame("luckyus_sales_order", f"""
         SELECT o.shop_id, i.spu_code, i.sku_code, CAST(o.create_time AS DATE) AS utc_day,
                {part} AS utc_hour, SUM(COALESCE(i.quantity, 1)) AS quantity
         FROM luckyus_sales_order.t_order o
