@@ -74,12 +74,12 @@ def test_lost_sales_by_hand():
                          "date": [d("2025-01-21"), d("2025-01-22"), d("2025-01-29")]})
     lost = model.lost_sales(days, usage).set_index("date")
     # 01-22: out since the 21st; usual (14 + 12 + 10) / 3 = 12 (12-25 is before the pair's first day), sold 0
-    assert lost.loc["2025-01-22", ["whole_day", "expected_items", "lost_items", "sales_fell"]].tolist() == [True, 12, 12, True]
+    assert lost.loc["2025-01-22", ["whole_day", "usual_items", "lost_items", "sales_fell"]].tolist() == [True, 12, 12, True]
     assert not lost.loc["2025-01-21", "whole_day"] and not lost.loc["2025-01-21", "sales_fell"]   # the day it ran out
-    assert np.isnan(lost.loc["2025-01-29", "expected_items"])       # no earlier week to compare with
+    assert np.isnan(lost.loc["2025-01-29", "usual_items"])       # no earlier week to compare with
     two = pd.DataFrame({"shop_id": [1, 1], "goods_code": ["A", "A"], "date": [d("2025-01-22"), d("2025-01-29")]})
     later = model.lost_sales(two, usage).iloc[1]     # the week before (01-22) was itself out: left out
-    assert [later["expected_items"], later["actual_items"], later["lost_items"]] == [12, 3, 9]
+    assert [later["usual_items"], later["actual_items"], later["lost_items"]] == [12, 3, 9]
 
 
 def _ledger_waste(shops) -> float:
@@ -123,7 +123,7 @@ def _check_lost_sales(out, truth: dict) -> None:
     lost = out.tables["lost_sales"].set_index(["shop_id", "goods_code", "date"])
     rows = lost.loc[[(r["shop_id"], r["goods_code"], r["date"]) for r in moved]]
     assert rows["whole_day"].all() and (rows["actual_items"] == 0).all()
-    usual = rows[rows["expected_items"] > 0]
+    usual = rows[rows["usual_items"] > 0]
     assert len(usual) >= 0.8 * len(rows) and usual["sales_fell"].all()
     assert 0.5 <= rows["lost_items"].sum() / sum(r["items"] for r in moved) <= 2
     assert not any("kept selling" in m.text for m in out.messages)
@@ -212,6 +212,6 @@ def test_days_at_zero_whose_sales_did_not_fall(demo, edited):
     out = tools.execute("inventory", Filters(), Viewer())
     row = out.tables["lost_sales"].set_index(["shop_id", "goods_code", "date"]).loc[
         (shop, "G100001", f"{day + pd.Timedelta(days=1):%Y-%m-%d}")]
-    assert row["whole_day"] and row["expected_items"] > 0 and not row["sales_fell"]
-    assert row["actual_items"] > 0.5 * row["expected_items"]
+    assert row["whole_day"] and row["usual_items"] > 0 and not row["sales_fell"]
+    assert row["actual_items"] > 0.5 * row["usual_items"]
     assert any("kept selling" in m.text for m in out.messages)

@@ -125,16 +125,16 @@ def lost_sales(days: pd.DataFrame, usage: pd.DataFrame, weeks: int = LOST_WEEKS)
 
     days: stock-out days (shop_id, goods_code, date); usage: shop_id, goods_code, date, items
     (completed items of products whose recipe needs the goods; a store-day missing counts zero
-    from the pair's first day in `usage` on). expected_items = mean of the same weekday over the
+    from the pair's first day in `usage` on). usual_items = mean of the same weekday over the
     `weeks` weeks before, leaving out weeks that were themselves out or before the pair's first
     day (NaN when none is left); lost_items = expected − actual, at least 0. whole_day: the
     position was also at zero at the day before's close, so out from opening (on the day it ran
     out it sold until the shelf was empty); sales_fell (whole days only) when the actual is at
     most half the expected: a whole day at zero whose sales did not fall is a count or an entry
-    to check, not an empty shelf. Returns shop_id, goods_code, date, whole_day, expected_items,
+    to check, not an empty shelf. Returns shop_id, goods_code, date, whole_day, usual_items,
     actual_items, lost_items, lost_pct, sales_fell.
     """
-    cols = KEYS + ["date", "whole_day", "expected_items", "actual_items", "lost_items", "lost_pct", "sales_fell"]
+    cols = KEYS + ["date", "whole_day", "usual_items", "actual_items", "lost_items", "lost_pct", "sales_fell"]
     if days.empty:
         return pd.DataFrame(columns=cols)
     sold = usage.groupby(KEYS + ["date"])["items"].sum()
@@ -150,11 +150,11 @@ def lost_sales(days: pd.DataFrame, usage: pd.DataFrame, weeks: int = LOST_WEEKS)
         v = pd.Series(sold.reindex(key).fillna(0.0).to_numpy())
         ok = (key.get_level_values(2).to_numpy() >= start) & ~key.isin(out_set)
         past.append(v.where(ok))
-    d["expected_items"] = pd.concat(past, axis=1).mean(axis=1).round(1)
+    d["usual_items"] = pd.concat(past, axis=1).mean(axis=1).round(1)
     d["actual_items"] = sold.reindex(pd.MultiIndex.from_frame(d[KEYS + ["date"]])).fillna(0.0).to_numpy()
-    d["lost_items"] = (d["expected_items"] - d["actual_items"]).clip(lower=0).round(1)
-    d["lost_pct"] = (100 * d["lost_items"] / d["expected_items"].where(d["expected_items"] > 0)).round(1)
-    d["sales_fell"] = d["whole_day"] & (d["actual_items"] <= 0.5 * d["expected_items"])
+    d["lost_items"] = (d["usual_items"] - d["actual_items"]).clip(lower=0).round(1)
+    d["lost_pct"] = (100 * d["lost_items"] / d["usual_items"].where(d["usual_items"] > 0)).round(1)
+    d["sales_fell"] = d["whole_day"] & (d["actual_items"] <= 0.5 * d["usual_items"])
     return d[cols]
 
 

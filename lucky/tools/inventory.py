@@ -153,7 +153,7 @@ def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: 
 
 def _lost_note(out: Output, lost: pd.DataFrame) -> None:
     """Say which stock-out days did not cut sales (a count to check) and chart expected vs actual."""
-    known = lost[lost["expected_items"] > 0]
+    known = lost[lost["usual_items"] > 0]
     whole = known[known["whole_day"]]
     held = whole[~whole["sales_fell"]]
     if len(held):
@@ -161,12 +161,14 @@ def _lost_note(out: Output, lost: pd.DataFrame) -> None:
                             "selling the products that need the goods (above half the usual): the zero is probably a "
                             "count or an entry error, not an empty shelf — see lost_sales, sales_fell false.")
     if len(known):
-        long = known.assign(day=known["date"].map(_day), position=known["shop_id"].astype(str) + " · "
-                            + known["goods_name"].fillna(known["goods_code"]))
-        long = long.melt(["day", "position"], ["expected_items", "actual_items"], "series", "items")
+        label = (known["shop_id"].astype(str) + " " + known["goods_name"].fillna(known["goods_code"]) + " · "
+                 + known["date"].map(_day).str[5:])
+        long = known.assign(position=label).melt(["position"], ["usual_items", "actual_items"], "series", "items")
         out.charts["lost_sales"] = alt.Chart(long).mark_bar().encode(
-            x=alt.X("day:N", title=None), xOffset="series:N", y=alt.Y("items:Q", title="Items of dependent products"),
-            color=alt.Color("series:N", legend=alt.Legend(orient="top")), tooltip=["position", "day", "series", "items"])
+            x=alt.X("position:N", title=None, sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=240)),
+            xOffset="series:N", y=alt.Y("items:Q", title="Items of products needing the goods"),
+            color=alt.Color("series:N", legend=alt.Legend(orient="top"), title=None),
+            tooltip=["position", "series", "items"])
 
 
 def _status_key(col: pd.Series) -> pd.Series:

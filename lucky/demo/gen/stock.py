@@ -13,6 +13,9 @@ before_qty + change_qty = after_qty, and the chain runs on across the seven tabl
 Planted: inventory shrink. On a few store-days, sale consumption of many goods exceeds the
 recipe-implied usage by 20–45%. Truth: anomalies with metric 'inventory_shrink'.
 
+The ledger (`ledger`) is built by the orders step, before its orders are final, so that sales
+fall while a goods is out (`stockouts.move_sales`); it reaches this step in `world.carry`.
+
 Leaves `stock_daily` (shop_id, goods_code, business_date, sold_qty, theoretical, consumption)
 for the replenishment step.
 """
