@@ -165,7 +165,7 @@ def _lost_note(out: Output, lost: pd.DataFrame) -> None:
                  + known["date"].map(_day).str[5:])
         long = known.assign(position=label).melt(["position"], ["usual_items", "actual_items"], "series", "items")
         out.charts["lost_sales"] = alt.Chart(long).mark_bar().encode(
-            x=alt.X("position:N", title=None, sort=None, axis=alt.Axis(labelAngle=-40, labelLimit=240)),
+            x=alt.X("position:N", title=None, sort=None, axis=alt.Axis(labelAngle=-45, labelLimit=260, labelOverlap=False)),
             xOffset="series:N", y=alt.Y("items:Q", title="Items of products needing the goods"),
             color=alt.Color("series:N", legend=alt.Legend(orient="top"), title=None),
             tooltip=["position", "series", "items"])
