@@ -45,12 +45,15 @@ def accuracy_times() -> dict:
     shops = tool._shops(Filters())
     t0 = time.perf_counter()
     with ThreadPoolExecutor(max_workers=5) as pool:
-        rows, _ = tool.demand_rows(Filters(), tool._reads(pool, Filters(), shops), Output())
+        reads = tool._reads(pool, Filters(), shops)
+        rows, _ = tool.demand_rows(Filters(), reads, Output())
+        versions = reads["versions"].result()
     t_rows = time.perf_counter() - t0
     t0 = time.perf_counter()
     fa.summarize(rows, ["lead"])
-    fa.series_table(rows[rows["lead"] == 1])
-    fa.versions_table(rows[rows["lead"] == 1])
+    lead1 = tool._with_versions(rows[rows["lead"] == 1], versions, Output())
+    fa.series_table(lead1)
+    fa.versions_table(lead1)
     t_model = time.perf_counter() - t0
     sources.dispose_all()
     t0 = time.perf_counter()
