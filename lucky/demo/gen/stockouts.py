@@ -13,7 +13,8 @@ off each whole day the store opened with none (no receipt that morning) to the s
 days with stock (the customers come back): each swaps places with an item of a product that does
 not need it, in an order of the same store and status, so the report's product quotas, order
 counts and revenue by store stay exactly as calibrated. Truth: inventory.lost_sales =
-completed dependent items moved off each such day.
+completed dependent items moved off each such day (an item needing two goods out that day counts
+under each; one needing a goods found out in a later round was already moved, under the first).
 Planted: perishable write-offs at expiry. On a few store-days a dated lot (shelf life 2–14 days)
 expires with stock left: 30–60% of what remains after the day's sales is written off at close
 (change_type 3, waste), sometimes enough to run the goods out before its next delivery.
