@@ -30,6 +30,8 @@ COLD_GOAL, WARM_GOAL = 2.0, 0.3
 
 def accuracy_times() -> dict:
     """Read, model and tool time of the accuracy computation over the full prediction history."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from lucky import sources, tools
     from lucky.core import Filters, Output, Viewer
     from lucky.models import forecast_accuracy as fa
@@ -42,12 +44,16 @@ def accuracy_times() -> dict:
     t_read = time.perf_counter() - t0
     shops = tool._shops(Filters())
     t0 = time.perf_counter()
-    rows, _ = tool.demand_rows(Filters(), shops, Output())
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        reads = tool._reads(pool, Filters(), shops)
+        rows, _ = tool.demand_rows(Filters(), reads, Output())
+        versions = reads["versions"].result()
     t_rows = time.perf_counter() - t0
     t0 = time.perf_counter()
     fa.summarize(rows, ["lead"])
-    fa.series_table(rows[rows["lead"] == 1])
-    fa.versions_table(rows[rows["lead"] == 1])
+    lead1 = tool._with_versions(rows[rows["lead"] == 1], versions, Output())
+    fa.series_table(lead1)
+    fa.versions_table(lead1)
     t_model = time.perf_counter() - t0
     sources.dispose_all()
     t0 = time.perf_counter()

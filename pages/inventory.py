@@ -42,6 +42,11 @@ if out is not None:
     show("stockouts", "Every store-local day a position was at zero in the range (ledger row that emptied it, or a "
                       "closing snapshot at zero).")
     show("stockout_spells")
+    show("lost_sales", "Items of the products that need the goods, on each day it was out, against the same weekday "
+                       "of the four weeks before. A day at zero whose sales did not fall (sales_fell false) is a count "
+                       "or an entry to check.")
+    if "lost_sales" in out.charts:
+        render.chart(out.charts["lost_sales"], "lost_sales")
     show("consumption_anomalies", "Store-days whose consumption ran far above what the day's sales imply through "
                                   "the recipes (median over goods ≥ 110%): theft, unbooked waste, entry errors.")
     if "waste_by_goods_and_store" in out.charts:

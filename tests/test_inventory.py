@@ -1,5 +1,6 @@
-"""Tool 16 (inventory): the arithmetic by hand, the planted stock-outs, shrink and expiry write-offs on
-two seeds, a stock-out and an unknown goods code edited in by hand, and bad input."""
+"""Tool 16 (inventory): the arithmetic by hand, the planted stock-outs (and the sales they cost),
+shrink and expiry write-offs on two seeds, a stock-out and an unknown goods code edited in by hand,
+two days at zero whose sales did not fall, and bad input."""
 from __future__ import annotations
 
 from datetime import date
@@ -64,6 +65,23 @@ def test_stockout_days_spells_and_shrink_by_hand():
     assert a["median_ratio"].iloc[0] == pytest.approx(1.225) and a["goods_over"].iloc[0] == 3
 
 
+def test_lost_sales_by_hand():
+    d = pd.Timestamp
+    usage = pd.DataFrame({"shop_id": [1] * 5 + [2], "goods_code": ["A"] * 5 + ["B"],
+                          "date": [d("2025-01-01"), d("2025-01-08"), d("2025-01-15"), d("2025-01-22"), d("2025-01-29"),
+                                   d("2025-01-29")], "items": [10, 12, 14, 0, 3, 5]})
+    days = pd.DataFrame({"shop_id": [1, 1, 2], "goods_code": ["A", "A", "B"],
+                         "date": [d("2025-01-21"), d("2025-01-22"), d("2025-01-29")]})
+    lost = model.lost_sales(days, usage).set_index("date")
+    # 01-22: out since the 21st; usual (14 + 12 + 10) / 3 = 12 (12-25 is before the pair's first day), sold 0
+    assert lost.loc["2025-01-22", ["whole_day", "usual_items", "lost_items", "sales_fell"]].tolist() == [True, 12, 12, True]
+    assert not lost.loc["2025-01-21", "whole_day"] and not lost.loc["2025-01-21", "sales_fell"]   # the day it ran out
+    assert np.isnan(lost.loc["2025-01-29", "usual_items"])       # no earlier week to compare with
+    two = pd.DataFrame({"shop_id": [1, 1], "goods_code": ["A", "A"], "date": [d("2025-01-22"), d("2025-01-29")]})
+    later = model.lost_sales(two, usage).iloc[1]     # the week before (01-22) was itself out: left out
+    assert [later["usual_items"], later["actual_items"], later["lost_items"]] == [12, 3, 9]
+
+
 def _ledger_waste(shops) -> float:
     union = " UNION ALL ".join(f"SELECT change_qty FROM luckyus_scm_shopstock.t_shop_goods_stock_change_{wd} "
                                f"WHERE change_type = 3 AND shop_id IN :shops" for wd in WEEKDAYS)
@@ -90,10 +108,25 @@ def _check_truth(truth: dict) -> None:
     assert truth["inventory"]["waste"]
     for r in truth["inventory"]["waste"]:
         assert per_day.get((r["shop_id"], r["goods_code"], r["date"]), 0) >= r["qty"] - 1e-3
+    _check_lost_sales(out, truth)
     pos = out.tables["positions"]
     assert {"shop_id", "goods_code", "goods_name", "stock_qty", "daily_use", "forecast_use", "days_of_supply",
             "reorder_point", "suggested_qty", "status"} <= set(pos)
     assert set(pos["status"]) <= {"stockout", "at_risk", "ok", "overstock"} and pos["forecast_use"].notna().any()
+
+
+def _check_lost_sales(out, truth: dict) -> None:
+    """Every planted whole day out sold none of the products needing the goods; the estimate of
+    what it cost is of the size of the sales the generator moved off those days."""
+    moved = truth["inventory"]["lost_sales"]
+    assert len(moved) >= 4
+    lost = out.tables["lost_sales"].set_index(["shop_id", "goods_code", "date"])
+    rows = lost.loc[[(r["shop_id"], r["goods_code"], r["date"]) for r in moved]]
+    assert rows["whole_day"].all() and (rows["actual_items"] == 0).all()
+    usual = rows[rows["usual_items"] > 0]
+    assert len(usual) >= 0.8 * len(rows) and usual["sales_fell"].all()
+    assert 0.5 <= rows["lost_items"].sum() / sum(r["items"] for r in moved) <= 2
+    assert not any("kept selling" in m.text for m in out.messages)
 
 
 def test_truth_seed0(demo):
@@ -158,3 +191,27 @@ def test_page_with_drill_down(demo):
     at.selectbox(key="inv_goods").set_value(pos["goods_code"].iloc[0]).run()
     assert not at.exception
     assert len(at.dataframe) > n and "Drill" in [c.value for c in at.caption]
+
+
+def test_days_at_zero_whose_sales_did_not_fall(demo, edited):
+    """Two closing snapshots at zero edited in for the busiest store's espresso beans: a stock-out
+    in the books, but its drinks kept selling, so no lost sales and a warning to check the count."""
+    pos = tools.execute("inventory", Filters(), Viewer()).tables["positions"]
+    beans = pos[pos["goods_code"] == "G100001"].sort_values("daily_use")
+    shop = int(beans["shop_id"].iloc[-1])
+    out_days = {r["date"] for r in demo["truth"]["inventory"]["stockouts"] if r["shop_id"] == shop}
+    day = next(d for d in pd.date_range("2026-01-10", "2026-02-01")
+               if not {f"{d:%Y-%m-%d}", f"{d + pd.Timedelta(days=1):%Y-%m-%d}"} & out_days)
+    t = "luckyus_scm_shopstock.t_shop_goods_stock"
+    mine = f"shop_id = {shop} AND goods_code = 'G100001'"
+    edits = [f"DELETE FROM {t} WHERE {mine} AND stock_date IN (DATE '{day:%Y-%m-%d}', DATE '{day:%Y-%m-%d}' + 1)"]
+    edits += [f"""INSERT INTO {t} SELECT (SELECT MAX(id) FROM {t}) + 1, tenant, shop_id, goods_code, goods_name, 0,
+                  safety_qty, unit, DATE '{d:%Y-%m-%d}', create_time, update_time FROM {t} WHERE {mine}
+                  ORDER BY stock_date DESC LIMIT 1""" for d in (day, day + pd.Timedelta(days=1))]
+    edited(*edits)
+    out = tools.execute("inventory", Filters(), Viewer())
+    row = out.tables["lost_sales"].set_index(["shop_id", "goods_code", "date"]).loc[
+        (shop, "G100001", f"{day + pd.Timedelta(days=1):%Y-%m-%d}")]
+    assert row["whole_day"] and row["usual_items"] > 0 and not row["sales_fell"]
+    assert row["actual_items"] > 0.5 * row["usual_items"]
+    assert any("kept selling" in m.text for m in out.messages)

@@ -43,7 +43,8 @@ def empty_truth() -> dict:
         "staffing": {"no_show_rate": {}, "understaffed": []},
         "stores": {"late_open": []},
         "inventory": {"stockouts": [],  # {shop_id, goods_code, date (store-local)}: positions at zero
-                      "waste": []},     # {shop_id, goods_code, date, qty}: perishables written off at expiry
+                      "waste": [],      # {shop_id, goods_code, date, qty}: perishables written off at expiry
+                      "lost_sales": []},  # {shop_id, goods_code, date, items}: completed dependent items moved off a whole day out
     }
 
 
@@ -68,6 +69,8 @@ class World:
     bulk: float = 0.1
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
     truth: dict = field(default_factory=empty_truth)
+    #: objects one step hands to a later one (the orders step's stock ledger for the stock step)
+    carry: dict[str, object] = field(default_factory=dict)
 
     def rng(self, step: str) -> np.random.Generator:
         """An independent, reproducible random stream per step and seed."""

@@ -76,27 +76,26 @@ def ratio(actual, pred, naive) -> float:
 
 
 # ------------------------------------------------------------------ naive baselines
-def with_naive(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
+def with_naive(rows: pd.DataFrame, history: pd.DataFrame, fill_actual: bool = False) -> pd.DataFrame:
     """Add `naive_week` and `naive_mean` to prediction rows.
 
     `rows`: shop_id, goods_code, date (target), run_date, lead. `history`: shop_id, goods_code,
     date, actual (daily actuals, including days before the rows' range; a missing day is 0 once
     the series has started). Seasonal naive: the actual 7·⌈lead/7⌉ days before the target (the
     latest same weekday known at the run). Trailing mean: mean actual over the 28 days up to and
-    including the run day. NaN where the series has no history that far back.
+    including the run day. NaN where the series has no history that far back. With
+    `fill_actual`, also `actual` (the target day's, 0 when none) and `sold_ever` (the series has
+    an actual in `history`): one dense series × day grid instead of a join on millions of rows.
     """
     if rows.empty:
-        return rows.assign(naive_week=pd.Series(dtype=float), naive_mean=pd.Series(dtype=float))
-    keys = pd.MultiIndex.from_frame(history[KEYS]) if len(history) else pd.MultiIndex.from_arrays([[], []])
-    series = pd.MultiIndex.from_frame(rows[KEYS])
-    uniq = series.unique()
-    si_rows = uniq.get_indexer(series)
-    si_hist = uniq.get_indexer(keys)
+        extra = dict(actual=pd.Series(dtype=float), sold_ever=pd.Series(dtype=bool)) if fill_actual else {}
+        return rows.assign(naive_week=pd.Series(dtype=float), naive_mean=pd.Series(dtype=float), **extra)
+    si_rows, si_hist, n_series = _series_index(rows, history)
     day0 = min(pd.Timestamp(rows["run_date"].min()) - pd.Timedelta(days=TRAILING_DAYS),
                pd.Timestamp(history["date"].min()) if len(history) else pd.Timestamp(rows["date"].min()))
     last = pd.Timestamp(rows["date"].max())
     n_days = (last - day0).days + 1
-    grid = np.full((len(uniq), n_days), np.nan)
+    grid = np.full((n_series, n_days), np.nan)
     ok = si_hist >= 0
     hd = (pd.to_datetime(history["date"]) - day0).dt.days.to_numpy()
     ok &= (hd >= 0) & (hd < n_days)
@@ -118,7 +117,26 @@ def with_naive(rows: pd.DataFrame, history: pd.DataFrame) -> pd.DataFrame:
     total = sums[si_rows, hi] - sums[si_rows, lo]
     full = (rd + 1 - TRAILING_DAYS >= 0) & (n == TRAILING_DAYS)
     naive_mean = np.where(full, total / np.maximum(n, 1), np.nan)
-    return rows.assign(naive_week=naive_week, naive_mean=naive_mean)
+    extra = {}
+    if fill_actual:
+        at = grid[si_rows, np.clip(td, 0, n_days - 1)]
+        sold = np.zeros(n_series, bool)
+        sold[si_hist[si_hist >= 0]] = True
+        extra = {"actual": np.where((td >= 0) & (td < n_days), np.nan_to_num(at), 0.0), "sold_ever": sold[si_rows]}
+    return rows.assign(**extra, naive_week=naive_week, naive_mean=naive_mean)
+
+
+def _series_index(rows: pd.DataFrame, history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
+    """Series number (shop × goods) of every row and every history row (-1: not among the rows'),
+    and the number of series; integer keys, so millions of rows need no multi-column hashing."""
+    g_rows, goods = pd.factorize(rows["goods_code"])       # arrow-backed strings stay arrow: no Python objects
+    g_hist = goods.get_indexer(history["goods_code"]) if len(history) else np.zeros(0, "int64")
+    k_rows = rows["shop_id"].to_numpy().astype("int64") * len(goods) + g_rows
+    uniq, si_rows = np.unique(k_rows, return_inverse=True)
+    k_hist = history["shop_id"].to_numpy().astype("int64") * len(goods) + g_hist if len(history) else g_hist
+    pos = np.clip(np.searchsorted(uniq, k_hist), 0, len(uniq) - 1)
+    si_hist = np.where((g_hist >= 0) & (uniq[pos] == k_hist), pos, -1)
+    return si_rows.reshape(-1), si_hist, len(uniq)
 
 
 # ------------------------------------------------------------------ grouped measures

@@ -24,6 +24,7 @@ KEYS = ["shop_id", "goods_code"]
 REVIEW_DAYS = 3          # deliveries every 2–3 days: one review period of use on top of the reorder point
 SHRINK_RATIO = 1.10      # store-day consumption ≥ 110% of what recipes × sales imply (median over goods)
 MIN_GOODS = 3            # a store-day is judged on at least this many goods with recipe usage
+LOST_WEEKS = 4           # the usual sales of a stock-out day: the same weekday of the 4 weeks before
 
 
 def z_value(service_level: float) -> float:
@@ -117,6 +118,44 @@ def runs(days: pd.DataFrame) -> pd.DataFrame:
     g = d.groupby("spell").agg(shop_id=("shop_id", "first"), goods_code=("goods_code", "first"),
                                first_day=("date", "min"), last_day=("date", "max"), days=("date", "size"))
     return g.reset_index(drop=True)
+
+
+def lost_sales(days: pd.DataFrame, usage: pd.DataFrame, weeks: int = LOST_WEEKS) -> pd.DataFrame:
+    """Sales of the products that need a goods, on each day it was out, against the usual.
+
+    days: stock-out days (shop_id, goods_code, date); usage: shop_id, goods_code, date, items
+    (completed items of products whose recipe needs the goods; a store-day missing counts zero
+    from the pair's first day in `usage` on). usual_items = mean of the same weekday over the
+    `weeks` weeks before, leaving out weeks that were themselves out or before the pair's first
+    day (NaN when none is left); lost_items = expected − actual, at least 0. whole_day: the
+    position was also at zero at the day before's close, so out from opening (on the day it ran
+    out it sold until the shelf was empty); sales_fell (whole days only) when the actual is at
+    most half the expected: a whole day at zero whose sales did not fall is a count or an entry
+    to check, not an empty shelf. Returns shop_id, goods_code, date, whole_day, usual_items,
+    actual_items, lost_items, lost_pct, sales_fell.
+    """
+    cols = KEYS + ["date", "whole_day", "usual_items", "actual_items", "lost_items", "lost_pct", "sales_fell"]
+    if days.empty:
+        return pd.DataFrame(columns=cols)
+    sold = usage.groupby(KEYS + ["date"])["items"].sum()
+    first = usage.groupby(KEYS)["date"].min()
+    out_set = pd.MultiIndex.from_frame(days[KEYS + ["date"]])
+    d = days[KEYS + ["date"]].reset_index(drop=True)
+    d["whole_day"] = pd.MultiIndex.from_arrays([d["shop_id"], d["goods_code"], d["date"] - pd.Timedelta(days=1)]
+                                               ).isin(out_set)
+    start = d.merge(first.rename("first").reset_index(), on=KEYS, how="left")["first"].to_numpy()
+    past = []
+    for w in range(1, weeks + 1):
+        key = pd.MultiIndex.from_arrays([d["shop_id"], d["goods_code"], d["date"] - pd.Timedelta(weeks=w)])
+        v = pd.Series(sold.reindex(key).fillna(0.0).to_numpy())
+        ok = (key.get_level_values(2).to_numpy() >= start) & ~key.isin(out_set)
+        past.append(v.where(ok))
+    d["usual_items"] = pd.concat(past, axis=1).mean(axis=1).round(1)
+    d["actual_items"] = sold.reindex(pd.MultiIndex.from_frame(d[KEYS + ["date"]])).fillna(0.0).to_numpy()
+    d["lost_items"] = (d["usual_items"] - d["actual_items"]).clip(lower=0).round(1)
+    d["lost_pct"] = (100 * d["lost_items"] / d["usual_items"].where(d["usual_items"] > 0)).round(1)
+    d["sales_fell"] = d["whole_day"] & (d["actual_items"] <= 0.5 * d["usual_items"])
+    return d[cols]
 
 
 def consumption_anomalies(usage: pd.DataFrame, ratio: float = SHRINK_RATIO, min_goods: int = MIN_GOODS) -> pd.DataFrame:

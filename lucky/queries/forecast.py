@@ -16,20 +16,36 @@ from lucky.queries.finance import day_clause
 DB = "luckyus_ireplenishment"
 
 EXAMPLES = {
-    "demand_predictions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()}],
+    "demand_predictions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()},
+                           {"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": (), "versions": False}],
+    "run_versions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()}],
     "order_predictions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()}],
 }
 
 
 def demand_predictions(start: date | None = None, end: date | None = None,
-                       stores: tuple[int, ...] = ()) -> pd.DataFrame:
+                       stores: tuple[int, ...] = (), versions: bool = True) -> pd.DataFrame:
     """Every daily demand prediction whose target day is in [start, end]: shop_id, goods_code,
-    pred_date, predict_run_date, pred_qty, model_version (one row per run × target; dates as datetime64)."""
+    pred_date, predict_run_date, pred_qty, model_version (one row per run × target; dates as
+    datetime64). `versions=False` leaves model_version out: a text column on millions of rows
+    costs more to hand over than the rest; `run_versions` gives it per run of a series."""
     where, params = day_clause("pred_date", start, end, stores)
     return sources.read_frame(DB, f"""
-        SELECT shop_id, goods_code, pred_date, predict_run_date, pred_qty, model_version
+        SELECT shop_id, goods_code, pred_date, predict_run_date, pred_qty{', model_version' if versions else ''}
         FROM luckyus_ireplenishment.wh_goods_daily_demand_pred WHERE 1 = 1{where}""", params,
         dates=("pred_date", "predict_run_date"))
+
+
+def run_versions(start: date | None = None, end: date | None = None, stores: tuple[int, ...] = ()) -> pd.DataFrame:
+    """The model version of each run of each series (shop × goods) over predictions whose target
+    day is in [start, end]: shop_id, goods_code, predict_run_date, model_version (the least when a
+    run mixed versions), last_version (the greatest: differs when it mixed)."""
+    where, params = day_clause("pred_date", start, end, stores)
+    return sources.read_frame(DB, f"""
+        SELECT shop_id, goods_code, predict_run_date, MIN(model_version) AS model_version,
+               MAX(model_version) AS last_version
+        FROM luckyus_ireplenishment.wh_goods_daily_demand_pred WHERE 1 = 1{where}
+        GROUP BY shop_id, goods_code, predict_run_date""", params, dates=("predict_run_date",))
 
 
 def order_predictions(start: date | None = None, end: date | None = None,

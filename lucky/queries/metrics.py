@@ -221,7 +221,7 @@ def items_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     where, params = _window("o.create_time", start, end)
     part = _part("o.create_time", shops, start, end)
     params["shops"] = list(shops["shop_id"])
-    df = sources.read("luckyus_sales_order", f"""
+    df = sources.read_frame("luckyus_sales_order", f"""
         SELECT o.shop_id, i.spu_code, i.sku_code, CAST(o.create_time AS DATE) AS utc_day,
                {part} AS utc_hour, SUM(COALESCE(i.quantity, 1)) AS quantity
         FROM luckyus_sales_order.t_order o
@@ -246,11 +246,13 @@ def recipes() -> pd.DataFrame:
 
 def usage_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     """Per store-day and goods: stock consumed by sales vs what the day's completed sales imply
-    through the recipes (actual vs theoretical usage). Items join their recipe by sku; an item
-    whose sku has no recipe uses its product's recipe (the first sku of the spu that has one)."""
+    through the recipes (actual vs theoretical usage), and `items`, the completed items of
+    products that need the goods (their sales fall when it runs out). Items join their recipe by
+    sku; an item whose sku has no recipe uses its product's recipe (the first sku of the spu that
+    has one). Store-days with no consumption or no implied use are left out."""
     from concurrent.futures import ThreadPoolExecutor
 
-    cols = ["shop_id", "date", "goods_code", "consumed", "implied"]
+    cols = ["shop_id", "date", "goods_code", "consumed", "implied", "items"]
     with ThreadPoolExecutor(max_workers=3) as pool:   # three databases, read side by side
         consumed_f = pool.submit(consumption_daily, shops, start, end)
         items_f, rec_f = pool.submit(items_daily, shops, start, end), pool.submit(recipes)
@@ -265,8 +267,9 @@ def usage_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
         items[has].merge(by_sku[["sku_code", "goods_code", "quantity"]], on="sku_code", suffixes=("", "_r")),
         items[~has].merge(by_spu, on="spu_code", suffixes=("", "_r")),
     ], ignore_index=True)
-    implied["implied"] = implied["quantity"].astype(float) * implied["quantity_r"].astype(float)
-    implied = implied.groupby(["shop_id", "date", "goods_code"], as_index=False)["implied"].sum()
+    implied["items"] = implied["quantity"].astype(float)
+    implied["implied"] = implied["items"] * implied["quantity_r"].astype(float)
+    implied = implied.groupby(["shop_id", "date", "goods_code"], as_index=False)[["implied", "items"]].sum()
     both = consumed.merge(implied, on=["shop_id", "date", "goods_code"], how="inner")
     return both[(both["implied"] > 0) & (both["consumed"] > 0)][cols].reset_index(drop=True)
 

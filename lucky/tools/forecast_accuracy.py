@@ -4,6 +4,7 @@ ledger, hourly order-count predictions against completed orders; WAPE beside the
 bias, ±20% hit rate, and the naive baselines every forecast should beat."""
 from __future__ import annotations
 
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 import altair as alt
@@ -27,14 +28,25 @@ def _shops(filters: Filters, include_test: bool = False) -> pd.DataFrame:
     return shop_q.in_scope(s, filters.stores, include_test).reset_index(drop=True)
 
 
-def demand_rows(filters: Filters, shops: pd.DataFrame, out: Output) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _reads(pool: ThreadPoolExecutor, filters: Filters, shops: pd.DataFrame) -> dict[str, Future]:
+    """Every source read of the tool, started at once: each reads its own database (DuckDB and
+    the drivers release the GIL), so the biggest (every prediction of the range) overlaps the rest."""
+    stores = tuple(int(s) for s in shops["shop_id"])
+    hist_start = (filters.start - timedelta(days=HISTORY_DAYS)) if filters.start else None
+    return {"pred": pool.submit(fq.demand_predictions, filters.start, filters.end, stores, versions=False),
+            "versions": pool.submit(fq.run_versions, filters.start, filters.end, stores),
+            "actual": pool.submit(metrics.consumption_daily, shops, hist_start, filters.end),
+            "order_pred": pool.submit(fq.order_predictions, filters.start, filters.end, stores),
+            "order_hours": pool.submit(metrics.orders_hours, shops, filters.start, filters.end),
+            "goods": pool.submit(fq.goods)}
+
+
+def demand_rows(filters: Filters, reads: dict[str, Future], out: Output) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Scored prediction rows (shop_id, goods_code, date, run_date, lead, pred, actual,
     model_version, naive_week, naive_mean) and the daily actuals; every row left out is counted
     in a message."""
-    stores = tuple(int(s) for s in shops["shop_id"])
-    pred = fq.demand_predictions(filters.start, filters.end, stores)
-    hist_start = (filters.start - timedelta(days=HISTORY_DAYS)) if filters.start else None
-    actual = metrics.consumption_daily(shops, hist_start, filters.end).rename(columns={"consumed": "actual"})
+    pred = reads["pred"].result()
+    actual = reads["actual"].result().rename(columns={"consumed": "actual"})
     if pred.empty:
         return pd.DataFrame(), actual
     pred = pred.rename(columns={"pred_date": "date", "predict_run_date": "run_date", "pred_qty": "pred"})
@@ -54,17 +66,12 @@ def demand_rows(filters: Filters, shops: pd.DataFrame, out: Output) -> tuple[pd.
         out.note("info", f"{int(future.sum()):,} predictions are for days after the latest actual "
                          f"({last.date() if last is not None else 'none'}): not scored yet.")
         pred = pred[~future]
-    a = actual.rename(columns={"date": "date"})
-    rows = pred.merge(a, on=["shop_id", "goods_code", "date"], how="left")
-    first = actual.groupby(["shop_id", "goods_code"])["date"].min().rename("first_actual")
-    rows = rows.join(first, on=["shop_id", "goods_code"])
-    never = rows["first_actual"].isna()
+    rows = fa.with_naive(pred, actual, fill_actual=True)
+    never = ~rows.pop("sold_ever")
     if never.any():
         n_series = rows.loc[never, ["shop_id", "goods_code"]].drop_duplicates().shape[0]
         out.note("info", f"{n_series:,} predicted series had no sale consumption at all up to the end of the range: "
                          f"their {int(never.sum()):,} predictions count as zero actual demand.")
-    rows["actual"] = rows["actual"].fillna(0.0)
-    rows = rows.drop(columns="first_actual")
     in_range = actual if filters.start is None else actual[actual["date"] >= pd.Timestamp(filters.start)]
     sold = in_range[in_range["actual"] > 0][["shop_id", "goods_code"]].drop_duplicates()
     predicted = rows[["shop_id", "goods_code"]].drop_duplicates()
@@ -73,20 +80,19 @@ def demand_rows(filters: Filters, shops: pd.DataFrame, out: Output) -> tuple[pd.
     if len(missing):
         out.note("warning", f"{len(missing):,} shop × goods series with sale consumption in the range have no "
                             "predictions: not scored (no forecast to judge).")
-    return fa.with_naive(rows, actual), actual
+    return rows, actual
 
 
-def order_hours(filters: Filters, shops: pd.DataFrame, lead: int, out: Output) -> pd.DataFrame:
+def order_hours(reads: dict[str, Future], lead: int, out: Output) -> pd.DataFrame:
     """Hourly order-count predictions at `lead` against completed orders, per shop × local hour."""
     cols = ["shop_id", "hour", "n_hours", "actual", "predicted", "wape", "bias", "hit_rate"]
-    stores = tuple(int(s) for s in shops["shop_id"])
-    p = fq.order_predictions(filters.start, filters.end, stores)
+    p = reads["order_pred"].result()
     if p.empty:
         return pd.DataFrame(columns=cols)
     run = pd.to_datetime(p["create_time"]).dt.normalize()  # one nightly run for the chain (UTC day)
     p = p.assign(date=pd.to_datetime(p["pred_date"]), lead=(pd.to_datetime(p["pred_date"]) - run).dt.days)
     p = p[p["lead"] == lead]
-    h = metrics.orders_hours(shops, filters.start, filters.end)
+    h = reads["order_hours"].result()
     last = pd.to_datetime(h["date"]).max() if len(h) else None
     p = p[p["date"] <= last] if last is not None else p.iloc[:0]
     if p.empty:
@@ -109,19 +115,35 @@ def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MI
         out.note("info", f"No {filters.currency} stores in this selection"
                          + ("." if include_test else " (test and internal shops are left out unless included)."))
         return out
-    rows, actual = demand_rows(filters, shops, out)
-    if rows.empty:
-        out.note("info", "No demand predictions with a known actual in this date range and store selection.")
-        return out
-    goods = fq.goods().drop_duplicates("goods_code").set_index("goods_code")
-    cat = rows["goods_code"].map(goods["category_name"])
-    unknown = cat.isna()
-    if unknown.any():
-        codes = rows.loc[unknown, "goods_code"].unique()
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        reads = _reads(pool, filters, shops)
+        rows, _ = demand_rows(filters, reads, out)
+        if rows.empty:
+            out.note("info", "No demand predictions with a known actual in this date range and store selection.")
+            return out
+        _report(out, reads, rows, shops, lead, min_bias)
+    return shop_q.finish(out, shop_q.shops(), include_test)
+
+
+def _with_versions(at: pd.DataFrame, versions: pd.DataFrame, out: Output) -> pd.DataFrame:
+    """The model version of each row's run (read per run of a series, not per prediction)."""
+    v = versions.rename(columns={"predict_run_date": "run_date"})
+    mixed = v[v["model_version"] != v["last_version"]]
+    if len(mixed):
+        out.note("info", f"{len(mixed):,} runs of a series mixed model versions across their target days: "
+                         "counted under the first version name.")
+    return at.merge(v.drop(columns="last_version"), on=["shop_id", "goods_code", "run_date"], how="left")
+
+
+def _report(out: Output, reads: dict[str, Future], rows: pd.DataFrame, shops: pd.DataFrame, lead: int,
+            min_bias: float) -> None:
+    """Every table, KPI and chart from the scored rows at `lead`."""
+    goods = reads["goods"].result().drop_duplicates("goods_code").set_index("goods_code")
+    codes = [c for c in rows["goods_code"].unique() if c not in goods.index]
+    if codes:
         out.note("warning", f"{len(codes):,} predicted goods codes are missing from the goods master "
                             f"({', '.join(map(str, codes[:5]))}{' ...' if len(codes) > 5 else ''}): scored under "
                             f"category '{UNKNOWN_CATEGORY}'.")
-    rows["category"] = cat.fillna(UNKNOWN_CATEGORY)
     at = rows[rows["lead"] == lead]
     if at.empty:
         leads = sorted(rows["lead"].unique())
@@ -129,6 +151,8 @@ def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MI
                             f"{', '.join(map(str, leads[:10]))}); showing lead {leads[0]}.")
         lead = int(leads[0])
         at = rows[rows["lead"] == lead]
+    at = _with_versions(at.assign(category=at["goods_code"].map(goods["category_name"]).fillna(UNKNOWN_CATEGORY)),
+                        reads["versions"].result(), out)
 
     series = fa.series_table(at, min_bias=min_bias)
     no_demand = at.groupby(["shop_id", "goods_code"])["actual"].sum()
@@ -206,8 +230,7 @@ def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MI
     out.tables["by_version"] = by_version
     out.tables["trend"] = trend.assign(week=trend["week"].dt.date)
     out.tables["store_daily"] = store_daily.assign(date=store_daily["date"].dt.date)
-    out.tables["order_hours"] = order_hours(filters, shops, lead, out)
-    return shop_q.finish(out, shop_q.shops(), include_test)
+    out.tables["order_hours"] = order_hours(reads, lead, out)
 
 
 TOOL = Tool(

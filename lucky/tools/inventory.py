@@ -54,7 +54,8 @@ def run(filters: Filters, viewer: Viewer, service_level: float = 0.95, overstock
         _empty(out)
         return out
     with ThreadPoolExecutor(max_workers=1) as pool:   # the longest read (sales × recipes) runs beside the rest
-        usage = pool.submit(metrics.usage_daily, shops, start, end)
+        since = None if start is None else start - timedelta(weeks=model.LOST_WEEKS)   # the usual before a stock-out
+        usage = pool.submit(metrics.usage_daily, shops, since, end)
         _build(out, usage, ids, start, end, service_level, overstock_days, trailing_days)
     if store is not None or goods:
         _drill(out, store, goods, ids, end, trailing_days)
@@ -114,7 +115,13 @@ def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: 
     out.tables["stockout_spells"] = spells.assign(first_day=spells["first_day"].map(_day),
                                                   last_day=spells["last_day"].map(_day))
 
-    out.tables["consumption_anomalies"] = model.consumption_anomalies(usage.result()).assign(
+    usage = usage.result()
+    lost = model.lost_sales(days, usage)
+    lost.insert(2, "goods_name", days["goods_name"].to_numpy())
+    out.tables["lost_sales"] = lost.assign(date=lost["date"].map(_day))
+    _lost_note(out, lost)
+    in_range = usage if start is None else usage[usage["date"] >= pd.Timestamp(start)]
+    out.tables["consumption_anomalies"] = model.consumption_anomalies(in_range).assign(
         date=lambda f: f["date"].map(_day))
 
     waste = q.daily_changes(start, end, ids, types=(3,))
@@ -134,6 +141,8 @@ def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: 
                     f"(lead time × use + z·σ·√lead, service level {service_level:.1%})"),
                 Kpi("Overstock", int(counts.get("overstock", 0)), help=f"more than {overstock_days:g} days of supply"),
                 Kpi("Stock-out days", len(days), help="store × goods × day at zero in the range"),
+                Kpi("Sales lost to stock-outs", float(lost["lost_items"].sum()), help="items of products that need "
+                    f"the goods: the same weekday's mean over the {model.LOST_WEEKS} weeks before, minus what sold"),
                 Kpi("Waste written off", float(waste["value"].sum()), "$"),
                 Kpi("Consumption anomalies", len(out.tables["consumption_anomalies"]))]
     out.note("info", f"Reorder point = lead time × use + z·σ·√lead with z = {model.z_value(service_level):.2f} "
@@ -142,12 +151,32 @@ def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: 
     _charts(out, table, waste)
 
 
+def _lost_note(out: Output, lost: pd.DataFrame) -> None:
+    """Say which stock-out days did not cut sales (a count to check) and chart expected vs actual."""
+    known = lost[lost["usual_items"] > 0]
+    whole = known[known["whole_day"]]
+    held = whole[~whole["sales_fell"]]
+    if len(held):
+        out.note("warning", f"{len(held)} of {len(whole)} whole days out of stock (at zero since the day before) kept "
+                            "selling the products that need the goods (above half the usual): the zero is probably a "
+                            "count or an entry error, not an empty shelf — see lost_sales, sales_fell false.")
+    if len(known):
+        label = (known["shop_id"].astype(str) + " " + known["goods_name"].fillna(known["goods_code"]) + " · "
+                 + known["date"].map(_day).str[5:])
+        long = known.assign(position=label).melt(["position"], ["usual_items", "actual_items"], "series", "items")
+        out.charts["lost_sales"] = alt.Chart(long).mark_bar().encode(
+            x=alt.X("position:N", title=None, sort=None, axis=alt.Axis(labelAngle=-45, labelLimit=260, labelOverlap=False)),
+            xOffset="series:N", y=alt.Y("items:Q", title="Items of products needing the goods"),
+            color=alt.Color("series:N", legend=alt.Legend(orient="top"), title=None),
+            tooltip=["position", "series", "items"])
+
+
 def _status_key(col: pd.Series) -> pd.Series:
     return col.map({s: i for i, s in enumerate(STATUSES)}) if col.name == "status" else col
 
 
 def _empty(out: Output) -> None:
-    for name in ("positions", "replenishment", "stockouts", "consumption_anomalies", "waste"):
+    for name in ("positions", "replenishment", "stockouts", "lost_sales", "consumption_anomalies", "waste"):
         out.tables[name] = pd.DataFrame()
 
 

@@ -25,7 +25,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from lucky.demo.gen import behaviour, menu_effects, taste
+from lucky.demo.gen import behaviour, menu_effects, stock, stockouts, taste
 from lucky.demo.gen import channels as channel_of
 from lucky.demo.gen.catalog import NYC_TAX, digits, labels, store_targets, table_frame, text
 from lucky.demo.gen.geography import cannibal_factor
@@ -412,6 +412,26 @@ def _items(world: World, rng: np.random.Generator, orders: pd.DataFrame) -> pd.D
                              mode=mode, tax_c=tax_c, nzd=icur == "NZD")), menu, sk
 
 
+def _stock_outs(world: World, od: pd.DataFrame, it: pd.DataFrame, menu: pd.DataFrame, sk: pd.DataFrame) -> None:
+    """Sales fall while a goods is out (issue 13): build the stock ledger from these orders, then
+    swap each item that needs an out goods on a whole day out with an item of the same store and
+    status on a later day with stock (`stockouts.move_sales`). Every column but the order moves,
+    so product quotas, order counts and store revenue stay as drawn. The ledger goes to the
+    stock step in `world.carry`."""
+    orders = pd.DataFrame({"id": np.arange(1, len(od) + 1), "status": od["status"].to_numpy(),
+                           "shop_id": od["shop_id"].to_numpy(), "local_date": od["local_date"].to_numpy()})
+    _, _, k = stock.recipe_keys(world, sk)      # per sku variant (each belongs to one product)
+    items = pd.DataFrame({"order_id": it["order"].to_numpy() + 1, "quantity": it["qty"].to_numpy(),
+                          "recipe_k": k[it["srow"].to_numpy()]})
+    L, rng = stock.ledger(world, orders, items)
+    a, b = stockouts.move_sales(world, L, orders, items, world.rng("stockout_sales"))
+    for c in it.columns.drop("order"):
+        v = it[c].to_numpy().copy()
+        v[a], v[b] = v[b], v[a]
+        it[c] = v
+    world.carry["stock_ledger"] = (L, rng)
+
+
 def _plant_tax(world: World, rng: np.random.Generator, it: pd.DataFrame,
                eligible: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Missing tax (tax 0 on every item) and wrong rates (8%, 4.5% or 4%) on a few completed
@@ -435,6 +455,7 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     shops = world.shops.set_index("id")
     od, plan = _orders(world, rng)
     it, menu, sk = _items(world, rng, od)
+    _stock_outs(world, od, it, menu, sk)
     pidx, srow = it["pidx"].to_numpy(), it["srow"].to_numpy()
     n = len(od)
     shop = od["shop_id"].to_numpy()

@@ -13,6 +13,9 @@ before_qty + change_qty = after_qty, and the chain runs on across the seven tabl
 Planted: inventory shrink. On a few store-days, sale consumption of many goods exceeds the
 recipe-implied usage by 20–45%. Truth: anomalies with metric 'inventory_shrink'.
 
+The ledger (`ledger`) is built by the orders step, before its orders are final, so that sales
+fall while a goods is out (`stockouts.move_sales`); it reaches this step in `world.carry`.
+
 Leaves `stock_daily` (shop_id, goods_code, business_date, sold_qty, theoretical, consumption)
 for the replenishment step.
 """
@@ -41,26 +44,40 @@ def _days() -> pd.DatetimeIndex:
     return pd.date_range(START, END, freq="D")
 
 
-def theoretical_usage(world: World) -> pd.DataFrame:
+def recipe_keys(world: World, items: pd.DataFrame) -> tuple[pd.DataFrame, pd.Index, np.ndarray]:
+    """(recipes in force with a sku, their sku index, each item's recipe: index into it or -1).
+
+    Items whose sku has no recipe use the recipe of their spu's first sku that has one. Items
+    that already carry it (column `recipe_k`, from this function) are not joined again."""
+    r = active_recipes(world)
+    r = r[r["sku_code"].notna()]
+    skus = pd.Index(r["sku_code"].unique())
+    if "recipe_k" in items:
+        return r, skus, items["recipe_k"].to_numpy()
+    k = skus.get_indexer(items["sku_code"])
+    spu_first = pd.Series(np.arange(len(skus)), index=r.drop_duplicates("sku_code")["spu_code"].to_numpy())
+    spu_first = spu_first[~spu_first.index.duplicated()]
+    fallback = spu_first.reindex(items["spu_code"]).fillna(-1).to_numpy(dtype="int64")
+    return r, skus, np.where(k >= 0, k, fallback)
+
+
+def theoretical_usage(world: World, orders: pd.DataFrame | None = None,
+                      items: pd.DataFrame | None = None) -> pd.DataFrame:
     """Σ completed items sold × recipe quantity per shop, goods and store-local day.
 
-    Items join their recipe (t_formula_spu in force) by sku_code; items whose sku has no recipe
-    use the recipe of their spu's first sku that has one. Integer codes throughout (no string
-    joins on 600K rows). Returns shop_id, goods_code, local_date, sold (items), usage.
+    Items join their recipe (t_formula_spu in force) by sku_code (`recipe_keys`). Integer codes
+    throughout (no string joins on 600K rows). `orders`/`items` default to the world's (the
+    orders step passes its own before they are final; a negative quantity subtracts).
+    Returns shop_id, goods_code, local_date, sold (items), usage.
     """
-    o, it = world.orders, world.items
+    o = world.orders if orders is None else orders
+    it = world.items if items is None else items
     pos = pd.Index(o["id"]).get_indexer(it["order_id"])
     done = (pos >= 0) & (o["status"].to_numpy()[np.maximum(pos, 0)] == 90)
     pos = pos[done]
     qty = it["quantity"].fillna(1).to_numpy(dtype="float64")[done] if "quantity" in it else np.ones(len(pos))
-    r = active_recipes(world)
-    r = r[r["sku_code"].notna()]
-    skus = pd.Index(r["sku_code"].unique())
-    k = skus.get_indexer(it["sku_code"])[done]
-    spu_first = pd.Series(np.arange(len(skus)), index=r.drop_duplicates("sku_code")["spu_code"].to_numpy())
-    spu_first = spu_first[~spu_first.index.duplicated()]
-    fallback = spu_first.reindex(it["spu_code"]).fillna(-1).to_numpy(dtype="int64")[done]
-    k = np.where(k >= 0, k, fallback)
+    r, skus, k = recipe_keys(world, it)
+    k = k[done]
     keep = k >= 0
     shop_codes, shops = pd.factorize(o["shop_id"].to_numpy()[pos[keep]])
     days = pd.DatetimeIndex(pd.to_datetime(o["local_date"].to_numpy()[pos[keep]]))
@@ -140,7 +157,8 @@ class Ledger:
         """Actual consumption: theoretical × (1 + small variance), plus planted shrink."""
         rng, T = self.rng, self.T
         noise = np.clip(rng.normal(0, 0.008, T.shape), -0.03, 0.03)
-        self.A = np.round(T * (1 + noise), 4)
+        self.mult = 1 + noise       # kept: moved sales (stockouts.move_sales) are measured alike
+        self.A = np.round(T * self.mult, 4)
         codes, shops = pd.factorize(self.pairs["shop_id"])
         busy = np.zeros((len(shops), T.shape[1]))
         np.add.at(busy, codes, (T > 0).astype(float))
@@ -160,7 +178,8 @@ class Ledger:
             hit = rows[rng.random(len(rows)) < 0.85]
             if len(hit) == 0:
                 hit = rows
-            self.A[hit, d] = np.round(T[hit, d] * rng.uniform(1.2, 1.45, len(hit)), 4)
+            self.mult[hit, d] = rng.uniform(1.2, 1.45, len(hit))
+            self.A[hit, d] = np.round(T[hit, d] * self.mult[hit, d], 4)
             self.world.truth["anomalies"].append({"shop_id": int(shop), "date": self.days[d].strftime("%Y-%m-%d"),
                                                   "metric": "inventory_shrink"})
 
@@ -308,12 +327,22 @@ def positions(world: World, L: Ledger, rng) -> pd.DataFrame:
         "stock_date": day, "create_time": ct, "update_time": ct}))
 
 
-def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
+def ledger(world: World, orders: pd.DataFrame | None = None,
+           items: pd.DataFrame | None = None) -> tuple[Ledger, np.random.Generator]:
+    """The whole stock history with its planted stock-outs and write-offs, and the step's random
+    stream (the change rows draw from it next). The orders step calls this before its orders
+    are final, so that sales can fall while a goods is out (`stockouts.move_sales`)."""
     rng = world.rng("stock")
-    L = Ledger(world, theoretical_usage(world), rng)
+    L = Ledger(world, theoretical_usage(world, orders, items), rng)
     L.consumption()
     L.flows()
     stockouts.plant(world, L, world.rng("stockouts"))
+    return L, rng
+
+
+def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    L, rng = world.carry.pop("stock_ledger", None) or ledger(world)
+    stockouts.record(world, L)
     pi, di = np.nonzero(L.open)
     world.frames["stock_daily"] = pd.DataFrame({
         "shop_id": L.pairs["shop_id"].to_numpy()[pi], "goods_code": L.pairs["goods_code"].to_numpy()[pi],
