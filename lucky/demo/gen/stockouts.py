@@ -171,8 +171,17 @@ def move_sales(world, L, orders: pd.DataFrame, items: pd.DataFrame, rng) -> tupl
         _apply(world, L, orders, items, a, b)
         a_all.append(a)
         b_all.append(b)
-    world.truth["inventory"]["lost_sales"] = lost
+    world.truth["inventory"]["lost_sales"] = _still_out(L, lost)
     return np.concatenate(a_all), np.concatenate(b_all)
+
+
+def _still_out(L, lost: list[dict]) -> list[dict]:
+    """The lost-sales records whose day is still a whole day out in the final ledger: replenishing
+    after a later round's swaps can refill a shelf that an earlier round found empty."""
+    pi, di = out_days(L)
+    final = set(zip(L.pairs["shop_id"].to_numpy()[pi].tolist(), L.pairs["goods_code"].to_numpy()[pi].tolist(),
+                    [L.days[d].strftime("%Y-%m-%d") for d in di]))
+    return [r for r in lost if (r["shop_id"], r["goods_code"], r["date"]) in final]
 
 
 @dataclass
