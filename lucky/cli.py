@@ -13,6 +13,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "run": ("lucky.tools.cli", "print a tool's tables as CSV, JSON or Markdown"),
     "collect": ("lucky.monitor.cli", "poll the database fleet into Lucky's state store"),
     "briefing": ("lucky.briefing.cli", "write or send the executive daily briefing"),
+    "stores": ("lucky.operations.cli", "check store KPI alerts; write or send the daily and weekly store mails"),
     "compliance": ("lucky.compliance.cli", "verify the compliance audit log or export an auditor's bundle"),
     "ask": ("lucky.ask.cli", "ask Lucky a question in plain English"),
 }

@@ -60,8 +60,8 @@ def uptime(installed: pd.DataFrame, spells: pd.DataFrame, lo: pd.Timestamp, hi: 
     a = s["start"].where(s["start"] > s["w_lo"], s["w_lo"])
     b = s["end"].where(s["end"] < s["w_hi"], s["w_hi"])
     s["offline_h"] = ((b - a).dt.total_seconds() / 3600).clip(lower=0)
-    off = s.groupby("device_no")["offline_h"].sum()
-    w["offline_h"] = w["device_no"].map(off).fillna(0.0)
+    off = s.groupby("device_no")["offline_h"].sum().astype(float)   # float also when no spell at all
+    w["offline_h"] = off.reindex(w["device_no"]).fillna(0.0).to_numpy(float)
     w["uptime_pct"] = np.where(w["window_h"] > 0, 100 * (1 - w["offline_h"] / w["window_h"].where(w["window_h"] > 0)),
                                np.nan)
     return w[["device_no", "window_h", "offline_h", "uptime_pct"]]
