@@ -21,10 +21,9 @@ DROP = 0.20              # the report's rule: velocity more than 20% below basel
 BASELINE_WEEKS = 8
 GAP_WEEKS = 2            # the baseline skips the latest weeks, so a new drop is not absorbed at once
 MIN_BASELINE_WEEKS = 3
-CUSUM_K = -np.log(1 - DROP / 2)   # allowance: half the drop to detect, in log units
-CUSUM_H_SIGMAS = 4.0     # with k near half a sigma: a false alarm every ~170 days (3.0: every ~60)
-CUSUM_H_MIN = 0.6
-MAX_DAY_FACTOR = 2.0     # one day counts at most as a halving (one slow day is noise)
+CUSUM_R1 = 1 - 1.5 * DROP   # the drop the CUSUM is designed to see fastest: 30% (drops past 20% are flagged)
+CUSUM_H = 3.0            # log-likelihood units; healthy machines alarm by chance about every 120 days
+SHRINK_CELLS = 1.0       # weight of the machine's all-hours share in each weekday x hour baseline
 MIN_EXPECTED_CUPS = 3.0  # days with fewer expected cups carry no evidence
 RECENT_DAYS = 14
 MIN_RECENT_EXPECTED = 5.0  # expected cups a day over the recent days: below that, no verdict
@@ -109,6 +108,7 @@ def daily_velocity(cups: pd.DataFrame, offline: pd.DataFrame) -> pd.DataFrame:
     keys = [grid["device_no"], grid["weekday"], grid["hour"]]
     n_prev = grid.groupby(keys).cumcount()
     num, den = (_previous_sum(grid, keys, c) for c in ("cups", "load"))
+    num, den = _shrunk(grid, num, den)
     share = np.where((den > 0) & (n_prev >= MIN_BASELINE_WEEKS + GAP_WEEKS), num / den.where(den > 0), np.nan)
     grid["expected"] = share * grid["load"]
     grid = grid[grid["expected"].notna()]
@@ -116,6 +116,22 @@ def daily_velocity(cups: pd.DataFrame, offline: pd.DataFrame) -> pd.DataFrame:
     day = day[day["expected"] >= MIN_EXPECTED_CUPS]
     day["ratio"] = day["cups"] / day["expected"]
     return day.sort_values(["device_no", "date"]).reset_index(drop=True)[cols]
+
+
+def _shrunk(grid: pd.DataFrame, num: pd.Series, den: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Shrink each weekday x hour baseline share toward the machine's share over all its hours in
+    the same weeks, with the weight of SHRINK_CELLS average cells: a cell of a quiet machine holds a
+    handful of cups in 8 weeks, and its noise would read as a drop or a rise on any day."""
+    if SHRINK_CELLS <= 0:
+        return num, den
+    wk = grid.assign(num=num, den=den).groupby(["device_no", "week"])[["num", "den"]].agg(["sum", "size"])
+    dev_share = wk[("num", "sum")] / wk[("den", "sum")].where(wk[("den", "sum")] > 0)
+    per_cell = wk[("den", "sum")] / wk[("den", "size")]
+    key = pd.MultiIndex.from_frame(grid[["device_no", "week"]])
+    m = SHRINK_CELLS * per_cell.reindex(key).to_numpy()
+    prior = dev_share.reindex(key).to_numpy()
+    ok = np.isfinite(prior) & np.isfinite(m)
+    return (num + np.where(ok, m * prior, 0), den + np.where(ok, m, 0))
 
 
 def _previous_sum(grid: pd.DataFrame, keys: list, col: str) -> pd.Series:
@@ -127,41 +143,46 @@ def _previous_sum(grid: pd.DataFrame, keys: list, col: str) -> pd.Series:
 
 
 def cusum(daily: pd.DataFrame) -> pd.DataFrame:
-    """Per machine: the one-sided CUSUM of −log(ratio) − k; `alarm` where it crosses h.
+    """Per machine: a one-sided quasi-Poisson CUSUM for a drop to `CUSUM_R1` of its baseline.
 
-    h is `CUSUM_H_SIGMAS` robust standard deviations of the machine's own log ratios (at least
-    `CUSUM_H_MIN`), so a machine with few cups a day needs more days of evidence. Adds columns
-    s (the statistic), h, alarm (bool), episode_start (date the statistic last left zero)."""
+    Each day adds the log-likelihood ratio of its cups under "running at R1 x expected" against
+    "at expected" (Lucas' Poisson CUSUM: cups x ln R1 + expected x (1 − R1)), divided by the
+    machine's own dispersion (robust Pearson variance of its days, at least 1), so a busy day
+    weighs more than a quiet one, one slow day is a small step, and a machine whose days swing
+    more than chance needs more of them. Alarm above `CUSUM_H` (log-likelihood units). Adds s,
+    h, alarm (bool), episode_start (the day the statistic last left zero: the onset estimate)."""
     if daily.empty:
         return daily.assign(s=pd.Series(dtype=float), h=pd.Series(dtype=float), alarm=pd.Series(dtype=bool),
                             episode_start=pd.Series(dtype="datetime64[ns]"))
-    out = []
-    for _dev, d in daily.groupby("device_no", sort=False):
-        x = -np.log(np.clip(d["ratio"].to_numpy(float), 1 / MAX_DAY_FACTOR, MAX_DAY_FACTOR))
-        # the log of a Poisson count is biased low by about 1/(2 x expected): without this a healthy
-        # machine of ~10 cups a day drifts up by 0.05 a day and its statistic sits near h for weeks
-        x = x - 0.5 / d["expected"].to_numpy(float)
-        mad = np.median(np.abs(x - np.median(x))) * 1.4826
-        h = max(CUSUM_H_SIGMAS * mad, CUSUM_H_MIN)
-        s = np.zeros(len(x))
-        start = np.empty(len(x), dtype="datetime64[ns]")
-        dates = d["date"].to_numpy()
-        acc, began = 0.0, dates[0]
-        for i, xi in enumerate(x):
-            if acc == 0.0:
-                began = dates[i]
-            acc = max(0.0, acc + xi - CUSUM_K)
-            s[i], start[i] = acc, began
-        out.append(d.assign(s=s, h=h, alarm=s > h, episode_start=start))
-    return pd.concat(out, ignore_index=True)
+    d = daily.sort_values(["device_no", "date"], kind="stable").reset_index(drop=True)
+    c, e = d["cups"].to_numpy(float), d["expected"].to_numpy(float)
+    z = pd.Series((c - e) / np.sqrt(e))
+    g = z.groupby(d["device_no"], sort=False)
+    mad = (z - g.transform("median")).abs().groupby(d["device_no"], sort=False).transform("median")
+    phi = np.maximum(1.0, (1.4826 * mad.to_numpy()) ** 2)
+    llr = (c * np.log(CUSUM_R1) + e * (1 - CUSUM_R1)) / phi
+    pos = d.groupby("device_no", sort=False).cumcount().to_numpy()
+    dev = pd.factorize(d["device_no"])[0]
+    acc, began = np.zeros(dev.max() + 1), np.zeros(dev.max() + 1, dtype="datetime64[ns]")
+    dates = d["date"].to_numpy("datetime64[ns]")
+    s, start = np.zeros(len(d)), np.empty(len(d), dtype="datetime64[ns]")
+    order = np.argsort(pos, kind="stable")
+    bounds = np.searchsorted(pos[order], np.arange(pos.max() + 2))
+    for i in range(pos.max() + 1):          # one step per day of history, all machines at once
+        rows = order[bounds[i]:bounds[i + 1]]
+        k = dev[rows]
+        began[k] = np.where(acc[k] == 0.0, dates[rows], began[k])
+        acc[k] = np.maximum(0.0, acc[k] + llr[rows])
+        s[rows], start[rows] = acc[k], began[k]
+    return d.assign(s=s, h=CUSUM_H, alarm=s > CUSUM_H, episode_start=start)
 
 
 def degraded(scored: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """Machines degraded at `end`: the CUSUM alarm sounds on the last scored day and the last
     `RECENT_DAYS` days are more than `DROP` below baseline, on at least MIN_RECENT_EXPECTED expected
     cups a day and with a Poisson P(cups this low) below RECENT_P. device_no, first_flagged (the first
-    day of the alarm run still sounding at the end), onset (the day the statistic last left zero),
-    recent_ratio."""
+    alarm of the excursion still under way at the end: the statistic has stayed above zero since),
+    onset (the day that excursion began, the CUSUM's change-point estimate), recent_ratio."""
     rows = []
     for dev, d in scored.groupby("device_no", sort=False):
         last = d.iloc[-1]
@@ -172,9 +193,8 @@ def degraded(scored: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
         per_day = recent["expected"].mean() if len(recent) else 0.0
         if per_day < MIN_RECENT_EXPECTED or stats.poisson.cdf(recent["cups"].sum(), recent["expected"].sum()) >= RECENT_P:
             continue   # too few cups to tell a machine that is avoided from chance
-        quiet = np.flatnonzero(~d["alarm"].to_numpy())
-        run = d.iloc[quiet[-1] + 1:] if len(quiet) else d   # the alarm still sounding at the end
-        rows.append({"device_no": dev, "first_flagged": run["date"].iloc[0], "onset": last["episode_start"],
+        episode = d[(d["date"] >= last["episode_start"]) & d["alarm"]]   # this excursion's first alarm
+        rows.append({"device_no": dev, "first_flagged": episode["date"].iloc[0], "onset": last["episode_start"],
                      "recent_ratio": ratio})
     return pd.DataFrame(rows, columns=["device_no", "first_flagged", "onset", "recent_ratio"])
 
