@@ -50,10 +50,12 @@ def offline_intervals(log: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
 def uptime(installed: pd.DataFrame, spells: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
     """device_no, window_h, offline_h, uptime_pct over [max(install, lo), hi).
 
-    `installed`: device_no, install_time. The window starts when the machine was installed."""
+    `installed`: device_no, install_time. The window starts when the machine was installed. `lo` and
+    `hi` are one time for all, or one per row of `installed` (machines of stores in other zones)."""
     w = installed[["device_no"]].copy()
+    lo, hi = (_per_row(v, installed.index) for v in (lo, hi))
     w["w_lo"] = installed["install_time"].where(installed["install_time"] > lo, lo).to_numpy()
-    w["w_hi"] = pd.Timestamp(hi)
+    w["w_hi"] = hi.to_numpy()
     w["window_h"] = ((w["w_hi"] - w["w_lo"]).dt.total_seconds() / 3600).clip(lower=0)
     s = spells.merge(w[["device_no", "w_lo", "w_hi"]], on="device_no")
     a = s["start"].where(s["start"] > s["w_lo"], s["w_lo"])
@@ -64,6 +66,12 @@ def uptime(installed: pd.DataFrame, spells: pd.DataFrame, lo: pd.Timestamp, hi: 
     w["uptime_pct"] = np.where(w["window_h"] > 0, 100 * (1 - w["offline_h"] / w["window_h"].where(w["window_h"] > 0)),
                                np.nan)
     return w[["device_no", "window_h", "offline_h", "uptime_pct"]]
+
+
+def _per_row(value, index: pd.Index) -> pd.Series:
+    if isinstance(value, pd.Series):
+        return pd.Series(pd.to_datetime(value).to_numpy(), index=index)
+    return pd.Series(pd.Timestamp(value), index=index)
 
 
 def offline_hours(spells: pd.DataFrame) -> pd.DataFrame:
@@ -183,20 +191,27 @@ def degraded(scored: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     cups a day and with a Poisson P(cups this low) below RECENT_P. device_no, first_flagged (the first
     alarm of the excursion still under way at the end: the statistic has stayed above zero since),
     onset (the day that excursion began, the CUSUM's change-point estimate), recent_ratio."""
-    rows = []
-    for dev, d in scored.groupby("device_no", sort=False):
-        last = d.iloc[-1]
-        recent = d[d["date"] > pd.Timestamp(end) - pd.Timedelta(days=RECENT_DAYS)]
-        ratio = recent["cups"].sum() / recent["expected"].sum() if recent["expected"].sum() > 0 else np.nan
-        if not last["alarm"] or not (ratio < 1 - DROP):
-            continue
-        per_day = recent["expected"].mean() if len(recent) else 0.0
-        if per_day < MIN_RECENT_EXPECTED or stats.poisson.cdf(recent["cups"].sum(), recent["expected"].sum()) >= RECENT_P:
-            continue   # too few cups to tell a machine that is avoided from chance
-        episode = d[(d["date"] >= last["episode_start"]) & d["alarm"]]   # this excursion's first alarm
-        rows.append({"device_no": dev, "first_flagged": episode["date"].iloc[0], "onset": last["episode_start"],
-                     "recent_ratio": ratio})
-    return pd.DataFrame(rows, columns=["device_no", "first_flagged", "onset", "recent_ratio"])
+    cols = ["device_no", "first_flagged", "onset", "recent_ratio"]
+    if scored.empty:
+        return pd.DataFrame(columns=cols)
+    d = scored.sort_values(["device_no", "date"], kind="stable")
+    last = d.groupby("device_no", sort=False).tail(1).set_index("device_no")
+    recent = d[d["date"] > pd.Timestamp(end) - pd.Timedelta(days=RECENT_DAYS)]
+    r = recent.groupby("device_no")[["cups", "expected"]].agg(["sum", "mean"])
+    r = r.reindex(last.index)
+    cups, exp = r[("cups", "sum")], r[("expected", "sum")]
+    ratio = cups / exp.where(exp > 0)
+    p_low = pd.Series(stats.poisson.cdf(cups.fillna(0), exp.fillna(0)), index=r.index)
+    # too few cups to tell a machine that is avoided from chance: no verdict
+    hit = last["alarm"] & (ratio < 1 - DROP) & (r[("expected", "mean")] >= MIN_RECENT_EXPECTED) & (p_low < RECENT_P)
+    hit = hit[hit.fillna(False).astype(bool)].index
+    if not len(hit):
+        return pd.DataFrame(columns=cols)
+    onset = d["device_no"].map(last["episode_start"])
+    episode = d[d["device_no"].isin(hit) & (d["date"] >= onset) & d["alarm"]]   # this excursion's alarms
+    first = episode.groupby("device_no")["date"].min()
+    return pd.DataFrame({"device_no": list(hit), "first_flagged": first.reindex(hit).to_numpy(),
+                         "onset": last.loc[hit, "episode_start"].to_numpy(), "recent_ratio": ratio.reindex(hit).to_numpy()})
 
 
 def lost_revenue(spells: pd.DataFrame, share: pd.Series, hour_revenue: pd.DataFrame) -> pd.DataFrame:

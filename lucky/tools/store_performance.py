@@ -186,22 +186,27 @@ def _late_opens(rec: pd.DataFrame, oh: pd.DataFrame, zones: pd.Series) -> pd.Dat
 def _uptime(ids: tuple[int, ...], zones: pd.Series, start, end) -> tuple[pd.Series, pd.Series]:
     """Mean machine uptime per store over the range, and the lowest machine's on its last day (what
     the alert watches: one machine down for hours is hidden in the mean of a store's five devices).
-    Status log; see lucky.models.fleet."""
+    Status log; see lucky.models.fleet. All machines at once, each with its store's local midnights."""
     dev = iot.devices(ids)
+    dev = dev[dev["shop_id"].isin(zones.index)]
     if dev.empty:
         return pd.Series(dtype=float), pd.Series(dtype=float)
     log = iot.status_log(ids).assign(create_time=lambda d: pd.to_datetime(d["create_time"]))
     dev["install_time"] = pd.to_datetime(dev["install_time"])
-    spans, days = {}, {}
-    for shop, grp in dev.groupby("shop_id"):
-        zone = zones.get(shop)
-        lo, last, hi = (pd.Timestamp(d).tz_localize(zone).tz_convert("UTC").tz_localize(None)
-                        for d in (start, end, end + timedelta(days=1)))
-        grp = grp[grp["install_time"] < hi]
-        spells = fleet.offline_intervals(log[log["device_no"].isin(grp["device_no"])], hi)
-        spans[shop] = fleet.uptime(grp[["device_no", "install_time"]], spells, lo, hi)["uptime_pct"].mean()
-        days[shop] = fleet.uptime(grp[["device_no", "install_time"]], spells, last, hi)["uptime_pct"].min()
-    return pd.Series(spans, dtype=float), pd.Series(days, dtype=float)
+    zone = dev["shop_id"].map(zones)
+
+    def midnight(day) -> pd.Series:   # the store-local midnight opening `day`, in UTC, per machine
+        at = {z: pd.Timestamp(day).tz_localize(z).tz_convert("UTC").tz_localize(None) for z in zone.unique()}
+        return zone.map(at)
+
+    lo, last, hi = midnight(start), midnight(end), midnight(end + timedelta(days=1))
+    keep = dev["install_time"] < hi
+    dev, lo, last, hi = dev[keep], lo[keep], last[keep], hi[keep]
+    spells = fleet.offline_intervals(log[log["device_no"].isin(dev["device_no"])], hi.max())
+    machines = dev[["device_no", "install_time"]]
+    span = fleet.uptime(machines, spells, lo, hi)["uptime_pct"].groupby(dev["shop_id"].to_numpy()).mean()
+    day = fleet.uptime(machines, spells, last, hi)["uptime_pct"].groupby(dev["shop_id"].to_numpy()).min()
+    return span, day
 
 
 def _day_kpis(day: pd.Timestamp, card: pd.DataFrame, hours, oh, prod, uptime_day: pd.Series, empty, late) -> pd.DataFrame:
