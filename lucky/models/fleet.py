@@ -97,6 +97,10 @@ def daily_velocity(cups: pd.DataFrame, offline: pd.DataFrame) -> pd.DataFrame:
     cols = ["shop_id", "device_no", "date", "cups", "expected", "ratio"]
     if cups.empty:
         return pd.DataFrame(columns=cols)
+    names, codes = _codes(cups["device_no"], offline["device_no"] if len(offline) else None)
+    cups = cups.assign(device_no=codes[0])
+    if len(offline):
+        offline = offline.assign(device_no=codes[1])
     store = cups.groupby(["shop_id", "date", "hour", "utc_hour"], as_index=False)["cups"].sum()
     n_active = cups.groupby(["shop_id", "date"])["device_no"].nunique().rename("n_active")
     store = store.join(n_active, on=["shop_id", "date"])
@@ -123,7 +127,18 @@ def daily_velocity(cups: pd.DataFrame, offline: pd.DataFrame) -> pd.DataFrame:
     day = grid.groupby(["shop_id", "device_no", "date"], as_index=False)[["cups", "expected"]].sum()
     day = day[day["expected"] >= MIN_EXPECTED_CUPS]
     day["ratio"] = day["cups"] / day["expected"]
-    return day.sort_values(["device_no", "date"]).reset_index(drop=True)[cols]
+    day = day.sort_values(["device_no", "date"]).reset_index(drop=True)
+    return day.assign(device_no=names[day["device_no"].to_numpy()])[cols]
+
+
+def _codes(devices: pd.Series, other: pd.Series | None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Machine ids as integer codes (joins and groups on numbers, not strings): names, [codes, ...];
+    ids only in `other` get -1 (they match nothing)."""
+    codes, names = pd.factorize(devices)
+    out = [codes]
+    if other is not None:
+        out.append(pd.Index(names).get_indexer(other))
+    return np.asarray(names, dtype=object), out
 
 
 def _shrunk(grid: pd.DataFrame, num: pd.Series, den: pd.Series) -> tuple[pd.Series, pd.Series]:

@@ -50,8 +50,11 @@ def breached(kpi: str, value: float) -> bool:
     return value < limit if kpi in BELOW else value > limit
 
 
-def signals(day: pd.DataFrame) -> list[Signal]:
-    """One signal per store x KPI with a value (`day`: shop_id, kpi, value, message)."""
+def signals(day: pd.DataFrame | None) -> list[Signal]:
+    """One signal per store x KPI with a value (`day`: shop_id, kpi, value, message; None or empty
+    when no store traded, which leaves every alert as it is)."""
+    if day is None or day.empty:
+        return []
     rows = day.dropna(subset=["value"])
     return [Signal(str(int(r.shop_id)), r.kpi, breached(r.kpi, r.value), float(r.value), message=r.message)
             for r in rows.itertuples()]
@@ -65,7 +68,7 @@ def last_checked() -> date | None:
     return date.fromisoformat(day) if day else None
 
 
-def check(day: date, values: pd.DataFrame, actor: str = "store-alerts") -> list[Transition] | None:
+def check(day: date, values: pd.DataFrame | None, actor: str = "store-alerts") -> list[Transition] | None:
     """Advance the timeline to `day` with its KPI values; None when a later day was checked already."""
     last = last_checked()
     if last is not None and last > day:
