@@ -41,8 +41,12 @@ def entry_form(sched: pd.DataFrame) -> None:
         ["hour", "predicted_orders", "required_staff", "recommended_staff", "scheduled_staff", "actual_staff"]]
     edited = st.data_editor(rows.reset_index(drop=True), key=f"entry_{shop}_{day}", hide_index=True,
                             disabled=["hour", "predicted_orders", "required_staff", "recommended_staff", "scheduled_staff"],
-                            column_config={"actual_staff": st.column_config.NumberColumn(
-                                "actual staff", min_value=0, max_value=staff_entries.MAX_STAFF, step=1)})
+                            column_config={"hour": "Hour", "predicted_orders": "Predicted orders",
+                                           "required_staff": "Required", "recommended_staff": "Recommended",
+                                           "scheduled_staff": "On the rota",
+                                           "actual_staff": st.column_config.NumberColumn(
+                                               "Actual staff (enter)", min_value=0, max_value=staff_entries.MAX_STAFF,
+                                               step=1)})
     before = rows.set_index("hour")["actual_staff"]
     after = edited.set_index("hour")["actual_staff"]
     changed = after[after.notna() & (after.astype("Float64") != before.reindex(after.index).astype("Float64")).fillna(True)]
