@@ -14,6 +14,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "collect": ("lucky.monitor.cli", "poll the database fleet into Lucky's state store"),
     "briefing": ("lucky.briefing.cli", "write or send the executive daily briefing"),
     "weekly": ("lucky.briefing.weekly", "write or send a weekly marketing summary (channels, campaigns)"),
+    "stores": ("lucky.operations.cli", "check store KPI alerts; write or send the daily and weekly store mails"),
     "compliance": ("lucky.compliance.cli", "verify the compliance audit log or export an auditor's bundle"),
     "ask": ("lucky.ask.cli", "ask Lucky a question in plain English"),
 }

@@ -130,3 +130,20 @@ def test_smtp_server_down_is_a_statement(monkeypatch, configured):
     monkeypatch.setenv("LUCKY_SMTP_PORT", str(port))     # nothing listens there any more
     ok, statement = deliver.deliver("s", "<p>x</p>", "x")[0]
     assert not ok and "email delivery failed" in statement
+
+
+def test_store_mail_goes_to_its_reader_only(demo, state_store, configured, smtp_server, slack_server):
+    """`python -m lucky stores daily --send` for one store manager: one mail to the address given,
+    with their store only, and nothing on the team's Slack channel."""
+    from lucky.cli import main
+
+    day = demo["truth"]["stores"]["late_open"][0]["date"]
+    shop = demo["truth"]["stores"]["late_open"][0]["shop_id"]
+    assert main(["stores", "daily", "--date", day, "--role", "store_manager", "--manager-of", str(shop),
+                 "--to", "manager@example.com", "--send"]) == 0
+    assert len(smtp_server.mails) == 1 and slack_server.posts == []
+    mail = smtp_server.mails[0]
+    assert [r.split("<")[1].rstrip(">") for r in mail["rcpt"]] == ["manager@example.com"]
+    msg = email.message_from_bytes(mail["data"])
+    text = next(p.get_payload(decode=True).decode() for p in msg.walk() if p.get_content_type() == "text/plain")
+    assert "1 store(s)" in text

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -44,20 +45,23 @@ def test_offline_spells_and_uptime_by_hand():
 def test_cusum_confirms_a_persistent_drop_not_one_slow_day():
     days = pd.date_range("2026-01-01", periods=30, freq="D")
     ratio = [1.0, 1.05, 0.95] * 10
-    one_slow = pd.DataFrame({"device_no": "a", "date": days, "cups": 10, "expected": 10,
-                             "ratio": [0.1 if i == 10 else r for i, r in enumerate(ratio)]})
+    slow = [0.1 if i == 10 else r for i, r in enumerate(ratio)]
+    one_slow = pd.DataFrame({"device_no": "a", "date": days, "cups": [10 * r for r in slow], "expected": 10.0,
+                             "ratio": slow})
     scored = fleet.cusum(one_slow)
-    assert not scored["alarm"].any()  # one day counts at most as a halving: ln 2 - k - 1/20 = 0.538 < h = 0.6
+    # a day's step is cups x ln 0.7 + expected x 0.3 (dispersion 1: the days swing less than chance);
+    # the slow day: 1 x -0.357 + 3 = 2.64 < h = 3, and days at expected step down by 0.57
+    assert not scored["alarm"].any()
     low = [r if i < 20 else 0.6 for i, r in enumerate(ratio)]
     drop = pd.DataFrame({"device_no": "b", "date": days, "cups": [10 * r for r in low], "expected": 10.0,
                          "ratio": low})
     s = fleet.cusum(drop)
-    # h = max(4 x MAD-sigma, 0.6) = 0.6; each day at 0.6 adds -ln 0.6 - k - 1/(2 x 10) = 0.511 - 0.105 - 0.05 = 0.356:
-    # the statistic crosses 0.6 on the second low day
-    first = s.loc[s["alarm"], "date"].min()
-    assert first == days[21]
+    # each day at 6 cups adds 6 x -0.357 + 3 = 0.860: 0.86, 1.72, 2.58, 3.44 > 3 on the fourth low day
+    assert s.loc[s["alarm"], "date"].min() == days[23]
+    assert s["s"].iloc[23] == pytest.approx(4 * (6 * np.log(0.7) + 3))
     bad = fleet.degraded(s, days[-1])
-    assert bad["device_no"].tolist() == ["b"] and bad["first_flagged"].iloc[0] == days[21]
+    assert bad["device_no"].tolist() == ["b"] and bad["first_flagged"].iloc[0] == days[23]
+    assert bad["onset"].iloc[0] == days[20]          # the excursion began on the first low day
     assert fleet.degraded(scored, days[-1]).empty
 
 

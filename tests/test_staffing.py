@@ -134,3 +134,37 @@ def test_bad_input(demo, edited):
     page = print_html(sched.assign(date=pd.to_datetime(sched["date"])), out.tables["weekly-schedule"],
                       int(sched["shop_id"].iloc[0]), "Test <store>")
     assert "<table>" in page and "Test &lt;store&gt;" in page
+
+
+def test_with_actual_by_hand():
+    sched = pd.DataFrame({"shop_id": [1, 1], "date": ["2026-02-15"] * 2, "hour": [8, 9], "scheduled_staff": [2, 2],
+                          "required_staff": [3, 2], "recommended_staff": [4, 2], "status": ["red", "green"]})
+    entries = pd.DataFrame({"shop_id": [1], "date": ["2026-02-15"], "hour": [8], "actual_staff": [4],
+                            "entered_by": ["mgr"]})
+    got = sm.with_actual(sched, entries)
+    assert got["status"].tolist() == ["green", "green"] and got["actual_staff"].tolist() == [4, pd.NA]
+    assert list(got.columns).index("actual_staff") == list(got.columns).index("scheduled_staff") + 1
+
+
+def test_entered_actual_staff_persist_and_turn_the_light(demo, state_store):
+    from lucky import state
+    from lucky.access import AccessDenied
+    from lucky.operations import staff_entries
+
+    sched = tools.execute("staffing", Filters(), Viewer()).tables["schedule"]
+    red = sched[sched["status"] == "red"]
+    row = (red if len(red) else sched).iloc[0]
+    shop, day, hour = int(row["shop_id"]), row["date"], int(row["hour"])
+    manager = Viewer(role="store_manager", shop_ids=(shop,), name="store manager")
+    one = pd.DataFrame({"shop_id": [shop], "date": [day], "hour": [hour], "staff": [0]})
+    staff_entries.record(manager, one)
+    staff_entries.record(manager, one.assign(staff=int(row["recommended_staff"])))   # the newest counts
+    with pytest.raises(AccessDenied):
+        staff_entries.record(Viewer(role="store_manager", shop_ids=(shop + 1,), name="other"), one)
+    with pytest.raises(InputError):
+        staff_entries.record(manager, one.assign(staff=-1))
+    state.dispose_all()
+    after = tools.execute("staffing", Filters(), manager).tables["schedule"].set_index(["date", "hour"])
+    got = after.loc[(day, hour)]
+    assert (got["actual_staff"], got["entered_by"], got["status"]) == (row["recommended_staff"], "store manager", "green")
+    assert after["actual_staff"].notna().sum() == 1

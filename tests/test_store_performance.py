@@ -2,6 +2,7 @@
 the planted late opens on two seeds, stock-outs edited in by hand, and bad input."""
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import numpy as np
@@ -118,3 +119,87 @@ def test_bad_input(demo):
     assert out.tables["scorecard"].empty
     out = tools.execute("store-performance", Filters(stores=(999999,)), Viewer())
     assert out.messages
+
+
+# ---------------------------------------------------------------- alerts and the store mails
+def _planted_days(truth: dict) -> list[tuple[str, int, str]]:
+    """(kpi, shop, day) of one planted late open, stock-out and long outage, in day order."""
+    late = truth["stores"]["late_open"][0]
+    picks = [("late_opens", late["shop_id"], late["date"])]
+    stock = truth.get("inventory", {}).get("stockouts")
+    if stock:
+        picks.append(("stockout_items", stock[0]["shop_id"], stock[0]["date"]))
+    dev = tools.execute("iot-fleet", Filters(), Viewer()).tables["devices"].set_index("device_no")["shop_id"]
+    for o in truth["iot"]["outages"]:
+        start, end = pd.Timestamp(o["start"]), pd.Timestamp(o["end"])
+        local = start.tz_localize("UTC").tz_convert("America/New_York")
+        if end - start >= pd.Timedelta(hours=4) and local.normalize() == (end - pd.Timedelta(hours=1)).tz_localize(
+                "UTC").tz_convert("America/New_York").normalize() and o["device_no"] in dev.index:
+            picks.append(("uptime_pct", int(dev[o["device_no"]]), f"{local:%Y-%m-%d}"))
+            break
+    return sorted(picks, key=lambda p: p[2])
+
+
+def test_alerts_fire_for_planted_defects_and_acknowledgements_persist(demo, state_store):
+    from lucky import state
+    from lucky.access import AccessDenied
+    from lucky.cli import main
+    from lucky.operations import alerts
+
+    picks = _planted_days(demo["truth"])
+    assert {k for k, _, _ in picks} >= {"late_opens", "uptime_pct"}
+    for kpi, shop, day in picks:
+        assert main(["stores", "alerts", "--date", day]) == 0
+        now = alerts.current()
+        hit = now[(now["shop_id"] == shop) & (now["kpi"] == kpi) & (now["state"] == "firing")]
+        assert len(hit) == 1 and str(hit["since"].iloc[0]) == day, (kpi, shop, day, now)
+    kpi, shop, day = picks[-1]
+    with pytest.raises(AccessDenied):
+        alerts.acknowledge(Viewer(role="store_manager", shop_ids=(shop + 1,), name="other manager"), shop, kpi,
+                           date.fromisoformat(day))
+    alerts.acknowledge(Viewer(role="operations", name="ops lead"), shop, kpi, date.fromisoformat(day))
+    state.dispose_all()                                     # a new process reads the same verdict
+    out = tools.execute("store-performance", Filters(start=date.fromisoformat(day), end=date.fromisoformat(day)),
+                        Viewer())
+    row = out.tables["alerts"].set_index(["shop_id", "kpi"]).loc[(shop, kpi)]
+    assert (row["status"], row["by"]) == ("acknowledged", "ops lead")
+    # the timeline only moves forward: an earlier day changes nothing
+    assert alerts.check(date.fromisoformat(picks[0][2]) - pd.Timedelta(days=1), out.tables["alert-check"]) is None
+
+
+def test_a_late_open_edited_in_raises_an_alert_that_resolves_next_day(demo, edited, state_store):
+    from lucky.operations import alerts
+
+    rec = sources.read("luckyus_opshop", """SELECT shop_id, business_date FROM luckyus_opshop.t_shop_business_record
+        WHERE event_type = 'OPEN' ORDER BY business_date DESC, shop_id LIMIT 1""")
+    shop, day = int(rec["shop_id"][0]), pd.Timestamp(rec["business_date"][0]).date()
+    edited(f"""UPDATE luckyus_opshop.t_shop_business_record SET event_time = event_time + INTERVAL 45 MINUTE
+               WHERE shop_id = {shop} AND business_date = DATE '{day}' AND event_type = 'OPEN'""")
+    prev = day - pd.Timedelta(days=1)
+    check = tools.execute("store-performance", Filters(start=prev, end=prev), Viewer()).tables["alert-check"]
+    alerts.check(prev, check)
+    check = tools.execute("store-performance", Filters(start=day, end=day), Viewer()).tables["alert-check"]
+    moved = alerts.check(day, check)
+    assert [(t.instance, t.rule, t.action) for t in moved if t.rule == "late_opens"] == [(str(shop), "late_opens", "opened")]
+    quiet = check.assign(value=check["value"].where(check["kpi"] != "late_opens", 0.0))
+    moved = alerts.check(day + pd.Timedelta(days=1), quiet)
+    assert (str(shop), "late_opens", "resolved") in [(t.instance, t.rule, t.action) for t in moved]
+
+
+def test_daily_and_weekly_mails_show_each_reader_what_their_role_may(demo, state_store):
+    from lucky.operations import mail
+
+    day = date.fromisoformat(demo["truth"]["stores"]["late_open"][0]["date"])
+    card = tools.execute("store-performance", Filters(start=day, end=day), Viewer()).tables["scorecard"]
+    names = dict(zip(card["shop_id"].astype(int), card["shop_name"].str.replace("&", "&amp;")))
+    mine = int(card["shop_id"].iloc[0])
+    _, ops_html, ops_text = mail.daily(day, Viewer(role="operations"))
+    plain = {s: html.unescape(n) for s, n in names.items()}
+    assert all(names[s] in ops_html and plain[s] in ops_text for s in names)
+    _, mgr_html, mgr_text = mail.daily(day, Viewer(role="store_manager", shop_ids=(mine,)))
+    assert names[mine] in mgr_html and plain[mine] in mgr_text
+    assert not any(names[s] in mgr_html or plain[s] in mgr_text for s in names if s != mine)
+    subject, week_html, _ = mail.weekly(day, Viewer(role="operations"))
+    assert "leaderboard" in subject and "ramp index" in week_html
+    _, mgr_week, _ = mail.weekly(day, Viewer(role="store_manager", shop_ids=(mine,)))
+    assert names[mine] in mgr_week and not any(n in mgr_week for s, n in names.items() if s != mine)

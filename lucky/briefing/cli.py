@@ -46,7 +46,9 @@ def viewer_from(args: argparse.Namespace) -> Viewer:
     return Viewer(role=role, shop_ids=tuple(args.manager_of), name="briefing-cli")
 
 
-def _day(text: str | None):
+def report_day(text: str | None):
+    """The day a scheduled report covers: the given YYYY-MM-DD, else yesterday in the chain's zone
+    (a mail sent at 7am reports the last whole business day)."""
     if not text:
         return (datetime.now(ZoneInfo(CHAIN_ZONE)) - timedelta(days=1)).date()
     return datetime.strptime(text, "%Y-%m-%d").date()
@@ -58,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     from lucky.briefing import deliver
 
     try:
-        day = _day(args.date)
+        day = report_day(args.date)
     except ValueError:
         print(f"--date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
         return 2

@@ -23,10 +23,11 @@ def _flag(name: str) -> bool:
     return (config.setting(name) or "").strip().lower() in {"1", "true", "yes", "on"}
 
 
-def send_email(subject: str, html_body: str, text_body: str) -> str:
-    """Send one multipart (text + HTML) email; returns what happened, raises on failure."""
+def send_email(subject: str, html_body: str, text_body: str, to: list[str] | None = None) -> str:
+    """Send one multipart (text + HTML) email; returns what happened, raises on failure.
+    `to`: these recipients instead of LUCKY_BRIEFING_TO (a mail written for one reader's role)."""
     host = config.setting("LUCKY_SMTP_HOST")
-    to = [a.strip() for a in (config.setting("LUCKY_BRIEFING_TO") or "").split(",") if a.strip()]
+    to = to or [a.strip() for a in (config.setting("LUCKY_BRIEFING_TO") or "").split(",") if a.strip()]
     if not host or not to:
         raise LookupError("email is not configured (set LUCKY_SMTP_HOST and LUCKY_BRIEFING_TO)")
     msg = EmailMessage()
@@ -61,11 +62,15 @@ def send_slack(markdown: str) -> str:
     return "posted to Slack"
 
 
-def deliver(subject: str, html_body: str, markdown: str) -> list[tuple[bool, str]]:
-    """Send by every configured channel: [(ok, statement)]; unconfigured channels are (False, why)."""
+def deliver(subject: str, html_body: str, markdown: str, to: list[str] | None = None,
+            slack: bool = True) -> list[tuple[bool, str]]:
+    """Send by every configured channel: [(ok, statement)]; unconfigured channels are (False, why).
+    `to` overrides the email recipients; `slack=False` keeps a mail meant for one reader off Slack."""
     results = []
-    for name, send in (("email", lambda: send_email(subject, html_body, markdown)),
-                       ("Slack", lambda: send_slack(markdown))):
+    channels = [("email", lambda: send_email(subject, html_body, markdown, to))]
+    if slack:
+        channels.append(("Slack", lambda: send_slack(markdown)))
+    for name, send in channels:
         try:
             results.append((True, send()))
         except LookupError as exc:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lucky.briefing.cli import _day, viewer_from
+from lucky.briefing.cli import report_day, viewer_from
 from lucky.core import ROLES, Filters, Viewer
 from lucky.errors import LuckyError
 
@@ -160,7 +160,7 @@ def run(args: argparse.Namespace) -> int:
     from lucky.briefing import deliver
 
     try:
-        day = _day(args.date)
+        day = report_day(args.date)
         viewer = viewer_from(args)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

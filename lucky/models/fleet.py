@@ -21,10 +21,9 @@ DROP = 0.20              # the report's rule: velocity more than 20% below basel
 BASELINE_WEEKS = 8
 GAP_WEEKS = 2            # the baseline skips the latest weeks, so a new drop is not absorbed at once
 MIN_BASELINE_WEEKS = 3
-CUSUM_K = -np.log(1 - DROP / 2)   # allowance: half the drop to detect, in log units
-CUSUM_H_SIGMAS = 4.0     # with k near half a sigma: a false alarm every ~170 days (3.0: every ~60)
-CUSUM_H_MIN = 0.6
-MAX_DAY_FACTOR = 2.0     # one day counts at most as a halving (one slow day is noise)
+CUSUM_R1 = 1 - 1.5 * DROP   # the drop the CUSUM is designed to see fastest: 30% (drops past 20% are flagged)
+CUSUM_H = 3.0            # log-likelihood units; healthy machines alarm by chance about every 120 days
+SHRINK_CELLS = 1.0       # weight of the machine's all-hours share in each weekday x hour baseline
 MIN_EXPECTED_CUPS = 3.0  # days with fewer expected cups carry no evidence
 RECENT_DAYS = 14
 MIN_RECENT_EXPECTED = 5.0  # expected cups a day over the recent days: below that, no verdict
@@ -51,20 +50,28 @@ def offline_intervals(log: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
 def uptime(installed: pd.DataFrame, spells: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp) -> pd.DataFrame:
     """device_no, window_h, offline_h, uptime_pct over [max(install, lo), hi).
 
-    `installed`: device_no, install_time. The window starts when the machine was installed."""
+    `installed`: device_no, install_time. The window starts when the machine was installed. `lo` and
+    `hi` are one time for all, or one per row of `installed` (machines of stores in other zones)."""
     w = installed[["device_no"]].copy()
+    lo, hi = (_per_row(v, installed.index) for v in (lo, hi))
     w["w_lo"] = installed["install_time"].where(installed["install_time"] > lo, lo).to_numpy()
-    w["w_hi"] = pd.Timestamp(hi)
+    w["w_hi"] = hi.to_numpy()
     w["window_h"] = ((w["w_hi"] - w["w_lo"]).dt.total_seconds() / 3600).clip(lower=0)
     s = spells.merge(w[["device_no", "w_lo", "w_hi"]], on="device_no")
     a = s["start"].where(s["start"] > s["w_lo"], s["w_lo"])
     b = s["end"].where(s["end"] < s["w_hi"], s["w_hi"])
     s["offline_h"] = ((b - a).dt.total_seconds() / 3600).clip(lower=0)
-    off = s.groupby("device_no")["offline_h"].sum()
-    w["offline_h"] = w["device_no"].map(off).fillna(0.0)
+    off = s.groupby("device_no")["offline_h"].sum().astype(float)   # float also when no spell at all
+    w["offline_h"] = off.reindex(w["device_no"]).fillna(0.0).to_numpy(float)
     w["uptime_pct"] = np.where(w["window_h"] > 0, 100 * (1 - w["offline_h"] / w["window_h"].where(w["window_h"] > 0)),
                                np.nan)
     return w[["device_no", "window_h", "offline_h", "uptime_pct"]]
+
+
+def _per_row(value, index: pd.Index) -> pd.Series:
+    if isinstance(value, pd.Series):
+        return pd.Series(pd.to_datetime(value).to_numpy(), index=index)
+    return pd.Series(pd.Timestamp(value), index=index)
 
 
 def offline_hours(spells: pd.DataFrame) -> pd.DataFrame:
@@ -90,6 +97,10 @@ def daily_velocity(cups: pd.DataFrame, offline: pd.DataFrame) -> pd.DataFrame:
     cols = ["shop_id", "device_no", "date", "cups", "expected", "ratio"]
     if cups.empty:
         return pd.DataFrame(columns=cols)
+    names, codes = _codes(cups["device_no"], offline["device_no"] if len(offline) else None)
+    cups = cups.assign(device_no=codes[0])
+    if len(offline):
+        offline = offline.assign(device_no=codes[1])
     store = cups.groupby(["shop_id", "date", "hour", "utc_hour"], as_index=False)["cups"].sum()
     n_active = cups.groupby(["shop_id", "date"])["device_no"].nunique().rename("n_active")
     store = store.join(n_active, on=["shop_id", "date"])
@@ -109,13 +120,41 @@ def daily_velocity(cups: pd.DataFrame, offline: pd.DataFrame) -> pd.DataFrame:
     keys = [grid["device_no"], grid["weekday"], grid["hour"]]
     n_prev = grid.groupby(keys).cumcount()
     num, den = (_previous_sum(grid, keys, c) for c in ("cups", "load"))
+    num, den = _shrunk(grid, num, den)
     share = np.where((den > 0) & (n_prev >= MIN_BASELINE_WEEKS + GAP_WEEKS), num / den.where(den > 0), np.nan)
     grid["expected"] = share * grid["load"]
     grid = grid[grid["expected"].notna()]
     day = grid.groupby(["shop_id", "device_no", "date"], as_index=False)[["cups", "expected"]].sum()
     day = day[day["expected"] >= MIN_EXPECTED_CUPS]
     day["ratio"] = day["cups"] / day["expected"]
-    return day.sort_values(["device_no", "date"]).reset_index(drop=True)[cols]
+    day = day.sort_values(["device_no", "date"]).reset_index(drop=True)
+    return day.assign(device_no=names[day["device_no"].to_numpy()])[cols]
+
+
+def _codes(devices: pd.Series, other: pd.Series | None) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Machine ids as integer codes (joins and groups on numbers, not strings): names, [codes, ...];
+    ids only in `other` get -1 (they match nothing)."""
+    codes, names = pd.factorize(devices)
+    out = [codes]
+    if other is not None:
+        out.append(pd.Index(names).get_indexer(other))
+    return np.asarray(names, dtype=object), out
+
+
+def _shrunk(grid: pd.DataFrame, num: pd.Series, den: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """Shrink each weekday x hour baseline share toward the machine's share over all its hours in
+    the same weeks, with the weight of SHRINK_CELLS average cells: a cell of a quiet machine holds a
+    handful of cups in 8 weeks, and its noise would read as a drop or a rise on any day."""
+    if SHRINK_CELLS <= 0:
+        return num, den
+    wk = grid.assign(num=num, den=den).groupby(["device_no", "week"])[["num", "den"]].agg(["sum", "size"])
+    dev_share = wk[("num", "sum")] / wk[("den", "sum")].where(wk[("den", "sum")] > 0)
+    per_cell = wk[("den", "sum")] / wk[("den", "size")]
+    key = pd.MultiIndex.from_frame(grid[["device_no", "week"]])
+    m = SHRINK_CELLS * per_cell.reindex(key).to_numpy()
+    prior = dev_share.reindex(key).to_numpy()
+    ok = np.isfinite(prior) & np.isfinite(m)
+    return (num + np.where(ok, m * prior, 0), den + np.where(ok, m, 0))
 
 
 def _previous_sum(grid: pd.DataFrame, keys: list, col: str) -> pd.Series:
@@ -127,56 +166,67 @@ def _previous_sum(grid: pd.DataFrame, keys: list, col: str) -> pd.Series:
 
 
 def cusum(daily: pd.DataFrame) -> pd.DataFrame:
-    """Per machine: the one-sided CUSUM of −log(ratio) − k; `alarm` where it crosses h.
+    """Per machine: a one-sided quasi-Poisson CUSUM for a drop to `CUSUM_R1` of its baseline.
 
-    h is `CUSUM_H_SIGMAS` robust standard deviations of the machine's own log ratios (at least
-    `CUSUM_H_MIN`), so a machine with few cups a day needs more days of evidence. Adds columns
-    s (the statistic), h, alarm (bool), episode_start (date the statistic last left zero)."""
+    Each day adds the log-likelihood ratio of its cups under "running at R1 x expected" against
+    "at expected" (Lucas' Poisson CUSUM: cups x ln R1 + expected x (1 − R1)), divided by the
+    machine's own dispersion (robust Pearson variance of its days, at least 1), so a busy day
+    weighs more than a quiet one, one slow day is a small step, and a machine whose days swing
+    more than chance needs more of them. Alarm above `CUSUM_H` (log-likelihood units). Adds s,
+    h, alarm (bool), episode_start (the day the statistic last left zero: the onset estimate)."""
     if daily.empty:
         return daily.assign(s=pd.Series(dtype=float), h=pd.Series(dtype=float), alarm=pd.Series(dtype=bool),
                             episode_start=pd.Series(dtype="datetime64[ns]"))
-    out = []
-    for _dev, d in daily.groupby("device_no", sort=False):
-        x = -np.log(np.clip(d["ratio"].to_numpy(float), 1 / MAX_DAY_FACTOR, MAX_DAY_FACTOR))
-        # the log of a Poisson count is biased low by about 1/(2 x expected): without this a healthy
-        # machine of ~10 cups a day drifts up by 0.05 a day and its statistic sits near h for weeks
-        x = x - 0.5 / d["expected"].to_numpy(float)
-        mad = np.median(np.abs(x - np.median(x))) * 1.4826
-        h = max(CUSUM_H_SIGMAS * mad, CUSUM_H_MIN)
-        s = np.zeros(len(x))
-        start = np.empty(len(x), dtype="datetime64[ns]")
-        dates = d["date"].to_numpy()
-        acc, began = 0.0, dates[0]
-        for i, xi in enumerate(x):
-            if acc == 0.0:
-                began = dates[i]
-            acc = max(0.0, acc + xi - CUSUM_K)
-            s[i], start[i] = acc, began
-        out.append(d.assign(s=s, h=h, alarm=s > h, episode_start=start))
-    return pd.concat(out, ignore_index=True)
+    d = daily.sort_values(["device_no", "date"], kind="stable").reset_index(drop=True)
+    c, e = d["cups"].to_numpy(float), d["expected"].to_numpy(float)
+    z = pd.Series((c - e) / np.sqrt(e))
+    g = z.groupby(d["device_no"], sort=False)
+    mad = (z - g.transform("median")).abs().groupby(d["device_no"], sort=False).transform("median")
+    phi = np.maximum(1.0, (1.4826 * mad.to_numpy()) ** 2)
+    llr = (c * np.log(CUSUM_R1) + e * (1 - CUSUM_R1)) / phi
+    pos = d.groupby("device_no", sort=False).cumcount().to_numpy()
+    dev = pd.factorize(d["device_no"])[0]
+    acc, began = np.zeros(dev.max() + 1), np.zeros(dev.max() + 1, dtype="datetime64[ns]")
+    dates = d["date"].to_numpy("datetime64[ns]")
+    s, start = np.zeros(len(d)), np.empty(len(d), dtype="datetime64[ns]")
+    order = np.argsort(pos, kind="stable")
+    bounds = np.searchsorted(pos[order], np.arange(pos.max() + 2))
+    for i in range(pos.max() + 1):          # one step per day of history, all machines at once
+        rows = order[bounds[i]:bounds[i + 1]]
+        k = dev[rows]
+        began[k] = np.where(acc[k] == 0.0, dates[rows], began[k])
+        acc[k] = np.maximum(0.0, acc[k] + llr[rows])
+        s[rows], start[rows] = acc[k], began[k]
+    return d.assign(s=s, h=CUSUM_H, alarm=s > CUSUM_H, episode_start=start)
 
 
 def degraded(scored: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """Machines degraded at `end`: the CUSUM alarm sounds on the last scored day and the last
     `RECENT_DAYS` days are more than `DROP` below baseline, on at least MIN_RECENT_EXPECTED expected
     cups a day and with a Poisson P(cups this low) below RECENT_P. device_no, first_flagged (the first
-    day of the alarm run still sounding at the end), onset (the day the statistic last left zero),
-    recent_ratio."""
-    rows = []
-    for dev, d in scored.groupby("device_no", sort=False):
-        last = d.iloc[-1]
-        recent = d[d["date"] > pd.Timestamp(end) - pd.Timedelta(days=RECENT_DAYS)]
-        ratio = recent["cups"].sum() / recent["expected"].sum() if recent["expected"].sum() > 0 else np.nan
-        if not last["alarm"] or not (ratio < 1 - DROP):
-            continue
-        per_day = recent["expected"].mean() if len(recent) else 0.0
-        if per_day < MIN_RECENT_EXPECTED or stats.poisson.cdf(recent["cups"].sum(), recent["expected"].sum()) >= RECENT_P:
-            continue   # too few cups to tell a machine that is avoided from chance
-        quiet = np.flatnonzero(~d["alarm"].to_numpy())
-        run = d.iloc[quiet[-1] + 1:] if len(quiet) else d   # the alarm still sounding at the end
-        rows.append({"device_no": dev, "first_flagged": run["date"].iloc[0], "onset": last["episode_start"],
-                     "recent_ratio": ratio})
-    return pd.DataFrame(rows, columns=["device_no", "first_flagged", "onset", "recent_ratio"])
+    alarm of the excursion still under way at the end: the statistic has stayed above zero since),
+    onset (the day that excursion began, the CUSUM's change-point estimate), recent_ratio."""
+    cols = ["device_no", "first_flagged", "onset", "recent_ratio"]
+    if scored.empty:
+        return pd.DataFrame(columns=cols)
+    d = scored.sort_values(["device_no", "date"], kind="stable")
+    last = d.groupby("device_no", sort=False).tail(1).set_index("device_no")
+    recent = d[d["date"] > pd.Timestamp(end) - pd.Timedelta(days=RECENT_DAYS)]
+    r = recent.groupby("device_no")[["cups", "expected"]].agg(["sum", "mean"])
+    r = r.reindex(last.index)
+    cups, exp = r[("cups", "sum")], r[("expected", "sum")]
+    ratio = cups / exp.where(exp > 0)
+    p_low = pd.Series(stats.poisson.cdf(cups.fillna(0), exp.fillna(0)), index=r.index)
+    # too few cups to tell a machine that is avoided from chance: no verdict
+    hit = last["alarm"] & (ratio < 1 - DROP) & (r[("expected", "mean")] >= MIN_RECENT_EXPECTED) & (p_low < RECENT_P)
+    hit = hit[hit.fillna(False).astype(bool)].index
+    if not len(hit):
+        return pd.DataFrame(columns=cols)
+    onset = d["device_no"].map(last["episode_start"])
+    episode = d[d["device_no"].isin(hit) & (d["date"] >= onset) & d["alarm"]]   # this excursion's alarms
+    first = episode.groupby("device_no")["date"].min()
+    return pd.DataFrame({"device_no": list(hit), "first_flagged": first.reindex(hit).to_numpy(),
+                         "onset": last.loc[hit, "episode_start"].to_numpy(), "recent_ratio": ratio.reindex(hit).to_numpy()})
 
 
 def lost_revenue(spells: pd.DataFrame, share: pd.Series, hour_revenue: pd.DataFrame) -> pd.DataFrame:

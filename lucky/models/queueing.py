@@ -56,16 +56,24 @@ def mean_wait_s(c: int, orders_per_hour: float, service_s: float) -> float:
 def required_staff(orders_per_hour, service_s, target_sl: float = TARGET_SL,
                    target_s: float = TARGET_SECONDS, minimum: int = 1) -> np.ndarray:
     """Smallest c ≥ minimum with service_level(c) ≥ target_sl, per element (0 where no orders
-    and minimum is 0). NaN service times count as no information: the minimum."""
+    and minimum is 0), at most MAX_STAFF. NaN service times count as no information: the minimum.
+    All elements at once: the Erlang B recursion steps c = 1, 2, ... over the whole array."""
     lam = np.atleast_1d(np.asarray(orders_per_hour, float))
     aht = np.broadcast_to(np.atleast_1d(np.asarray(service_s, float)), lam.shape)
-    out = np.empty(lam.shape, dtype=int)
-    for i, (l, s) in enumerate(zip(lam, aht)):
-        if not (l > 0) or not (s > 0):
-            out[i] = minimum
-            continue
-        c = max(minimum, int(math.floor(l * s / 3600.0)) + 1)
-        while c < MAX_STAFF and service_level(c, l, s, target_s) < target_sl:
-            c += 1
-        out[i] = c
+    busy = (lam > 0) & (aht > 0)
+    a = np.where(busy, lam * np.where(busy, aht, 1.0) / 3600.0, 0.0)
+    first = np.where(busy, np.maximum(minimum, np.floor(a) + 1), minimum).astype(int)
+    out = np.where(busy, np.maximum(first, MAX_STAFF), minimum).astype(int)   # not met below MAX_STAFF
+    todo = busy.copy()
+    b = np.ones(lam.shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for c in range(1, MAX_STAFF):
+            b = a * b / (c + a * b)
+            if c < first.min(initial=MAX_STAFF) or not todo.any():
+                continue
+            erl_c = b / (1 - (a / c) * (1 - b))
+            sl = np.where(c > a, 1.0 - erl_c * np.exp(-(c - a) * target_s / np.where(busy, aht, 1.0)), 0.0)
+            done = todo & (c >= first) & (sl >= target_sl)
+            out[done] = c
+            todo &= ~done
     return out

@@ -37,3 +37,18 @@ def light(have: np.ndarray, required: np.ndarray, recommended_: np.ndarray) -> n
     recommended (and above required)."""
     have, req, rec = (np.asarray(x, float) for x in (have, required, recommended_))
     return np.where(have < req, "red", np.where(have < rec, "yellow", "green"))
+
+
+def with_actual(schedule: pd.DataFrame, entries: pd.DataFrame) -> pd.DataFrame:
+    """The schedule with the staff a manager entered (`entries`: shop_id, date, hour, actual_staff,
+    entered_by) as `actual_staff`, and the light judged on it where entered, else on the rota's
+    `scheduled_staff`. `date` must be alike in both (the tool's 'YYYY-MM-DD' text)."""
+    s = schedule.drop(columns=["actual_staff", "entered_by"], errors="ignore")
+    e = entries[["shop_id", "date", "hour", "actual_staff", "entered_by"]]
+    s = s.merge(e.astype({"shop_id": "int64", "hour": "int64", "date": str}), on=["shop_id", "date", "hour"], how="left")
+    s["actual_staff"] = s["actual_staff"].astype("Int64")
+    have = s["actual_staff"].astype(float).fillna(s["scheduled_staff"].astype(float))
+    s["status"] = light(have.to_numpy(), s["required_staff"].to_numpy(), s["recommended_staff"].to_numpy())
+    cols = [c for c in s.columns if c not in ("actual_staff", "entered_by")]
+    at = cols.index("scheduled_staff") + 1 if "scheduled_staff" in cols else len(cols)
+    return s[cols[:at] + ["actual_staff"] + cols[at:] + ["entered_by"]]

@@ -165,9 +165,10 @@ def evaluate(readings: list[Reading], stored: dict[str, dict[str, float]], at: d
     return out
 
 
-def advance(signals: list[Signal], at: datetime, rs: dict[str, Rule]) -> list[Transition]:
-    """Move the alert state machine one poll forward; returns what to notify."""
-    a = store.alerts
+def advance(signals: list[Signal], at: datetime, rs: dict[str, Rule], table=None) -> list[Transition]:
+    """Move the alert state machine one poll forward; returns what to notify. `table`: another
+    timeline made by `store.alert_table` (default the database fleet's)."""
+    a = store.alerts if table is None else table
     moved: list[Transition] = []
     with store.engine().begin() as conn:
         open_rows = {(row.instance, row.rule, row.subject): row for row in conn.execute(

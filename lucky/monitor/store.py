@@ -131,22 +131,28 @@ events = Table(
     Column("detail", Text),
 )
 
-alerts = Table(
-    "mon_alert", md,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("instance", String(128), nullable=False),
-    Column("rule", String(64), nullable=False),
-    Column("subject", String(255), nullable=False, default=""),   # table name for per-table rules
-    Column("state", String(16), nullable=False),      # pending | firing | resolved
-    Column("pending_since", DateTime, nullable=False),
-    Column("opened_at", DateTime),
-    Column("resolved_at", DateTime),
-    Column("value", Float),
-    Column("threshold", Float),
-    Column("severity", String(16)),
-    Column("message", Text),
-    Index("ix_mon_alert_state", "state"),
-)
+def alert_table(name: str) -> Table:
+    """An alert timeline table (the state machine of `lucky.monitor.alerts.advance`); the database
+    fleet's is `mon_alert`, other watchers (store KPIs) declare their own under another name."""
+    return Table(
+        name, md,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("instance", String(128), nullable=False),
+        Column("rule", String(64), nullable=False),
+        Column("subject", String(255), nullable=False, default=""),   # table name for per-table rules
+        Column("state", String(16), nullable=False),      # pending | firing | resolved
+        Column("pending_since", DateTime, nullable=False),
+        Column("opened_at", DateTime),
+        Column("resolved_at", DateTime),
+        Column("value", Float),
+        Column("threshold", Float),
+        Column("severity", String(16)),
+        Column("message", Text),
+        Index(f"ix_{name}_state", "state"),
+    )
+
+
+alerts = alert_table("mon_alert")
 
 TIMED = (polls, metrics, table_sizes, databases, activity, statements, redis_scans, events)
 

@@ -38,10 +38,11 @@ def status_log(stores: tuple[int, ...] = ()) -> pd.DataFrame:
 
 
 def cups_hourly(start: date | None = None, end: date | None = None, stores: tuple[int, ...] = ()) -> pd.DataFrame:
-    """Good cups (status 1) per shop, machine and UTC hour: shop_id, device_no, utc_hour, cups."""
+    """Good cups (status 1) per shop, machine and UTC hour: shop_id, device_no, utc_hour, cups.
+    A large result (every machine-hour of the baseline weeks): read column-wise (`read_frame`)."""
     where, params = window(start, end, "start_time")
     s_sql, s_params = store_clause(stores)
-    df = sources.read(DB, f"""
+    df = sources.read_frame(DB, f"""
         SELECT shop_id, device_no, CAST(start_time AS DATE) AS utc_day,
                EXTRACT(HOUR FROM start_time) AS h, COUNT(*) AS cups
         FROM luckyus_iot_platform.t_cup_order_info

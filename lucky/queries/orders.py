@@ -35,7 +35,7 @@ def hourly(start: date | None = None, end: date | None = None, stores: tuple[int
     if stores:
         where += " AND shop_id IN :stores"
         params["stores"] = list(stores)
-    df = sources.read(DB, f"""
+    df = sources.read_frame(DB, f"""
         SELECT shop_id, currency_code, status, CAST(create_time AS DATE) AS utc_day,
                EXTRACT(HOUR FROM create_time) AS utc_hour,
                COUNT(*) AS orders, SUM(pay_money) AS pay_money
@@ -47,6 +47,7 @@ def hourly(start: date | None = None, end: date | None = None, stores: tuple[int
         return df
     df["utc_time"] = pd.to_datetime(df["utc_day"]) + pd.to_timedelta(df["utc_hour"].astype(int), unit="h")
     df["orders"] = df["orders"].astype(int)
+    df["status"] = df["status"].astype("int64")     # read column-wise (many hours): same types as `read`
     return df.drop(columns=["utc_day", "utc_hour"])
 
 

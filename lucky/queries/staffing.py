@@ -93,7 +93,7 @@ def production_hours(start: date | None = None, end: date | None = None, stores:
     where, params = window(start, end, "accept_time")
     s_sql, s_params = store_clause(stores)
     secs = _seconds("accept_time", "done_time")
-    df = sources.read("luckyus_opproduction", f"""
+    df = sources.read_frame("luckyus_opproduction", f"""
         SELECT shop_id, utc_day, h,
                SUM(CASE WHEN secs <= {OUTLIER_S} THEN 1 ELSE 0 END) AS made,
                SUM(CASE WHEN secs <= {OUTLIER_S} THEN secs ELSE 0 END) AS seconds,
@@ -109,4 +109,4 @@ def production_hours(start: date | None = None, end: date | None = None, stores:
                              "made": pd.Series(dtype="int64"), "seconds": pd.Series(dtype=float),
                              "outliers": pd.Series(dtype="int64")})
     df["utc_hour"] = pd.to_datetime(df.pop("utc_day")) + pd.to_timedelta(df.pop("h").astype(int), unit="h")
-    return df
+    return df.astype({"made": "int64", "seconds": "float64", "outliers": "int64"})   # counts whatever the backend

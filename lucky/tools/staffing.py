@@ -7,6 +7,8 @@ no-show rate, a promotion what-if, and the history of hours that were short-staf
   same weekday-hour over the last four weeks); the `source` column says which.
 - `history`: the date range as it happened: placed orders, mean production time, the staff the
   queue needed, staff actually on the floor (clock-in/out at hh:30) — red where short.
+- `schedule` also carries `actual_staff`, the staff a store manager entered for an hour (Lucky's
+  state store, `lucky.operations.staff_entries`); the light then judges what was entered.
 - `what-if`: extra staff-hours and their cost at the store's barista wage for `demand` × orders.
 """
 from __future__ import annotations
@@ -19,9 +21,11 @@ import numpy as np
 import pandas as pd
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
+from lucky.errors import LuckyError
 from lucky.models import queueing
 from lucky.models import staffing as sm
 from lucky.models.timezones import known_zone, to_local
+from lucky.operations import staff_entries
 from lucky.queries import landscape, metrics
 from lucky.queries import orders as order_q
 from lucky.queries import shops as shop_q
@@ -97,7 +101,8 @@ def run(filters: Filters, viewer: Viewer, demand: float = 1.0, target_sl: float 
                             "range: every hour uses a forecast from history instead.")
     sched = _schedule(hours, usual, pred, rota_h, rate, week0, week1, demand, target_sl, target_s, end)
     base = _schedule(hours, usual, pred, rota_h, rate, week0, week1, 1.0, target_sl, target_s, end) if demand != 1.0 else sched
-    out.tables["schedule"] = sched.assign(date=sched["date"].dt.strftime("%Y-%m-%d"))
+    out.tables["schedule"] = sm.with_actual(sched.assign(date=sched["date"].dt.strftime("%Y-%m-%d")),
+                                            _entries(out, ids, week0, week1))
     out.tables["history"] = history.assign(date=history["date"].dt.strftime("%Y-%m-%d"))
     shifts = ns.set_index("shop_id")["shifts"].reindex(list(ids)).fillna(0).astype(int).to_numpy()
     out.tables["no-shows"] = pd.DataFrame({"shop_id": list(ids), "shifts": shifts,
@@ -112,7 +117,7 @@ def run(filters: Filters, viewer: Viewer, demand: float = 1.0, target_sl: float 
     out.kpis = [
         Kpi("Stores", len(ids)),
         Kpi("Hours short-staffed in range", int((history["status"] == "red").sum())),
-        Kpi("Week ahead: hours under-scheduled", int((sched["status"] == "red").sum())),
+        Kpi("Week ahead: hours under-scheduled", int((out.tables["schedule"]["status"] == "red").sum())),
         Kpi("Week ahead: staff-hours recommended", int(sched["recommended_staff"].sum())),
         Kpi("Week ahead: staff-hours scheduled", int(sched["scheduled_staff"].sum())),
         Kpi(f"What-if ×{demand:g}: extra staff-hours", int(whatif["extra_staff_hours"].sum())),
@@ -129,6 +134,15 @@ def run(filters: Filters, viewer: Viewer, demand: float = 1.0, target_sl: float 
             x="when:T", y=alt.Y("staff:Q", title="Staff"), color=alt.Color("series:N", legend=alt.Legend(orient="top")))
         out.charts["week-ahead"] = alt.layer(bars, lines).resolve_scale(y="independent")
     return out
+
+
+def _entries(out: Output, ids: tuple[int, ...], week0, week1) -> pd.DataFrame:
+    """Staff the managers entered for the week ahead (state store); none when it cannot be read."""
+    try:
+        return staff_entries.latest(list(ids), week0, week1)
+    except LuckyError as exc:
+        out.note("warning", f"Entered staff unavailable ({exc}): the lights use the rota only.")
+        return pd.DataFrame(columns=staff_entries.COLUMNS)
 
 
 def _usual_service(hours: pd.DataFrame) -> pd.DataFrame:

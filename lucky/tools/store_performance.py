@@ -17,9 +17,11 @@ import numpy as np
 import pandas as pd
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
+from lucky.errors import LuckyError
 from lucky.models import fleet
 from lucky.models import stores as model
 from lucky.models.timezones import known_zone, to_local
+from lucky.operations import alerts as alert_state
 from lucky.queries import iot, landscape, metrics
 from lucky.queries import orders as order_q
 from lucky.queries import shops as shop_q
@@ -80,7 +82,7 @@ def run(filters: Filters, viewer: Viewer, store: int | None = None) -> Output:
 
     late = _late_opens(q.business_record(start, end, ids), oh, zones)
     empty = q.empty_positions(start, end, ids)
-    uptime = _uptime(ids, zones, start, end)
+    uptime, uptime_day = _uptime(ids, zones, start, end)
 
     card = shops[["shop_id", "shop_name"]].copy()
     card["age_days"] = ((pd.Timestamp(end) - card["shop_id"].map(opened)).dt.days + 1).clip(lower=0)
@@ -102,6 +104,9 @@ def run(filters: Filters, viewer: Viewer, store: int | None = None) -> Output:
         {"kpi": k, "green": g, "yellow": y, "better": "higher" if up else "lower",
          "note": "× chain median" if k == "orders_per_open_hour" else ""} for k, (g, y, up) in THRESHOLDS.items()])
     out.tables["ranking"] = _ranking(hours, opened, end)
+    day = _day_kpis(pd.Timestamp(end), card, hours, oh, prod, uptime_day, empty, late)
+    out.tables["alert-check"] = day
+    _alerts(out, card, day, end)
     out.tables["late-opens"] = late.assign(date=late["date"].dt.strftime("%Y-%m-%d"))
     out.tables["stock-outs"] = empty.groupby(["shop_id", "goods_code", "goods_name"], as_index=False).agg(
         days=("stock_date", "nunique"), first_day=("stock_date", "min"))
@@ -178,22 +183,82 @@ def _late_opens(rec: pd.DataFrame, oh: pd.DataFrame, zones: pd.Series) -> pd.Dat
     return m[cols].sort_values(["shop_id", "date"]).reset_index(drop=True)
 
 
-def _uptime(ids: tuple[int, ...], zones: pd.Series, start, end) -> pd.Series:
-    """Mean machine uptime per store over the range (status log; see lucky.models.fleet)."""
+def _uptime(ids: tuple[int, ...], zones: pd.Series, start, end) -> tuple[pd.Series, pd.Series]:
+    """Mean machine uptime per store over the range, and the lowest machine's on its last day (what
+    the alert watches: one machine down for hours is hidden in the mean of a store's five devices).
+    Status log; see lucky.models.fleet. All machines at once, each with its store's local midnights."""
     dev = iot.devices(ids)
+    dev = dev[dev["shop_id"].isin(zones.index)]
     if dev.empty:
-        return pd.Series(dtype=float)
+        return pd.Series(dtype=float), pd.Series(dtype=float)
     log = iot.status_log(ids).assign(create_time=lambda d: pd.to_datetime(d["create_time"]))
     dev["install_time"] = pd.to_datetime(dev["install_time"])
-    parts = []
-    for shop, grp in dev.groupby("shop_id"):
-        zone = zones.get(shop)
-        lo, hi = (pd.Timestamp(d).tz_localize(zone).tz_convert("UTC").tz_localize(None) for d in (start, end + timedelta(days=1)))
-        grp = grp[grp["install_time"] < hi]
-        spells = fleet.offline_intervals(log[log["device_no"].isin(grp["device_no"])], hi)
-        up = fleet.uptime(grp[["device_no", "install_time"]], spells, lo, hi)
-        parts.append(pd.Series({shop: up["uptime_pct"].mean()}))
-    return pd.concat(parts) if parts else pd.Series(dtype=float)
+    zone = dev["shop_id"].map(zones)
+
+    def midnight(day) -> pd.Series:   # the store-local midnight opening `day`, in UTC, per machine
+        at = {z: pd.Timestamp(day).tz_localize(z).tz_convert("UTC").tz_localize(None) for z in zone.unique()}
+        return zone.map(at)
+
+    lo, last, hi = midnight(start), midnight(end), midnight(end + timedelta(days=1))
+    keep = dev["install_time"] < hi
+    dev, lo, last, hi = dev[keep], lo[keep], last[keep], hi[keep]
+    spells = fleet.offline_intervals(log[log["device_no"].isin(dev["device_no"])], hi.max())
+    machines = dev[["device_no", "install_time"]]
+    span = fleet.uptime(machines, spells, lo, hi)["uptime_pct"].groupby(dev["shop_id"].to_numpy()).mean()
+    day = fleet.uptime(machines, spells, last, hi)["uptime_pct"].groupby(dev["shop_id"].to_numpy()).min()
+    return span, day
+
+
+def _day_kpis(day: pd.Timestamp, card: pd.DataFrame, hours, oh, prod, uptime_day: pd.Series, empty, late) -> pd.DataFrame:
+    """Each store's KPIs on the range's last day, long (shop_id, date, kpi, value, limit, alert,
+    message): what the alert check compares with `lucky.operations.alerts.RULES`. A store with no
+    figure for a KPI that day (closed, no machines) has no row for it."""
+    ids = card["shop_id"]
+    orders = hours[hours["date"] == day].groupby("shop_id")["orders"].sum()
+    open_h = oh[pd.to_datetime(oh["business_date"]) == day].groupby("shop_id")["hours"].sum()
+    oph = (orders.reindex(open_h.index).fillna(0) / open_h.where(open_h > 0)).dropna()
+    median = oph.median()
+    p = prod[prod["date"] == day].groupby("shop_id")[["made", "seconds"]].sum()
+    prod_s = (p["seconds"] / p["made"].where(p["made"] > 0)).dropna()
+    gone = empty[pd.to_datetime(empty["stock_date"]) == day].groupby("shop_id")["goods_name"].agg(list)
+    late_day = late[late["date"] == day].set_index("shop_id")
+    rows = []
+    for shop in ids:
+        if shop in oph.index and median > 0:
+            rows.append((shop, "orders_per_open_hour", oph[shop] / median,
+                         f"{oph[shop]:.1f} orders per open hour, {oph[shop] / median:.2f} x the chain median {median:.1f}"))
+        if shop in prod_s.index:
+            rows.append((shop, "avg_production_s", prod_s[shop], f"mean production {prod_s[shop]:.0f} s"))
+        if shop in uptime_day.index and pd.notna(uptime_day[shop]):
+            rows.append((shop, "uptime_pct", uptime_day[shop], f"lowest machine uptime {uptime_day[shop]:.1f}%"))
+        if shop in open_h.index:
+            items = gone.get(shop, [])
+            rows.append((shop, "stockout_items", len(items),
+                         f"{len(items)} goods at zero" + (f": {', '.join(sorted(items)[:3])}" if items else "")))
+            lt = late_day.loc[shop] if shop in late_day.index else None
+            rows.append((shop, "late_opens", 0 if lt is None else lt["minutes"],
+                         "opened on time" if lt is None else
+                         f"opened {lt['opened']}, published {lt['scheduled']} ({lt['minutes']} min late)"))
+    df = pd.DataFrame(rows, columns=["shop_id", "kpi", "value", "message"])
+    df.insert(1, "date", day.strftime("%Y-%m-%d"))
+    df["value"] = df["value"].astype(float).round(3)
+    df["limit"] = df["kpi"].map(lambda k: ("< " if k in alert_state.BELOW else "> ") + f"{alert_state.RULES[k].threshold:g}")
+    df["alert"] = [alert_state.breached(k, v) for k, v in zip(df["kpi"], df["value"])]
+    return df
+
+
+def _alerts(out: Output, card: pd.DataFrame, day: pd.DataFrame, end) -> None:
+    """The alert timeline of these stores (firing, or resolved in the last week) with verdicts."""
+    try:
+        out.tables["alerts"] = alert_state.current([int(s) for s in card["shop_id"]], end - timedelta(days=7))
+    except LuckyError as exc:
+        out.note("warning", f"Store alerts unavailable: {exc}")
+        return
+    breach = day[day["alert"]]
+    if len(breach):
+        out.note("warning", f"{len(breach)} KPI(s) past their alert limit on {day['date'].iloc[0]} at "
+                 f"{breach['shop_id'].nunique()} store(s): see `alert-check`; "
+                 "`python -m lucky stores alerts` records and notifies them.")
 
 
 def _ranking(hours: pd.DataFrame, opened: pd.Series, end) -> pd.DataFrame:
