@@ -94,13 +94,13 @@ def with_hours(found: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
     rows = found.index[(found["metric"] == "orders") & found["shop_id"].notna()]
     if profiles.empty or rows.empty:
         return found
-    wanted = set(zip(found.loc[rows, "shop_id"], found.loc[rows, "date"].astype(str)))
-    prof = profiles.assign(date=profiles["date"].astype(str))
-    prof = prof[[k in wanted for k in zip(prof["shop_id"], prof["date"])]]
+    wanted = pd.DataFrame({"shop_id": found.loc[rows, "shop_id"].astype("Int64"),
+                           "date": pd.to_datetime(found.loc[rows, "date"])}).drop_duplicates()
+    prof = profiles.assign(date=pd.to_datetime(profiles["date"])).merge(wanted, on=["shop_id", "date"])
     words = {key: intraday.shape(g) for key, g in prof.groupby(["shop_id", "date"])}
     found = found.copy()
     for i in rows:
-        text = words.get((found.at[i, "shop_id"], str(found.at[i, "date"])), "")
+        text = words.get((found.at[i, "shop_id"], pd.Timestamp(found.at[i, "date"])), "")
         if text:
             found.at[i, "explanation"] = f"{found.at[i, 'explanation']}; {text}"
     return found

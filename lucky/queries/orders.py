@@ -34,7 +34,7 @@ def hourly(start: date | None = None, end: date | None = None, stores: tuple[int
     if stores:
         where += " AND shop_id IN :stores"
         params["stores"] = list(stores)
-    df = sources.read(DB, f"""
+    df = sources.read_frame(DB, f"""
         SELECT shop_id, currency_code, status, CAST(create_time AS DATE) AS utc_day,
                EXTRACT(HOUR FROM create_time) AS utc_hour,
                COUNT(*) AS orders, SUM(pay_money) AS pay_money
