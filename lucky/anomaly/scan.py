@@ -32,6 +32,7 @@ class Scan:
     inputs: dict[str, pd.DataFrame] = field(default_factory=dict)
     horizon: pd.Series | None = None      # shop_id -> local time of the freshest data
     trading: pd.Series | None = None      # shop_id -> local day still in progress (not judged)
+    span: pd.DataFrame | None = None      # `metrics.order_span` of `shops` (the briefing reuses it)
 
 
 def _empty(notes, shops=None) -> Scan:
@@ -159,4 +160,4 @@ def run(start: date | None = None, end: date | None = None, stores: tuple[int, .
     inc = anomaly.incidents(active)
     if not inc.empty:
         inc.insert(1, "shop_name", inc["shop_id"].map(names).fillna("all stores").astype(str))
-    return Scan(found, inc, notes, lo.date(), hi.date(), shops, inputs, horizon, trading)
+    return Scan(found, inc, notes, lo.date(), hi.date(), shops, inputs, horizon, trading, span)

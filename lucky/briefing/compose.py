@@ -297,8 +297,7 @@ def build(day: date, viewer: Viewer, currency: str = "USD", stores: tuple[int, .
         brief.notes = [t for _, t in result.notes]
         return brief
     brief.notes = [t for _, t in result.notes if "not scanned" not in t]
-    shops, inputs = result.shops, result.inputs
-    span = metrics.order_span(shops)
+    shops, inputs, span = result.shops, result.inputs, result.span   # the scan read the span already
     first = span["first_day"].min()
     orders = inputs["orders"]
     start = day - pd.Timedelta(days=30)
