@@ -76,12 +76,19 @@ def cpu_seconds(proc: psutil.Process) -> float:
     return total
 
 
+def client_cpu() -> float:
+    """CPU seconds of this process's finished children: the Playwright driver and the Chromium
+    it ran (each round's browser has exited when this is read), to set against the server's."""
+    t = os.times()
+    return t.children_user + t.children_system
+
+
 async def session(browser, base: str, times: list[float]) -> None:
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
     page = await context.new_page()
     for slug in PAGES:
         started = time.perf_counter()
-        await page.goto(f"{base}/{slug}?role=admin", wait_until="domcontentloaded")
+        await page.goto(f"{base}/{slug}?role=admin", wait_until="domcontentloaded", timeout=180_000)
         await page.wait_for_timeout(300)          # let the script run start before polling
         await page.wait_for_function(FINISHED, timeout=180_000, polling=100)
         times.append(time.perf_counter() - started)
@@ -104,27 +111,33 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def measure(n: int, demo: Path, port: int) -> dict:
+def measure(n: int, demo: Path, port: int, log: Path) -> dict:
+    """One fresh server, N sessions cold then warm; the server's output goes to `log`."""
     env = {**os.environ, "LUCKY_DATABASE_URL": str(demo), "PYTHONPATH": str(ROOT)}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "Home.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    load_before = os.getloadavg()[0]
+    with log.open("w") as out:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "Home.py"), "--server.port", str(port),
+             "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
     try:
         wait_port(port)
         proc = psutil.Process(server.pid)
         sampler = Sampler(proc)
         sampler.start()
-        cpu0 = cpu_seconds(proc)
+        cpu0, client0 = cpu_seconds(proc), client_cpu()
         base = f"http://127.0.0.1:{port}"
         cold = asyncio.run(round_of(n, base))
         warm = asyncio.run(round_of(n, base))
-        cpu = cpu_seconds(proc) - cpu0
+        cpu, client = cpu_seconds(proc) - cpu0, client_cpu() - client0
         sampler.stop.set()
         sampler.join()
         return {"sessions": n, "cold_p50": statistics.median(cold), "cold_p95": pct(cold, 0.95),
                 "warm_p50": statistics.median(warm), "warm_p95": pct(warm, 0.95),
-                "peak_rss_mb": sampler.peak / 2**20, "cpu_s": cpu, "pages": len(cold) + len(warm)}
+                "peak_rss_mb": sampler.peak / 2**20, "cpu_s": cpu, "browser_cpu_s": client,
+                "pages": len(cold) + len(warm),
+                "load_before": load_before, "load_after": os.getloadavg()[0],
+                "external_ip_lookup": "external IP" in log.read_text()}
     finally:
         server.terminate()
         try:
@@ -145,14 +158,15 @@ def main(argv: list[str] | None = None) -> int:
     demo = demo_file(args.scale, args.demo)
     ensure(demo, args.scale)
     rows = []
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
     for n in args.sessions:
-        row = measure(n, demo, args.port)
+        row = measure(n, demo, args.port, out / f"concurrency_server_n{n}.log")
         rows.append(row)
         print(f"N={n:>2}: cold p50 {row['cold_p50']:.2f} s p95 {row['cold_p95']:.2f} s | warm p50 "
               f"{row['warm_p50']:.2f} s p95 {row['warm_p95']:.2f} s | peak RSS {row['peak_rss_mb']:.0f} MB"
-              f" | CPU {row['cpu_s']:.1f} s", flush=True)
-    out = ROOT / "bench" / "out"
-    out.mkdir(exist_ok=True)
+              f" | CPU server {row['cpu_s']:.1f} s, browser {row['browser_cpu_s']:.1f} s"
+              f" | load {row['load_before']:.1f}->{row['load_after']:.1f}", flush=True)
     load = os.getloadavg()[0]
     (out / f"concurrency_scale{args.scale:g}.json").write_text(
         json.dumps({"scale": args.scale, "load_1min": load, "rows": rows}, indent=1))

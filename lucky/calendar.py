@@ -9,6 +9,7 @@ from datetime import date
 
 import pandas as pd
 
+from lucky.models import shops as real_shops
 from lucky.queries import landscape, orders, shops
 
 
@@ -18,7 +19,7 @@ def data_calendar() -> tuple[date | None, date | None, pd.DataFrame]:
     shops that traded, with their `kind`."""
     first, last = landscape.data_span()
     shop_df, span = shops.shops(), orders.per_store(None)
-    shop_df = shop_df.assign(kind=shops.kind(shop_df))
+    shop_df = shop_df.assign(kind=real_shops.kind(shop_df))
     real = shop_df["kind"] == "real"
     traded = shop_df["shop_id"].isin(span["shop_id"]) if not span.empty else False
     options = shop_df[(real & (shop_df["status"].fillna(0) == 1)) | traded].copy()

@@ -157,10 +157,11 @@ def _visit(page, url: str) -> dict:
 
 
 def _test_shop_ids() -> set[int]:
+    from lucky.models import shops as real_shops
     from lucky.queries import shops
 
     df = shops.shops()
-    return set(int(s) for s in df.loc[~shops.is_real(df), "shop_id"])
+    return set(int(s) for s in df.loc[~real_shops.is_real(df), "shop_id"])
 
 
 @pytest.mark.timeout(900)

@@ -153,10 +153,11 @@ def test_every_csv_has_text_ids_integer_counts_and_cents(outputs):
 
 
 def test_default_views_list_no_test_or_internal_shop(outputs):
+    from lucky.models import shops as real_shops
     from lucky.queries import shops
 
     df = shops.shops()
-    fake = set(df.loc[~shops.is_real(df), "shop_id"])
+    fake = set(df.loc[~real_shops.is_real(df), "shop_id"])
     assert fake, "the demo has test and internal shops"
     for slug, name, table in _tables(outputs):
         if "+test" in slug or slug.endswith("nzd") or slug == "tenant-audit" or "shop_id" not in table:
@@ -172,18 +173,18 @@ def test_default_views_list_no_test_or_internal_shop(outputs):
 
 
 def test_one_definition_of_a_real_shop():
-    from lucky.queries import shops
+    from lucky.models import shops as real_shops
 
     df = pd.DataFrame({"shop_id": [1, 2, 3, 4], "test_flag": [0, 1, 0, None],
                        "internal": [0, 0, 1, None], "currency_code": ["USD", "NZD", "USD", "USD"]})
-    assert shops.kind(df).tolist() == ["real", "test", "internal", "real"]
-    assert shops.in_scope(df)["shop_id"].tolist() == [1, 4]
-    assert shops.in_scope(df, include_test=True)["shop_id"].tolist() == [1, 2, 3, 4]
-    assert shops.in_scope(df, stores=(2,))["shop_id"].tolist() == [2]       # picked by hand: asked for
-    f = shops.scope(Filters(), df)
+    assert real_shops.kind(df).tolist() == ["real", "test", "internal", "real"]
+    assert real_shops.in_scope(df)["shop_id"].tolist() == [1, 4]
+    assert real_shops.in_scope(df, include_test=True)["shop_id"].tolist() == [1, 2, 3, 4]
+    assert real_shops.in_scope(df, stores=(2,))["shop_id"].tolist() == [2]       # picked by hand: asked for
+    f = real_shops.scope(Filters(), df)
     assert f.stores == (1, 4)
-    assert shops.test_market("NZD", df) and not shops.test_market("USD", df)
-    assert shops.scope(Filters(currency="NZD"), df).stores == ()             # NZD: the test market
+    assert real_shops.test_market("NZD", df) and not real_shops.test_market("USD", df)
+    assert real_shops.scope(Filters(currency="NZD"), df).stores == ()             # NZD: the test market
 
 
 # ------------------------------------------------------------------ the briefing's comparisons
@@ -265,3 +266,15 @@ def test_a_day_still_trading_is_labelled():
     assert day_in_progress(open_502, day - pd.Timedelta(days=1)) == ""
     assert day_in_progress(Scan(empty, empty, trading=pd.Series(dtype="datetime64[ns]"),
                                 horizon=pd.Series(dtype="datetime64[ns]")), day) == ""
+
+
+def test_chart_money_carries_the_views_currency(outputs):
+    """Vega's `$` format prints a bare dollar in NZD views too: money in a chart names its
+    currency in the title instead (like the tables' headers)."""
+    import json
+
+    specs = {slug: json.dumps([c.to_dict() for c in out.charts.values() if hasattr(c, "to_dict")], default=str)
+             for slug, out in outputs.items()}
+    assert '"format": "$' not in "".join(specs.values())
+    assert "(NZ$)" in specs["reconciliation-nzd"] and "(US$)" not in specs["reconciliation-nzd"]
+    assert "revenue (US$)" in specs["landscape"]

@@ -215,3 +215,19 @@ def test_days_at_zero_whose_sales_did_not_fall(demo, edited):
     assert row["whole_day"] and row["usual_items"] > 0 and not row["sales_fell"]
     assert row["actual_items"] > 0.5 * row["usual_items"]
     assert any("kept selling" in m.text for m in out.messages)
+
+
+def test_implied_usage_uses_the_sku_recipe_else_the_products_first_sku():
+    day = pd.Timestamp("2026-02-02")
+    items = pd.DataFrame({"shop_id": [1, 1, 1, 2], "date": [day] * 4, "spu_code": ["P", "P", "Q", "P"],
+                          "sku_code": ["A", "B", "X", "A"], "quantity": [2, 3, 5, 1]})
+    recipes = pd.DataFrame({"spu_code": ["P", "P", "P"], "sku_code": ["C", "C", "A"],
+                            "goods_code": ["beans", "cup", "milk"], "quantity": [18.0, 1.0, 100.0]})
+    got = model.implied_usage(items, recipes)
+    # A has its own line (milk); B has none, so product P's first sku with lines (C) applies; Q has nothing
+    assert got.to_dict("records") == [
+        {"shop_id": 1, "date": day, "goods_code": "beans", "implied": 54.0, "items": 3.0},
+        {"shop_id": 1, "date": day, "goods_code": "cup", "implied": 3.0, "items": 3.0},
+        {"shop_id": 1, "date": day, "goods_code": "milk", "implied": 200.0, "items": 2.0},
+        {"shop_id": 2, "date": day, "goods_code": "milk", "implied": 100.0, "items": 1.0},
+    ]

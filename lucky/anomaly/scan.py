@@ -32,6 +32,7 @@ class Scan:
     inputs: dict[str, pd.DataFrame] = field(default_factory=dict)
     horizon: pd.Series | None = None      # shop_id -> local time of the freshest data
     trading: pd.Series | None = None      # shop_id -> local day still in progress (not judged)
+    span: pd.DataFrame | None = None      # `metrics.order_span` of `shops` (the briefing reuses it)
 
 
 def _empty(notes, shops=None) -> Scan:
@@ -94,13 +95,13 @@ def with_hours(found: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
     rows = found.index[(found["metric"] == "orders") & found["shop_id"].notna()]
     if profiles.empty or rows.empty:
         return found
-    wanted = set(zip(found.loc[rows, "shop_id"], found.loc[rows, "date"].astype(str)))
-    prof = profiles.assign(date=profiles["date"].astype(str))
-    prof = prof[[k in wanted for k in zip(prof["shop_id"], prof["date"])]]
+    wanted = pd.DataFrame({"shop_id": found.loc[rows, "shop_id"].astype("Int64"),
+                           "date": pd.to_datetime(found.loc[rows, "date"])}).drop_duplicates()
+    prof = profiles.assign(date=pd.to_datetime(profiles["date"])).merge(wanted, on=["shop_id", "date"])
     words = {key: intraday.shape(g) for key, g in prof.groupby(["shop_id", "date"])}
     found = found.copy()
     for i in rows:
-        text = words.get((found.at[i, "shop_id"], str(found.at[i, "date"])), "")
+        text = words.get((found.at[i, "shop_id"], pd.Timestamp(found.at[i, "date"])), "")
         if text:
             found.at[i, "explanation"] = f"{found.at[i, 'explanation']}; {text}"
     return found
@@ -159,4 +160,4 @@ def run(start: date | None = None, end: date | None = None, stores: tuple[int, .
     inc = anomaly.incidents(active)
     if not inc.empty:
         inc.insert(1, "shop_name", inc["shop_id"].map(names).fillna("all stores").astype(str))
-    return Scan(found, inc, notes, lo.date(), hi.date(), shops, inputs, horizon, trading)
+    return Scan(found, inc, notes, lo.date(), hi.date(), shops, inputs, horizon, trading, span)

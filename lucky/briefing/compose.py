@@ -292,26 +292,26 @@ def build(day: date, viewer: Viewer, currency: str = "USD", stores: tuple[int, .
     the statement."""
     day = pd.Timestamp(day).normalize()
     brief = Briefing(day.date(), currency)
-    result = scan.run(day.date(), day.date(), stores, currency)   # the currency's real stores
-    if result.start is None:   # before the data, after it, or no stores
-        brief.notes = [t for _, t in result.notes]
-        return brief
-    brief.notes = [t for _, t in result.notes if "not scanned" not in t]
-    shops, inputs = result.shops, result.inputs
-    span = metrics.order_span(shops)
-    first = span["first_day"].min()
-    orders = inputs["orders"]
     start = day - pd.Timedelta(days=30)
     with ThreadPoolExecutor(max_workers=3) as pool:   # independent reads, one database each
-        extras = {
+        # what does not need the scan's stores starts first and runs beside the scan
+        extras = {"exceptions": pool.submit(exception_lines, day, currency, stores, viewer),
+                  "coupons": pool.submit(metrics.coupons_daily, start, day)}
+        result = scan.run(day.date(), day.date(), stores, currency)   # the currency's real stores
+        if result.start is None:   # before the data, after it, or no stores
+            brief.notes = [t for _, t in result.notes]
+            return brief
+        brief.notes = [t for _, t in result.notes if "not scanned" not in t]
+        shops, inputs, span = result.shops, result.inputs, result.span   # the scan read the span already
+        first = span["first_day"].min()
+        orders = inputs["orders"]
+        extras.update({
             "devices": pool.submit(metrics.device_status, shops),
             "stock": pool.submit(metrics.stock_position, shops, day),
             "active": pool.submit(metrics.active_users, shops, start, day),
-            "coupons": pool.submit(metrics.coupons_daily, start, day),
             "predictions": pool.submit(metrics.order_predictions, shops, day + pd.Timedelta(days=1),
                                        day + pd.Timedelta(days=7)),
-            "exceptions": pool.submit(exception_lines, day, currency, stores, viewer),
-        }
+        })
         brief.sections = [
             revenue_section(day, orders, shops, span),
             operations_section(day, inputs, shops, extras),

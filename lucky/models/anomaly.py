@@ -456,16 +456,23 @@ def incidents(anoms: pd.DataFrame) -> pd.DataFrame:
     a["rank"] = a["severity"].map(SEVERITY_RANK)
     worst = a.groupby("key")["rank"].min()
     a = a[a["key"].map(worst) < SEVERITY_RANK["Info"]]
+    # each store-day's members worst first (stable: as a sort within each group), store-days in
+    # the order of their first member; then one pass over plain lists (hundreds of incidents)
+    a = a.assign(_k=pd.factorize(a["key"])[0]).sort_values(["_k", "rank", "score"], ascending=[True, True, False],
+                                                           kind="stable")
+    keys, shop, day, rank = a["key"].tolist(), a["shop_id"].tolist(), a["date"].tolist(), a["rank"].tolist()
+    score, metric, text = a["score"].tolist(), a["metric"].tolist(), a["explanation"].tolist()
+    starts = [i for i in range(len(keys)) if i == 0 or keys[i] != keys[i - 1]] + [len(keys)]
     rows = []
-    for key, g in a.groupby("key", sort=False):
-        g = g.sort_values(["rank", "score"], ascending=[True, False])
-        flagged = set(g.loc[g["rank"] < SEVERITY_RANK["Info"], "metric"])
-        cause, steps = root_cause(set(g["metric"]) if flagged else flagged, g["metric"].iloc[0])
+    for lo, hi in zip(starts, starts[1:]):
+        metrics = metric[lo:hi]
+        flagged = {m for m, r in zip(metrics, rank[lo:hi]) if r < SEVERITY_RANK["Info"]}
+        cause, steps = root_cause(set(metrics) if flagged else flagged, metrics[0])
         rows.append({
-            "incident": key, "shop_id": g["shop_id"].iloc[0], "date": g["date"].iloc[0],
-            "severity": SEVERITIES[int(g["rank"].min())], "score": float(g["score"].max()),
-            "metrics": ", ".join(dict.fromkeys(g["metric"])), "root_cause": cause, "steps": steps,
-            "summary": "; ".join(f"{m}: {e}" for m, e in zip(g["metric"], g["explanation"])),
+            "incident": keys[lo], "shop_id": shop[lo], "date": day[lo],
+            "severity": SEVERITIES[int(min(rank[lo:hi]))], "score": float(max(score[lo:hi])),
+            "metrics": ", ".join(dict.fromkeys(metrics)), "root_cause": cause, "steps": steps,
+            "summary": "; ".join(f"{m}: {e}" for m, e in zip(metrics, text[lo:hi])),
         })
     out = pd.DataFrame(rows, columns=cols)
     out["shop_id"] = out["shop_id"].astype("Int64")

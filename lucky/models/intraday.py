@@ -106,26 +106,30 @@ def _runs(hours: list[int]) -> list[list[int]]:
 def shape(store_hours: pd.DataFrame) -> str:
     """One store-day's hours in words: which judged hours fell short and in what pattern.
 
-    `store_hours`: the `profile` rows of one store. Empty string when nothing can be said."""
-    usual_total = float(store_hours["expected"].sum())
-    if store_hours["orders"].sum() == 0 and usual_total >= MIN_EXPECTED:
+    `store_hours`: the `profile` rows of one store. Empty string when nothing can be said.
+    (Plain arrays: the scan calls this for every orders anomaly of a whole history.)"""
+    hour = store_hours["hour"].to_numpy(dtype=int)
+    orders = store_hours["orders"].to_numpy(dtype=float)
+    expected = store_hours["expected"].to_numpy(dtype=float)
+    usual_total = float(np.nansum(expected))
+    if orders.sum() == 0 and usual_total >= MIN_EXPECTED:
         return f"no completed orders in any hour (about {usual_total:.0f} usual over the day)"
-    judged = store_hours[store_hours["expected"] >= MIN_EXPECTED].sort_values("hour")
-    if judged.empty:
+    judged = expected >= MIN_EXPECTED
+    if not judged.any():
         return ""
-    short = judged[judged["status"].isin(["low", "no orders"])]
-    if short.empty:
+    short = judged & store_hours["status"].isin(["low", "no orders"]).to_numpy()
+    if not short.any():
         return "no single hour was far below its usual"
-    missing = float((short["expected"] - short["orders"]).sum())
-    share = len(short) / len(judged)
-    if share >= 0.75:
-        return (f"below usual in {len(short)} of {len(judged)} busy hours, all day "
+    missing = float((expected[short] - orders[short]).sum())
+    n_short, n_judged = int(short.sum()), int(judged.sum())
+    if n_short / n_judged >= 0.75:
+        return (f"below usual in {n_short} of {n_judged} busy hours, all day "
                 f"(about {missing:.0f} orders short in those hours)")
-    runs = _runs(short["hour"].tolist())
+    runs = _runs(hour[short].tolist())
     if len(runs) == 1 and len(runs[0]) >= 2:
-        if runs[0][-1] == int(judged["hour"].max()):
+        if runs[0][-1] == int(hour[judged].max()):
             return f"short from {runs[0][0]:02d}:00 to closing (closed early?), about {missing:.0f} orders below usual"
-        if runs[0][0] == int(judged["hour"].min()):
+        if runs[0][0] == int(hour[judged].min()):
             return (f"short from opening to {runs[0][-1] + 1:02d}:00 (opened late?), "
                     f"about {missing:.0f} orders below usual")
     spans = ", ".join(_span(r) for r in runs)

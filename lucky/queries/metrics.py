@@ -22,6 +22,7 @@ import pandas as pd
 
 from lucky import sources
 from lucky.models.histogram import histogram_quantile
+from lucky.models.inventory import implied_usage
 from lucky.models.timezones import localize, midnight_hours, to_local, utc_bounds
 from lucky.queries import orders as order_queries
 from lucky.schema import ORDER_COMPLETED, ORDER_REFUNDED, WEEKDAYS
@@ -117,7 +118,7 @@ def fees_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     where, params = _window("create_time", start, end)
     params.update(statuses=list(SUCCESS_TRADES), shops=list(shops["shop_id"]))
     part = _part("create_time", shops, start, end)
-    df = sources.read("luckyus_sales_payment", f"""
+    df = sources.read_frame("luckyus_sales_payment", f"""
         SELECT shop_id, channel_id, CAST(create_time AS DATE) AS utc_day, {part} AS utc_hour,
                COUNT(*) AS trades, SUM(amount) AS amount_cents, SUM(fee) AS fee_cents
         FROM luckyus_sales_payment.t_trade
@@ -141,7 +142,7 @@ def production_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     params["shops"] = list(shops["shop_id"])
     dur = _seconds("accept_time", "done_time")
     part = _part("create_time", shops, start, end)
-    df = sources.read("luckyus_opproduction", f"""
+    df = sources.read_frame("luckyus_opproduction", f"""
         SELECT shop_id, utc_day, utc_hour, bucket, COUNT(*) AS n FROM (
             SELECT shop_id, CAST(create_time AS DATE) AS utc_day, {part} AS utc_hour,
                    CASE WHEN {dur} < 0 OR {dur} > {IMPOSSIBLE_SECONDS} THEN -1
@@ -175,7 +176,7 @@ def devices_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     params["shops"] = list(shops["shop_id"])
     cycle = _seconds("start_time", "end_time")
     part = _part("start_time", shops, start, end)
-    df = sources.read("luckyus_iot_platform", f"""
+    df = sources.read_frame("luckyus_iot_platform", f"""
         SELECT shop_id, device_no, CAST(start_time AS DATE) AS utc_day, {part} AS utc_hour,
                COUNT(*) AS cups, SUM({cycle}) AS cycle_total
         FROM luckyus_iot_platform.t_cup_order_info
@@ -259,17 +260,7 @@ def usage_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
         consumed, items, rec = consumed_f.result(), items_f.result(), rec_f.result()
     if consumed.empty or items.empty or rec.empty:
         return pd.DataFrame(columns=cols)
-    by_sku = rec[rec["sku_code"].notna()]
-    first_sku = by_sku.drop_duplicates("spu_code")[["spu_code", "sku_code"]]
-    by_spu = by_sku.merge(first_sku, on=["spu_code", "sku_code"])[["spu_code", "goods_code", "quantity"]]
-    has = items["sku_code"].isin(set(by_sku["sku_code"]))
-    implied = pd.concat([
-        items[has].merge(by_sku[["sku_code", "goods_code", "quantity"]], on="sku_code", suffixes=("", "_r")),
-        items[~has].merge(by_spu, on="spu_code", suffixes=("", "_r")),
-    ], ignore_index=True)
-    implied["items"] = implied["quantity"].astype(float)
-    implied["implied"] = implied["items"] * implied["quantity_r"].astype(float)
-    implied = implied.groupby(["shop_id", "date", "goods_code"], as_index=False)[["implied", "items"]].sum()
+    implied = implied_usage(items, rec)
     both = consumed.merge(implied, on=["shop_id", "date", "goods_code"], how="inner")
     return both[(both["implied"] > 0) & (both["consumed"] > 0)][cols].reset_index(drop=True)
 
@@ -386,7 +377,7 @@ def active_users(shops: pd.DataFrame, start, end) -> pd.DataFrame:
     where, params = _window("create_time", start, end)
     part = _part("create_time", shops, start, end)
     params["shops"] = list(shops["shop_id"])
-    df = sources.read("luckyus_sales_order", f"""
+    df = sources.read_frame("luckyus_sales_order", f"""
         SELECT shop_id, CAST(create_time AS DATE) AS utc_day, {part} AS utc_hour,
                COUNT(DISTINCT user_no) AS active_users
         FROM luckyus_sales_order.t_order

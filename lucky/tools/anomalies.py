@@ -16,6 +16,7 @@ import pandas as pd
 from lucky.anomaly import scan
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import intraday
+from lucky.models import shops as real_shops
 from lucky.models.anomaly import SEVERITY_RANK
 from lucky.queries import shops as shop_q
 
@@ -62,11 +63,11 @@ def run(filters: Filters, viewer: Viewer, min_severity: str = "Info", include_di
         all_currencies: bool = True, include_test: bool = False) -> Output:
     """Scan the filtered stores and days; `min_severity` hides weaker anomalies.
 
-    The feed covers the real shops of every currency (`lucky.queries.shops.is_real`; test and
+    The feed covers the real shops of every currency (`lucky.models.shops.is_real`; test and
     internal shops only with `include_test`, flagged) unless `all_currencies` is False, when
     only the filters' currency's real stores are scanned."""
     shop_df = shop_q.shops()
-    filters = shop_q.scope(filters, shop_df, include_test)
+    filters = real_shops.scope(filters, shop_df, include_test)
     result = scan.run(filters.start, filters.end, filters.stores,
                       None if all_currencies else filters.currency)
     out = Output()
@@ -101,7 +102,7 @@ def run(filters: Filters, viewer: Viewer, min_severity: str = "Info", include_di
     out.tables["hourly"] = hourly
     if result.end is not None:
         out.charts.update(_hour_charts(hourly, result.end))
-    return shop_q.finish(out, shop_df, include_test)
+    return real_shops.finish(out, shop_df, include_test)
 
 
 def _hourly(result: scan.Scan) -> pd.DataFrame:
@@ -127,7 +128,7 @@ TOOL = Tool(
         Option("min_severity", str, "Info", "hide anomalies weaker than this", choices=("Info", "Warning", "Critical")),
         Option("include_dismissed", bool, True, "list anomalies someone dismissed (marked as such)"),
         Option("all_currencies", bool, True, "scan stores of every currency (real shops only unless include_test)"),
-        shop_q.INCLUDE_TEST,
+        real_shops.INCLUDE_TEST,
     ), icon=":material/crisis_alert:",
     description="Statistical anomalies per store-day with severity, root cause and acknowledge/dismiss.",
 )

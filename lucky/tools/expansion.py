@@ -22,6 +22,7 @@ from lucky import sources
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.errors import InputError
 from lucky.models import gravity as g
+from lucky.models import shops as real_shops
 from lucky.models import timezones as tzm
 from lucky.queries import expansion as q
 from lucky.queries import finance
@@ -59,7 +60,7 @@ def parse_sites(text: str) -> list[tuple[float, float]]:
 def _stores(shops: pd.DataFrame, profiles: pd.DataFrame, opened: pd.Series) -> pd.DataFrame:
     """Public USD stores with a location, floor area and a first trading day."""
     st = shop_q.trading_shops("USD") if shops is None else shops
-    st = st[shop_q.is_real(st) & (st["currency_code"] == "USD")]
+    st = st[real_shops.is_real(st) & (st["currency_code"] == "USD")]
     st = st.merge(profiles, on="shop_id").assign(opened=lambda d: d["shop_id"].map(opened))
     st = st.dropna(subset=["lat", "lon", "sqft", "opened"])
     return st.assign(lat=st["lat"].astype(float), lon=st["lon"].astype(float),
@@ -179,7 +180,7 @@ def clear_cache() -> None:
 def _fit(filters: Filters) -> Model:
     m = Model()
     shops = shop_q.shops()
-    public = shops[(shops["currency_code"] == "USD") & shop_q.is_real(shops)]
+    public = shops[(shops["currency_code"] == "USD") & real_shops.is_real(shops)]
     ids = tuple(int(s) for s in public["shop_id"])
     with ThreadPoolExecutor(max_workers=3) as pool:     # the three big reads overlap
         f_first, f_located = pool.submit(q.first_choices, ids), pool.submit(q.member_cells)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import forecast_accuracy as fa
+from lucky.models import shops as real_shops
 from lucky.queries import forecast as fq
 from lucky.queries import metrics
 from lucky.queries import shops as shop_q
@@ -25,7 +26,7 @@ def _shops(filters: Filters, include_test: bool = False) -> pd.DataFrame:
     """The filter's currency's shops: real ones, or those picked, or every one with `include_test`."""
     s = shop_q.shops()
     s = s[s["currency_code"] == filters.currency]
-    return shop_q.in_scope(s, filters.stores, include_test).reset_index(drop=True)
+    return real_shops.in_scope(s, filters.stores, include_test).reset_index(drop=True)
 
 
 def _reads(pool: ThreadPoolExecutor, filters: Filters, shops: pd.DataFrame) -> dict[str, Future]:
@@ -122,7 +123,7 @@ def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MI
             out.note("info", "No demand predictions with a known actual in this date range and store selection.")
             return out
         _report(out, reads, rows, shops, lead, min_bias)
-    return shop_q.finish(out, shop_q.shops(), include_test)
+    return real_shops.finish(out, shop_q.shops(), include_test)
 
 
 def _with_versions(at: pd.DataFrame, versions: pd.DataFrame, out: Output) -> pd.DataFrame:
@@ -246,6 +247,6 @@ TOOL = Tool(
                label="Lead (days ahead)"),
         Option("min_bias", float, fa.MIN_BIAS, "smallest |bias| that flags a series (it must also be statistically clear)",
                range=(0.05, 0.5), step=0.01, label="Bias that matters"),
-        shop_q.INCLUDE_TEST,
+        real_shops.INCLUDE_TEST,
     ),
 )

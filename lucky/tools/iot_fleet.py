@@ -17,6 +17,7 @@ import pandas as pd
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import fleet
+from lucky.models import shops as real_shops
 from lucky.models.timezones import known_zone, to_local
 from lucky.queries import iot, landscape, metrics
 from lucky.queries import shops as shop_q
@@ -39,7 +40,7 @@ def _localize(df: pd.DataFrame, zones: pd.Series, col: str) -> pd.DataFrame:
 def run(filters: Filters, viewer: Viewer, device: str | None = None, include_test: bool = False) -> Output:
     out = Output()
     all_shops = shop_q.shops()
-    shops = shop_q.in_scope(all_shops[all_shops["currency_code"] == filters.currency], filters.stores, include_test)
+    shops = real_shops.in_scope(all_shops[all_shops["currency_code"] == filters.currency], filters.stores, include_test)
     shops = shops[shops["time_zone"].map(known_zone)]
     if shops.empty:
         out.note("info", f"No {filters.currency} stores in this selection"
@@ -164,7 +165,7 @@ def run(filters: Filters, viewer: Viewer, device: str | None = None, include_tes
             help="Offline store-open hours × the store's usual revenue in that weekday-hour × the machine's share of cups."),
         Kpi("Maintenance due", int((out.tables["alerts"]["kind"] == "maintenance_due").sum())),
     ]
-    return shop_q.finish(out, all_shops, include_test)
+    return real_shops.finish(out, all_shops, include_test)
 
 
 def _alerts(table: pd.DataFrame, spells: pd.DataFrame, bad: pd.DataFrame, last_maint: pd.Series,
@@ -283,5 +284,5 @@ TOOL = Tool(
                 "weekday-hour baseline; offline, degraded and maintenance alerts; floor plan per store; "
                 "revenue at risk from downtime.",
     options=(Option("device", str, None, "device_no of one machine for its page (history, errors, outages)"),
-             shop_q.INCLUDE_TEST),
+             real_shops.INCLUDE_TEST),
 )

@@ -17,10 +17,12 @@ from lucky import sources
 from lucky.core import ROLES, Filters, Kpi, Output, Tool, Viewer
 from lucky.errors import SourceError
 from lucky.models import quality
+from lucky.models import shops as real_shops
 from lucky.models.timezones import on_business_days, zone_windows
 from lucky.queries import landscape as q
 from lucky.queries import orders, shops
 from lucky.schema import DATABASES, REPORTED, SERVERS, get_table
+from lucky.ui import formats
 
 TREND_DAYS = 28        # weekday peak / weekend orders: the last four weeks up to the as-of day
 PRODUCTION_DAYS = 14   # average production time: the last two weeks (the report used Feb 1-14)
@@ -338,7 +340,7 @@ def store_map(stores: pd.DataFrame) -> Any | None:
                         tooltip={"text": "{shop_name} ({status})\n{orders_text} orders, {revenue_text} revenue"})
 
 
-def charts(stores, daily, products, inventory) -> dict[str, Any]:
+def charts(stores, daily, products, inventory, currency: str = "USD") -> dict[str, Any]:
     import altair as alt
 
     out: dict[str, Any] = {}
@@ -352,15 +354,15 @@ def charts(stores, daily, products, inventory) -> dict[str, Any]:
             y=alt.Y("orders:Q", title="completed orders"),
             opacity=alt.condition("datum.weekend", alt.value(0.45), alt.value(0.9)),
             tooltip=["business_date:T", alt.Tooltip("orders:Q", format=","),
-                     alt.Tooltip("revenue:Q", format="$,.0f")]).properties(height=220)
+                     alt.Tooltip("revenue:Q", **formats.money_tooltip("revenue", currency, 0))]).properties(height=220)
     if products is not None and len(products):
         out["top_products"] = alt.Chart(products).mark_bar(color="#a6611a").encode(
             x=alt.X("orders:Q", title="orders"),
             y=alt.Y("product:N", sort="-x", title=None,
                     axis=alt.Axis(labelOverlap=False, labelLimit=220)),   # every bar labelled
             tooltip=["product", "category", alt.Tooltip("orders:Q", format=","),
-                     alt.Tooltip("revenue:Q", format="$,.0f"),
-                     alt.Tooltip("avg_price:Q", format="$.2f")]).properties(height=max(360, 26 * len(products)))
+                     alt.Tooltip("revenue:Q", **formats.money_tooltip("revenue", currency, 0)),
+                     alt.Tooltip("avg_price:Q", **formats.money_tooltip("avg price", currency))]).properties(height=max(360, 26 * len(products)))
     if inventory is not None and len(inventory):
         per_db = (inventory[inventory["status"] == "ok"].groupby(["server", "database"], as_index=False)
                   ["row_count"].sum())
@@ -383,7 +385,7 @@ def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
     out = Output()
     shop_df = _guard(out, "stores", shops.shops)
     if shop_df is not None:
-        filters = shops.scope(filters, shop_df, include_test)
+        filters = real_shops.scope(filters, shop_df, include_test)
     local = stores = daily = products = per_store = None
     if shop_df is not None:
         local = _guard(out, "orders", lambda: local_orders(shop_df, filters))
@@ -405,13 +407,13 @@ def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
     if stores is not None and stores["orders"].sum() == 0:
         out.note("info", f"No completed {filters.currency} orders in this date range and store "
                          "selection: widen the range or pick other stores.")
-    out.charts = charts(stores, daily, products, inventory)
-    return shops.finish(out, shop_df, include_test) if shop_df is not None else out
+    out.charts = charts(stores, daily, products, inventory, filters.currency)
+    return real_shops.finish(out, shop_df, include_test) if shop_df is not None else out
 
 
 TOOL = Tool(
     slug="landscape", number=0, title="Data Landscape", department="Company-wide",
-    roles=frozenset(ROLES), sources=DATABASES, run=run, options=(shops.INCLUDE_TEST,), icon=":material/map:",
+    roles=frozenset(ROLES), sources=DATABASES, run=run, options=(real_shops.INCLUDE_TEST,), icon=":material/map:",
     description="The report's Data Landscape Map, live: business metrics, stores, products, "
                 "server inventory, data quality and how the tables link.",
 )

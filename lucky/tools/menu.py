@@ -20,6 +20,7 @@ from lucky.queries import menu as q
 from lucky.queries import production as prod_q
 from lucky.queries import shops as shop_q
 from lucky.tools import _memo
+from lucky.ui import formats
 
 QUADRANT_COLOURS = {"Star": "#2e7d32", "Plowhorse": "#1565c0", "Puzzle": "#f9a825", "Dog": "#c62828"}
 
@@ -154,7 +155,7 @@ def _product_page(out: Output, product: str, filters: Filters, d: pd.DataFrame, 
     out.charts[f"{product}: daily units and list price"] = alt.layer(
         alt.Chart(mine).mark_line().encode(x=alt.X("business_date:T", title=None), y=alt.Y("units:Q", title="units")),
         alt.Chart(mine).mark_line(color="#c62828", interpolate="step-after").encode(
-            x="business_date:T", y=alt.Y("list_price:Q", title="list price $", scale=alt.Scale(zero=False))),
+            x="business_date:T", y=alt.Y("list_price:Q", title=formats.money_title("list price", filters.currency), scale=alt.Scale(zero=False))),
     ).resolve_scale(y="independent")
     if moves[moves["spu_name"] == product].empty:
         out.note("info", f"'{product}': its list price did not change in this range, so no elasticity can be "
@@ -220,11 +221,12 @@ def run(filters: Filters, viewer: Viewer, product: str = "") -> Output:
     mx = matrix.assign(volume=matrix["units"])
     pts = alt.Chart(mx).mark_circle(opacity=0.75).encode(
         x=alt.X("menu_mix_pct:Q", title="menu mix, % of units", scale=alt.Scale(type="log")),
-        y=alt.Y("contribution_margin:Q", title="contribution margin per unit, $"),
+        y=alt.Y("contribution_margin:Q", title=formats.money_title("contribution margin per unit", filters.currency)),
         size=alt.Size("revenue:Q", legend=None, scale=alt.Scale(range=[20, 900])),
         color=alt.Color("quadrant:N", scale=alt.Scale(domain=list(QUADRANT_COLOURS), range=list(QUADRANT_COLOURS.values()))),
         tooltip=["spu_name", "category", "quadrant", "bcg", alt.Tooltip("units:Q", format=","),
-                 alt.Tooltip("contribution_margin:Q", format="$.2f"), alt.Tooltip("revenue:Q", format="$,.0f")])
+                 alt.Tooltip("contribution_margin:Q", **formats.money_tooltip("contribution margin", filters.currency)),
+                 alt.Tooltip("revenue:Q", **formats.money_tooltip("revenue", filters.currency, 0))])
     rules = []
     if len(full):
         rules = [alt.Chart(pd.DataFrame({"x": [full["popularity_threshold_pct"].iloc[0]]})).mark_rule(strokeDash=[4, 3]).encode(x="x:Q"),

@@ -7,6 +7,7 @@ import pandas as pd
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import fees
+from lucky.models import shops as real_shops
 from lucky.queries import payments
 from lucky.queries import shops as shop_q
 
@@ -39,7 +40,7 @@ def run(filters: Filters, viewer: Viewer, from_channel: int | None = None, to_ch
     out = Output()
     cur = filters.currency
     shops = shop_q.shops()
-    filters = shop_q.scope(filters, shops, include_test)
+    filters = real_shops.scope(filters, shops, include_test)
     tr = payments.channel_parts(filters.start, filters.end, filters.stores, shops)
     fp = payments.fees(filters.start, filters.end, filters.stores, shops)
     if (tr["zone_ix"] == -1).any():
@@ -91,7 +92,7 @@ def run(filters: Filters, viewer: Viewer, from_channel: int | None = None, to_ch
         tooltip=["channel:N", "yearmonth(month):T", alt.Tooltip("effective_rate:Q", format=".3%")])
     out.tables["channels"] = _named(table)
     out.tables["monthly"] = _named(monthly.assign(month=monthly["month"].dt.strftime("%Y-%m")))
-    return shop_q.finish(out, shops, include_test)
+    return real_shops.finish(out, shops, include_test)
 
 
 TOOL = Tool(
@@ -101,7 +102,7 @@ TOOL = Tool(
         Option("from_channel", int, None, "channel_id to move volume away from (default Apple Pay, 53)"),
         Option("to_channel", int, None, "channel_id to move it to (default debit, 3)"),
         Option("share", float, DEFAULT_SHARE, "share of the from-channel's volume moved", range=(0.0, 1.0), step=0.05),
-        shop_q.INCLUDE_TEST,
+        real_shops.INCLUDE_TEST,
     ), icon=":material/credit_card:",
     description="Effective Stripe rate and cost rank per channel_id, monthly fee trend, and a "
                 "what-if for steering volume between channels.",

@@ -21,6 +21,7 @@ import pandas as pd
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.errors import InputError
 from lucky.models import production_time as pt
+from lucky.models import shops as real_shops
 from lucky.models import timezones as tzm
 from lucky.queries import production as q
 from lucky.queries import shops as shop_q
@@ -188,7 +189,7 @@ def run(filters: Filters, viewer: Viewer, product: str = "", top: int = 12, incl
     out = Output()
     if filters.start and filters.end and filters.start > filters.end:
         raise InputError("The date range ends before it starts.")
-    filters = shop_q.scope(filters, shop_q.shops(), include_test)
+    filters = real_shops.scope(filters, shop_q.shops(), include_test)
     key = _memo.source_key(*TOOL.sources) + (filters.start, filters.end, filters.stores)
     base = _memo.memo("production-time.base", key, lambda: _base(filters))
     if base is None:
@@ -238,6 +239,6 @@ TOOL = Tool(
     options=(
         Option("product", str, "", "a product (spu_name) to break down per store and machine type", label="Product"),
         Option("top", int, 12, "products in the distribution chart (by volume)", range=(3, 30), step=1, label="Products in the chart"),
-        shop_q.INCLUDE_TEST,
+        real_shops.INCLUDE_TEST,
     ),
 )

@@ -13,10 +13,12 @@ import pandas as pd
 from lucky.core import Filters, Kpi, Output, Tool, Viewer
 from lucky.errors import SourceError
 from lucky.models import fees, reconcile
+from lucky.models import shops as real_shops
 from lucky.models import timezones as tzm
 from lucky.models.tenancy import store_currency
 from lucky.queries import accounting, finance, payments
 from lucky.queries import shops as shop_q
+from lucky.ui import formats
 
 #: order_no buckets: start with the last 3 characters, split the disagreeing ones a character at a
 #: time until they hold few enough rows to read one by one
@@ -64,7 +66,7 @@ def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
     out = Output()
     cur = filters.currency
     shops = shop_q.shops()
-    filters = shop_q.scope(filters, shops, include_test)
+    filters = real_shops.scope(filters, shops, include_test)
     names = shops.set_index("shop_id")["shop_name"]
     bad_zone = shops[~shops["time_zone"].map(tzm.known_zone)]
 
@@ -150,7 +152,7 @@ def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
                      f"{stats['drilled']:,} that disagree ({stats['orders_read']:,} orders, "
                      f"{stats['trades_read']:,} charges); the others agree on count and cents.")
     if len(days):
-        out.charts["daily-difference"] = _chart(days)
+        out.charts["daily-difference"] = _chart(days, cur)
     out.tables["exceptions"] = _dates(exc, "business_date")
     out.tables["daily"] = _dates(days, "business_date")
     out.tables["fees-daily"] = _dates(fee_daily, "business_date")
@@ -163,7 +165,7 @@ def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
         out.tables["rules"] = accounting.reconcile_rules()
     except SourceError as exc:
         out.note("warning", f"Reconciliation rules unavailable ({exc}); the checks above use a $0.01 tolerance.")
-    return shop_q.finish(out, shops, include_test)
+    return real_shops.finish(out, shops, include_test)
 
 
 def _dates(df: pd.DataFrame, col: str) -> pd.DataFrame:
@@ -173,7 +175,7 @@ def _dates(df: pd.DataFrame, col: str) -> pd.DataFrame:
     return df
 
 
-def _chart(days: pd.DataFrame) -> alt.Chart:
+def _chart(days: pd.DataFrame, currency: str) -> alt.Chart:
     """Per business day, payments and accounting minus orders (0 = in balance; accounting only
     where it is judged)."""
     d = days.groupby("business_date")[["payments_diff", "accounting_diff"]].sum(min_count=1).reset_index()
@@ -182,8 +184,8 @@ def _chart(days: pd.DataFrame) -> alt.Chart:
                                                  "accounting_diff": "accounting - orders"})
     return alt.Chart(long).mark_bar(opacity=0.8).encode(
         x=alt.X("business_date:T", title="Business day (store-local)"),
-        y=alt.Y("dollars:Q", title="Difference ($)"), color=alt.Color("difference:N", title=""),
-        tooltip=["business_date:T", "difference:N", alt.Tooltip("dollars:Q", format="$,.2f")])
+        y=alt.Y("dollars:Q", title=formats.money_title("Difference", currency)), color=alt.Color("difference:N", title=""),
+        tooltip=["business_date:T", "difference:N", alt.Tooltip("dollars:Q", **formats.money_tooltip("difference", currency))])
 
 
 TOOL = Tool(
@@ -191,7 +193,7 @@ TOOL = Tool(
     roles=frozenset({"finance"}),
     sources=("luckyus_sales_order", "luckyus_sales_payment", "luckyus_ifiaccounting", "luckyus_opshop",
              "luckyus_iunifiedreconcile"),
-    run=run, options=(shop_q.INCLUDE_TEST,), icon=":material/balance:",
+    run=run, options=(real_shops.INCLUDE_TEST,), icon=":material/balance:",
     description="Orders vs Stripe payments vs accounting per store-local business day, record-level "
                 "exceptions, and processing fees per channel.",
 )

@@ -13,6 +13,7 @@ from lucky.errors import SourceError
 from lucky.models import suppliers as sm
 from lucky.queries import forecast as fq
 from lucky.queries import purchase as pq
+from lucky.ui import formats
 
 
 def _as_of(filters: Filters, ship: pd.DataFrame) -> pd.Timestamp:
@@ -106,7 +107,7 @@ def run(filters: Filters, viewer: Viewer, price_alert_pct: float = 1.0) -> Outpu
         tooltip=["supplier_code:N", "name:N", alt.Tooltip("score:Q", format=".1f"),
                  alt.Tooltip("on_time_rate:Q", format=".0%"), alt.Tooltip("fill_rate:Q", format=".1%")])
     out.charts["spend-by-category"] = alt.Chart(by_cat).mark_arc().encode(
-        theta="spend:Q", color=alt.Color("category:N"), tooltip=["category:N", alt.Tooltip("spend:Q", format="$,.0f")])
+        theta="spend:Q", color=alt.Color("category:N"), tooltip=["category:N", alt.Tooltip("spend:Q", **formats.money_tooltip("spend", "USD", 0))])
     tl = ship[ship["arrived"]].assign(supplier=lambda f: f["supplier_code"].map(names).fillna(f["supplier_code"]),
                                       late_days=lambda f: (f["arrive_date"] - f["expected_date"]).dt.days)
     out.charts["delivery-timeline"] = alt.Chart(tl).mark_circle(size=40).encode(
@@ -119,7 +120,7 @@ def run(filters: Filters, viewer: Viewer, price_alert_pct: float = 1.0) -> Outpu
         trend = trend.assign(series=trend["supplier_code"] + " · " + trend["goods_code"])
         out.charts["price-trend"] = alt.Chart(trend).mark_line(point=True).encode(
             x=alt.X("order_date:T", title="Order date"), y=alt.Y("unit_price:Q", title="Unit price", scale=alt.Scale(zero=False)),
-            color="series:N", tooltip=["series:N", "order_date:T", alt.Tooltip("unit_price:Q", format="$,.4f")])
+            color="series:N", tooltip=["series:N", "order_date:T", alt.Tooltip("unit_price:Q", **formats.money_tooltip("unit price", "USD", 4))])
     out.tables["suppliers"] = table
     out.tables["price_alerts"] = alerts
     out.tables["open_orders"] = open_orders.assign(order_date=open_orders["order_date"].dt.date,

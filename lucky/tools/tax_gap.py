@@ -7,11 +7,13 @@ import altair as alt
 import pandas as pd
 
 from lucky.core import Filters, Kpi, Output, Tool, Viewer
+from lucky.models import shops as real_shops
 from lucky.models import tax
 from lucky.models.tenancy import store_currency
 from lucky.models.timezones import known_zone
 from lucky.queries import shops as shop_q
 from lucky.queries import tax as tax_q
+from lucky.ui import formats
 
 CURRENCY = "USD"
 #: display names that say what the number is (and get the money format)
@@ -60,7 +62,7 @@ def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
         out.note("info", f"Sales tax is audited for USD stores (NYC {tax.NYC_RATE:.3%}); {filters.currency} "
                          "stores are test stores with their own rates. Showing the USD audit.")
     shops = shop_q.shops()
-    filters = shop_q.scope(filters, shops, include_test)
+    filters = real_shops.scope(filters, shops, include_test)
     audited = _audited_shops(shops, filters)
     names = shops.set_index("shop_id")["shop_name"]
     if audited.empty:
@@ -110,16 +112,16 @@ def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
     ]
     if exceptions.empty:
         out.note("success", "Every audited item carries the statutory tax.")
-    out.charts["monthly-gap"] = _chart(monthly)
+    out.charts["monthly-gap"] = _chart(monthly, CURRENCY)   # the audit covers USD stores
     out.tables["exceptions"] = exceptions.assign(
         business_date=pd.to_datetime(exceptions["business_date"]).dt.date).rename(columns=SHOWN)
     out.tables["monthly"] = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m")).rename(columns=SHOWN)
     out.tables["quarterly-ledger"] = quarterly.rename(columns=SHOWN)
     out.tables["fi-tax"] = fi
-    return shop_q.finish(out, shops, include_test)
+    return real_shops.finish(out, shops, include_test)
 
 
-def _chart(monthly: pd.DataFrame) -> alt.Chart:
+def _chart(monthly: pd.DataFrame, currency: str) -> alt.Chart:
     """The gap itself per month (collected minus expected): side-by-side bars of two totals
     of ~$20K cannot show a $20 difference."""
     m = monthly.groupby("month")[["collected", "expected"]].sum().reset_index()
@@ -128,17 +130,18 @@ def _chart(monthly: pd.DataFrame) -> alt.Chart:
     m["month_label"] = pd.to_datetime(m["month"]).dt.strftime("%b %Y")
     return alt.Chart(m).mark_bar().encode(
         x=alt.X("month_label:O", title="Month", sort=None),     # only the months with data
-        y=alt.Y("gap:Q", title="Collected minus expected sales tax ($)"),
+        y=alt.Y("gap:Q", title=formats.money_title("Collected minus expected sales tax", currency)),
         color=alt.Color("side:N", scale=alt.Scale(domain=["under-collected", "over-collected"],
                                                   range=["#c62828", "#1565c0"]), title=None),
-        tooltip=["month_label:O", alt.Tooltip("collected:Q", format="$,.2f"),
-                 alt.Tooltip("expected:Q", format="$,.2f"), alt.Tooltip("gap:Q", format="$,.2f")])
+        tooltip=["month_label:O", alt.Tooltip("collected:Q", **formats.money_tooltip("collected", currency)),
+                 alt.Tooltip("expected:Q", **formats.money_tooltip("expected", currency)),
+                 alt.Tooltip("gap:Q", **formats.money_tooltip("gap", currency))])
 
 
 TOOL = Tool(
     slug="tax-gap", number=9, title="Tax Compliance Gap Tracker", department="Finance",
     roles=frozenset({"finance"}), sources=("luckyus_sales_order", "luckyus_opshop", "luckyus_fi_tax"),
-    run=run, options=(shop_q.INCLUDE_TEST,), icon=":material/receipt_long:",
+    run=run, options=(real_shops.INCLUDE_TEST,), icon=":material/receipt_long:",
     description="NYC sales tax audit of every completed USD order item, the quarterly filing ledger, "
                 "and the fi_tax integration watch.",
 )

@@ -14,6 +14,7 @@ import pandas as pd
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import markets
+from lucky.models import shops as real_shops
 from lucky.models.timezones import known_zone
 from lucky.queries import finance
 from lucky.queries import markets as market_q
@@ -42,7 +43,7 @@ def run(filters: Filters, viewer: Viewer, now: datetime | None = None, include_t
     out = Output()
     now_utc = now or datetime.now(UTC)
     every = shop_q.shops()
-    shops = shop_q.in_scope(every, filters.stores, include_test).reset_index(drop=True)
+    shops = real_shops.in_scope(every, filters.stores, include_test).reset_index(drop=True)
     hidden = sorted(set(every["time_zone"].dropna().map(markets.market_name))
                     - set(shops["time_zone"].dropna().map(markets.market_name)))
     if hidden and not filters.stores:
@@ -141,7 +142,7 @@ def run(filters: Filters, viewer: Viewer, now: datetime | None = None, include_t
         out.charts["orders-per-business-day"] = alt.Chart(by_day).mark_line().encode(
             x=alt.X("business_date:T", title="Store-local business day"), y=alt.Y("orders:Q", title="Completed orders"),
             color="market:N", tooltip=["market:N", "business_date:T", "orders:Q"])
-    return shop_q.finish(out, shops, include_test)
+    return real_shops.finish(out, shops, include_test)
 
 
 TOOL = Tool(
@@ -149,7 +150,7 @@ TOOL = Tool(
     roles=frozenset({"admin", "finance", "operations", "it", "marketing", "product", "supply_chain"}),
     sources=("luckyus_sales_order", "luckyus_opshop"), run=run, icon=":material/schedule:",
     options=(Option("now", datetime, None, "evaluate store hours as of this UTC time (default: now)"),
-             shop_q.INCLUDE_TEST),
+             real_shops.INCLUDE_TEST),
     description="Markets by time zone: business-day close, KPIs side by side, open now, holidays, "
                 "and a report per market.",
 )

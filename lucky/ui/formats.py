@@ -94,6 +94,22 @@ def money_text(value: float | None, currency: str | None = "USD", decimals: int 
     return f"{sign}{CURRENCY_SIGN.get(currency or '', (currency + ' ') if currency else '')}{body}"
 
 
+#: Charts name the currency in full: a tooltip or an axis stands alone, without the table's header.
+CHART_SIGN = {"USD": "US$", "NZD": "NZ$"}
+
+
+def money_title(title: str, currency: str | None) -> str:
+    """An axis or tooltip title for money in `currency`: `revenue (US$)`, `gap (NZ$)`."""
+    sign = CHART_SIGN.get(currency or "", currency or "")
+    return f"{title} ({sign})" if sign else title
+
+
+def money_tooltip(title: str, currency: str | None, decimals: int = 2) -> dict:
+    """`alt.Tooltip(field, **money_tooltip("revenue", "NZD", 0))`: the currency in the title and a
+    plain number (Vega's `$` format always prints a bare dollar sign, in NZD views too)."""
+    return {"title": money_title(title, currency), "format": f",.{decimals}f"}
+
+
 def bytes_text(value: float | None) -> str:
     """1024-based: `512 B`, `3.0 KiB`, `943.3 MiB`, `1.20 GiB`; '' for a missing value."""
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -12,10 +12,11 @@ Formatting conventions (the same for every tool, decided by COLUMN NAME; the ful
 - bytes (`bytes`, `*_bytes`, `*memory*`) show as B/KiB/MiB/GiB; seconds (`*_s`) 1 decimal;
 - counts (integer columns, or floats that are all whole) as integers with separators;
 - missing values are empty cells, never "None"/"nan";
-- tables with `shop_id` of a test or internal shop carry a `shop_kind` column (`lucky.queries.shops`).
+- tables with `shop_id` of a test or internal shop carry a `shop_kind` column (`lucky.models.shops`).
 KPI cards: `Kpi.unit` "$"/"NZ$"/"US$" is money, "%" a percent, "s" seconds, else a count or a
 unit word; `Kpi.delta` is a change in percent ("pp" when the KPI itself is a percent).
-Charts: a chart with nothing to draw (no rows, or one point for a line) is replaced by a sentence.
+Charts: a chart with nothing to draw (no rows, or one point for a line) is replaced by a sentence;
+money in a chart names its currency in the title (`formats.money_tooltip`, `formats.money_title`).
 """
 from __future__ import annotations
 
