@@ -25,7 +25,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from lucky.demo.gen import behaviour, menu_effects, stock, stockouts, taste
+from lucky.demo.gen import behaviour, menu_effects, stock, stockouts, taste, usage
 from lucky.demo.gen import channels as channel_of
 from lucky.demo.gen.catalog import NYC_TAX, digits, labels, store_targets, table_frame, text
 from lucky.demo.gen.geography import cannibal_factor
@@ -420,7 +420,7 @@ def _stock_outs(world: World, od: pd.DataFrame, it: pd.DataFrame, menu: pd.DataF
     stock step in `world.carry`."""
     orders = pd.DataFrame({"id": np.arange(1, len(od) + 1), "status": od["status"].to_numpy(),
                            "shop_id": od["shop_id"].to_numpy(), "local_date": od["local_date"].to_numpy()})
-    _, _, k = stock.recipe_keys(world, sk)      # per sku variant (each belongs to one product)
+    _, _, k = usage.recipe_keys(world, sk)      # per sku variant (each belongs to one product)
     items = pd.DataFrame({"order_id": it["order"].to_numpy() + 1, "quantity": it["qty"].to_numpy(),
                           "recipe_k": k[it["srow"].to_numpy()]})
     L, rng = stock.ledger(world, orders, items)

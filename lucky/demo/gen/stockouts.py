@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from lucky.demo.gen import stock  # circular on purpose: stock calls plant, we use its recipe joins
+from lucky.demo.gen import usage
 
 N_MISSED = 8        # missed-delivery events per build
 N_EXPIRY = 10       # expiry write-offs per build
@@ -149,9 +149,9 @@ def move_sales(world, L, orders: pd.DataFrame, items: pd.DataFrame, rng) -> tupl
     of a product without that goods at the same store and status on one of the next days with
     stock. Applies the swap's usage to the ledger (L.T, L.sold, demand), replenishes again and
     records inventory.lost_sales. `orders`: id, status, shop_id, local_date; `items`: order_id,
-    quantity, recipe_k (`stock.recipe_keys`; positions as the orders step's items). The substitutes can
+    quantity, recipe_k (`usage.recipe_keys`; positions as the orders step's items). The substitutes can
     empty another goods's shelf in turn: up to MOVE_ROUNDS rounds, every item swapped once."""
-    r, skus, k = stock.recipe_keys(world, items)
+    r, skus, k = usage.recipe_keys(world, items)
     pos = pd.Index(orders["id"]).get_indexer(items["order_id"])
     at = _Items(shop=orders["shop_id"].to_numpy()[pos], done=orders["status"].to_numpy()[pos] == 90,
                 day=L.days.get_indexer(pd.DatetimeIndex(pd.to_datetime(orders["local_date"].to_numpy()[pos]))),
@@ -243,7 +243,7 @@ def _apply(world, L, orders: pd.DataFrame, items: pd.DataFrame, a: np.ndarray, b
     now["order_id"] = was["order_id"].to_numpy()
     delta = pd.concat([now, was[["order_id"] + cols].assign(quantity=-was["quantity"].to_numpy())],
                       ignore_index=True)
-    u = stock.theoretical_usage(world, orders, delta)
+    u = usage.theoretical_usage(world, orders, delta)
     pi = pd.MultiIndex.from_frame(L.pairs).get_indexer(pd.MultiIndex.from_frame(u[["shop_id", "goods_code"]]))
     di = L.days.get_indexer(pd.to_datetime(u["local_date"]))
     ok = (pi >= 0) & (di >= 0)
