@@ -49,20 +49,34 @@ def test_cusum_confirms_a_persistent_drop_not_one_slow_day():
     one_slow = pd.DataFrame({"device_no": "a", "date": days, "cups": [10 * r for r in slow], "expected": 10.0,
                              "ratio": slow})
     scored = fleet.cusum(one_slow)
-    # a day's step is cups x ln 0.7 + expected x 0.3 (dispersion 1: the days swing less than chance);
-    # the slow day: 1 x -0.357 + 3 = 2.64 < h = 3, and days at expected step down by 0.57
-    assert not scored["alarm"].any()
+    # a day's step is cups x ln 0.7 + expected x 0.3 (dispersion 1: the days swing less than chance),
+    # at most 0.9 x h = 1.8; the slow day: 1 x -0.357 + 3 = 2.64, capped at 1.8 < h = 2, and days at
+    # expected step down by 0.57
+    assert not scored["alarm"].any() and scored["s"].max() == pytest.approx(1.8)
     low = [r if i < 20 else 0.6 for i, r in enumerate(ratio)]
     drop = pd.DataFrame({"device_no": "b", "date": days, "cups": [10 * r for r in low], "expected": 10.0,
                          "ratio": low})
     s = fleet.cusum(drop)
-    # each day at 6 cups adds 6 x -0.357 + 3 = 0.860: 0.86, 1.72, 2.58, 3.44 > 3 on the fourth low day
-    assert s.loc[s["alarm"], "date"].min() == days[23]
-    assert s["s"].iloc[23] == pytest.approx(4 * (6 * np.log(0.7) + 3))
+    # each day at 6 cups adds 6 x -0.357 + 3 = 0.860: 0.86, 1.72, 2.58 > 2 on the third low day
+    assert s.loc[s["alarm"], "date"].min() == days[22]
+    assert s["s"].iloc[22] == pytest.approx(3 * (6 * np.log(0.7) + 3))
     bad = fleet.degraded(s, days[-1])
-    assert bad["device_no"].tolist() == ["b"] and bad["first_flagged"].iloc[0] == days[23]
+    assert bad["device_no"].tolist() == ["b"] and bad["first_flagged"].iloc[0] == days[22]
     assert bad["onset"].iloc[0] == days[20]          # the excursion began on the first low day
     assert fleet.degraded(scored, days[-1]).empty
+
+
+def test_first_flagged_is_when_the_alarm_still_sounding_began():
+    """A chance dip alarms and falls silent without the statistic reaching zero; the real drop
+    alarms later: first_flagged is the later alarm, the onset estimate the dip's start."""
+    days = pd.date_range("2026-01-01", periods=30, freq="D")
+    cups = [10.0] * 5 + [6.0] * 3 + [11.0] + [5.0] * 21   # dip, one good day, drop
+    d = pd.DataFrame({"device_no": "c", "date": days, "cups": cups, "expected": 10.0})
+    s = fleet.cusum(d.assign(ratio=d["cups"] / 10))
+    # 2.58 after the dip (alarm), 11 cups step -0.92 to 1.66 (silent), 5 cups step +1.22 to 2.88
+    assert s["alarm"].iloc[7] and not s["alarm"].iloc[8] and s["alarm"].iloc[9:].all()
+    bad = fleet.degraded(s, days[-1])
+    assert bad["first_flagged"].iloc[0] == days[9] and bad["onset"].iloc[0] == days[5]
 
 
 def test_velocity_uses_the_machines_own_share():

@@ -22,7 +22,8 @@ BASELINE_WEEKS = 8
 GAP_WEEKS = 2            # the baseline skips the latest weeks, so a new drop is not absorbed at once
 MIN_BASELINE_WEEKS = 3
 CUSUM_R1 = 1 - 1.5 * DROP   # the drop the CUSUM is designed to see fastest: 30% (drops past 20% are flagged)
-CUSUM_H = 3.0            # log-likelihood units; healthy machines alarm by chance about every 120 days
+CUSUM_H = 2.0            # log-likelihood units: an alarm times the flag; the verdict's 14-day Poisson test (RECENT_P) keeps chance dips out
+DAY_CAP = 0.9            # a day adds at most this share of CUSUM_H
 SHRINK_CELLS = 1.0       # weight of the machine's all-hours share in each weekday x hour baseline
 MIN_EXPECTED_CUPS = 3.0  # days with fewer expected cups carry no evidence
 RECENT_DAYS = 14
@@ -172,7 +173,9 @@ def cusum(daily: pd.DataFrame) -> pd.DataFrame:
     "at expected" (Lucas' Poisson CUSUM: cups x ln R1 + expected x (1 − R1)), divided by the
     machine's own dispersion (robust Pearson variance of its days, at least 1), so a busy day
     weighs more than a quiet one, one slow day is a small step, and a machine whose days swing
-    more than chance needs more of them. Alarm above `CUSUM_H` (log-likelihood units). Adds s,
+    more than chance needs more of them. A day adds at most `DAY_CAP` x `CUSUM_H` (a winsorised CUSUM:
+one very slow day, a stock-out or a closed afternoon, never alarms alone). Alarm above `CUSUM_H`
+(log-likelihood units). Adds s,
     h, alarm (bool), episode_start (the day the statistic last left zero: the onset estimate)."""
     if daily.empty:
         return daily.assign(s=pd.Series(dtype=float), h=pd.Series(dtype=float), alarm=pd.Series(dtype=bool),
@@ -183,7 +186,7 @@ def cusum(daily: pd.DataFrame) -> pd.DataFrame:
     g = z.groupby(d["device_no"], sort=False)
     mad = (z - g.transform("median")).abs().groupby(d["device_no"], sort=False).transform("median")
     phi = np.maximum(1.0, (1.4826 * mad.to_numpy()) ** 2)
-    llr = (c * np.log(CUSUM_R1) + e * (1 - CUSUM_R1)) / phi
+    llr = np.minimum((c * np.log(CUSUM_R1) + e * (1 - CUSUM_R1)) / phi, DAY_CAP * CUSUM_H)   # no day alarms alone
     pos = d.groupby("device_no", sort=False).cumcount().to_numpy()
     dev = pd.factorize(d["device_no"])[0]
     acc, began = np.zeros(dev.max() + 1), np.zeros(dev.max() + 1, dtype="datetime64[ns]")
@@ -203,8 +206,8 @@ def cusum(daily: pd.DataFrame) -> pd.DataFrame:
 def degraded(scored: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     """Machines degraded at `end`: the CUSUM alarm sounds on the last scored day and the last
     `RECENT_DAYS` days are more than `DROP` below baseline, on at least MIN_RECENT_EXPECTED expected
-    cups a day and with a Poisson P(cups this low) below RECENT_P. device_no, first_flagged (the first
-    alarm of the excursion still under way at the end: the statistic has stayed above zero since),
+    cups a day and with a Poisson P(cups this low) below RECENT_P. device_no, first_flagged (the day
+    the alarm still sounding at the end began: it has sounded every day since),
     onset (the day that excursion began, the CUSUM's change-point estimate), recent_ratio."""
     cols = ["device_no", "first_flagged", "onset", "recent_ratio"]
     if scored.empty:
@@ -222,9 +225,12 @@ def degraded(scored: pd.DataFrame, end: pd.Timestamp) -> pd.DataFrame:
     hit = hit[hit.fillna(False).astype(bool)].index
     if not len(hit):
         return pd.DataFrame(columns=cols)
-    onset = d["device_no"].map(last["episode_start"])
-    episode = d[d["device_no"].isin(hit) & (d["date"] >= onset) & d["alarm"]]   # this excursion's alarms
-    first = episode.groupby("device_no")["date"].min()
+    # first flagged: the day the alarm still sounding began (an earlier alarm in the same excursion
+    # that fell silent was a chance dip, not this drop)
+    mine = d[d["device_no"].isin(hit)]
+    quiet = (~mine["alarm"]).astype(int).groupby(mine["device_no"], sort=False).cumsum()
+    last_quiet = quiet.groupby(mine["device_no"], sort=False).transform("max")
+    first = mine[mine["alarm"] & (quiet == last_quiet)].groupby("device_no")["date"].min()
     return pd.DataFrame({"device_no": list(hit), "first_flagged": first.reindex(hit).to_numpy(),
                          "onset": last.loc[hit, "episode_start"].to_numpy(), "recent_ratio": ratio.reindex(hit).to_numpy()})
 
