@@ -243,7 +243,7 @@ def _timeline(no: str, as_of: pd.Timestamp) -> pd.DataFrame:
     """Orders and CDP segment transitions of one customer, newest first (UTC times)."""
     orders = q.user_orders(no)
     seg = q.user_segments(no)
-    names = q.segment_names().set_index("label_id")["label_name"]
+    names = segment_names()
     rows = [pd.DataFrame({"time": orders["create_time"], "event": "order " + orders["status"].map(STATUS).fillna("other"),
                           "detail": orders["shop_name"].astype(str) + " $" + orders["pay_money"].round(2).astype(str)}),
             pd.DataFrame({"time": seg["create_time"], "event": seg["action"].map({1: "entered segment", 2: "left segment"}),
@@ -252,6 +252,13 @@ def _timeline(no: str, as_of: pd.Timestamp) -> pd.DataFrame:
         else pd.DataFrame(columns=["time", "event", "detail"])
     t = t[pd.to_datetime(t["time"]) < as_of + pd.Timedelta(days=1, hours=15)]
     return t.sort_values("time", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def segment_names() -> pd.Series:
+    """CDP segment name by group_id, read once per data version: the names come from a DISTINCT
+    over every user's labels, too big a read to repeat for each customer searched."""
+    return _memo.memo("customer-360.segment-names", _memo.source_key(q.MKT),
+                      lambda: q.segment_names().set_index("label_id")["label_name"])
 
 
 TOOL = Tool(
