@@ -6,7 +6,9 @@
   the tools' bases precomputed on disk too (the first view of new data); cold = a fresh server
   (st.cache_data and in-memory bases cleared, disk kept); warm = the same page rerun at once;
 - search: `execute("customer-360", search=...)` with the page's base already loaded (what the
-  page does when someone types a new user_no or masked phone), by user_no and by masked phone.
+  page does when someone types a new user_no or masked phone), by user_no and by masked phone;
+  `--only-search` measures just that, --repeat rounds in one process (medians to
+  bench/out/marketing_search_scale<scale>.json).
 - campaigns: `execute("campaigns")` (the whole tool, templates and experiments), and a change of
   the drill-down template (the page reruns the tool with the new option: no cache hit); with
   --truth, the template verdicts against campaigns.incremental / .cannibalizing.
@@ -57,6 +59,19 @@ def time_search(role: str) -> dict[str, float]:
     return times
 
 
+def search_only(args: argparse.Namespace) -> int:
+    """The search alone: --repeat rounds of time_search (the base loaded once), medians, load."""
+    rounds = [time_search(args.role) for _ in range(args.repeat)]
+    result = {"scale": args.scale, "role": args.role, "repeat": args.repeat}
+    result |= {key: round(statistics.median(r[key] for r in rounds), 3) for key in rounds[0]}
+    result |= {"load_avg": round(os.getloadavg()[0], 1), "target_s": TARGETS["search_s"]}
+    out = ROOT / "bench" / "out" / f"marketing_search_scale{args.scale:g}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1))
+    print(json.dumps(result, indent=1))
+    return 0
+
+
 def time_campaigns(role: str, truth: str | None) -> dict:
     from lucky import tools
     from lucky.core import Filters, Viewer
@@ -89,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--role", default="marketing")
     parser.add_argument("--truth", help="the build's truth JSON: score the template verdicts")
     parser.add_argument("--only-campaigns", action="store_true", help="skip the Customer 360 page and search")
+    parser.add_argument("--only-search", action="store_true", help="only the customer search (no pages)")
     args = parser.parse_args(argv)
     if args.demo:
         os.environ.pop("LUCKY_DATABASE_URL", None)
@@ -97,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
 
     sources.dispose_all()
     tools.registry()
+    if args.only_search:
+        return search_only(args)
     rounds, camp = [], []
     nan = float("nan")
     for _ in range(args.repeat):

@@ -141,6 +141,13 @@ def test_duckdb_build_report_meta_truth(tmp_path, synthetic):
     assert n_tables == [(len(metadata.tables),)]
     meta = _duck(path, "SELECT scale, seed, bulk FROM lucky_meta.lucky_demo_meta")
     assert meta == [(0.01, 3, 0.2)]
+    indexed = _duck(path, "SELECT table_name FROM duckdb_indexes() WHERE expressions = '[user_no]'")
+    assert {"t_order", "t_coupon_record", "t_user_state"} <= {t for (t,) in indexed}   # point lookups
+    with duckdb.connect(str(path)) as con:     # the card's lookup of one user is an index scan
+        con.execute("UPDATE luckyus_sales_order.t_order SET user_no = 'U' || id")
+        plan = con.execute("EXPLAIN ANALYZE SELECT order_no FROM luckyus_sales_order.t_order WHERE user_no = ?",
+                           ["U3"]).fetchall()
+    assert "Index Scan" in plan[0][1]
     written = json.loads(truth.read_text())
     assert written["tax"]["missing_tax"] == ["O00001"]
     assert written["anomalies"] == [{"shop_id": 1, "date": "2026-02-01", "metric": "orders"}]

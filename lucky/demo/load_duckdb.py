@@ -5,9 +5,14 @@ only when everything loaded, so a reader never sees half a demo and a failed bui
 old file untouched. Frames go in whole (DuckDB scans the registered pandas frame, whose columns
 are numpy/Arrow arrays: `INSERT ... BY NAME SELECT * FROM chunk`), never row by row, each chunk
 committed every ~1M rows (one transaction over the build held every row in memory; one commit
-per small chunk cost a log flush each). No indexes or key constraints are created (DuckDB scans with zone maps; an
-ART index per key would double load time and memory); instead `finish()` checks the keys the
-MySQL DDL declares unique, so a DuckDB build refuses the duplicates MariaDB would.
+per small chunk cost a log flush each). No key constraints are created: `finish()` checks the keys
+the MySQL DDL declares unique instead, so a DuckDB build refuses the duplicates MariaDB would.
+Indexes: only the declared ones on a point-lookup column (`POINT_KEYS`: user_no, an item's
+order_id) become ART indexes, after the load (4.3 s CPU and +20% file size at scale 1). Rows
+arrive in time order, so zone maps already skip row groups for the shop/date ranges the other
+indexes serve; a user's rows are spread over every row group, and without an index the customer
+card's `WHERE user_no = :user_no` scanned all 2.6M coupon records at scale 1. DuckDB uses an
+index only for a lone equality or IN filter, decided when the query runs.
 """
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ from lucky.errors import InputError
 _DIALECT = Dialect()
 MEMORY_LIMIT = os.environ.get("LUCKY_BUILD_DUCKDB_MEMORY", "1GB")
 COMMIT_ROWS = 1_000_000
+POINT_KEYS = frozenset({("user_no",), ("order_id",)})   # declared index columns that become ART indexes
 
 
 def _q(name: str) -> str:
@@ -37,6 +43,14 @@ def create_sql(table: Table, schema: str | None = None) -> str:
         f"{_q(c.name)} {c.type.compile(dialect=_DIALECT)}{'' if c.nullable else ' NOT NULL'}"
         for c in table.columns)
     return f"CREATE TABLE {_q(schema or table.schema)}.{_q(table.name)} (\n  {cols}\n)"
+
+
+def lookup_indexes(table: Table) -> list[str]:
+    """CREATE INDEX for the declared indexes of `table` on a point-lookup key (`POINT_KEYS`)."""
+    return [f"CREATE INDEX {_q(ix.name)} ON {_q(table.schema)}.{_q(table.name)} "
+            f"({', '.join(_q(c.name) for c in ix.columns)})"
+            for ix in sorted(table.indexes, key=lambda ix: ix.name)
+            if tuple(c.name for c in ix.columns) in POINT_KEYS]
 
 
 def unique_keys(table: Table) -> list[tuple[str, ...]]:
@@ -123,6 +137,9 @@ class DuckDBLoader(Loader):
                 if dup:
                     raise LoadError(f"{table.fullname}: duplicate key {dict(zip(key, dup))} "
                                     f"({dup[-1]} rows); ({', '.join(key)}) must be unique")
+        for table in tables:
+            for sql in lookup_indexes(table):
+                self.con.execute(sql)
 
     def commit(self, meta: dict) -> None:
         self.con.execute(f"CREATE SCHEMA {_q(META_SCHEMA)}")

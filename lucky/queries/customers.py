@@ -16,7 +16,7 @@ COMPLETED = ORDER_COMPLETED
 EXAMPLES = {
     "completed_orders": [{"currency": "USD", "before": datetime(2026, 1, 1)}],
     "find_users": [{"user_no": "1200000007"}, {"phone_like": "+1 212-%"}],
-    "user_orders": [{"user_no": "1200000007"}], "user_items": [{"user_no": "1200000007"}],
+    "user_orders": [{"user_no": "1200000007"}], "order_items": [{"order_ids": [1, 2, 3]}, {"order_ids": []}],
     "user_coupons": [{"user_no": "1200000007"}], "user_states": [{"user_no": "1200000007"}],
     "user_segments": [{"user_no": "1200000007"}], "user_experiments": [{"user_no": "1200000007"}],
     "user_labels": [{"user_no": "1200000007"}],
@@ -69,23 +69,28 @@ def find_users(user_no: str | None = None, phone_like: str | None = None, limit:
 
 
 def user_orders(user_no: str) -> pd.DataFrame:
-    """Every order of one user: order_no, shop_id, shop_name, status, channel, pay_money, create_time."""
+    """Every order of one user: id, order_no, shop_id, shop_name, status, channel, pay_money,
+    currency_code, create_time."""
     return sources.read(ORDERS, """
-        SELECT order_no, shop_id, shop_name, status, channel, pay_money, currency_code, create_time
+        SELECT id, order_no, shop_id, shop_name, status, channel, pay_money, currency_code, create_time
         FROM luckyus_sales_order.t_order
         WHERE user_no = :user_no
         ORDER BY create_time""", {"user_no": user_no})
 
 
-def user_items(user_no: str) -> pd.DataFrame:
-    """Items of one user's completed orders, per product: spu_name, quantity, orders."""
-    return sources.read(ORDERS, f"""
-        SELECT i.spu_name, SUM(i.quantity) AS quantity, COUNT(DISTINCT o.id) AS orders
-        FROM luckyus_sales_order.t_order o
-        JOIN luckyus_sales_order.t_order_item i ON i.order_id = o.id
-        WHERE o.user_no = :user_no AND o.status = {COMPLETED}
-        GROUP BY i.spu_name
-        ORDER BY quantity DESC, i.spu_name""", {"user_no": user_no})
+def order_items(order_ids: list[int]) -> pd.DataFrame:
+    """Items of the given orders (`t_order.id`), per product: spu_name, quantity, orders.
+
+    Keyed by order id rather than joined to t_order on user_no and status: each side is then a
+    lookup by index (DuckDB scans a table for `user_no = :u AND status = 90`, two filters)."""
+    if not order_ids:
+        return pd.DataFrame(columns=["spu_name", "quantity", "orders"])
+    return sources.read(ORDERS, """
+        SELECT spu_name, SUM(quantity) AS quantity, COUNT(DISTINCT order_id) AS orders
+        FROM luckyus_sales_order.t_order_item
+        WHERE order_id IN :order_ids
+        GROUP BY spu_name
+        ORDER BY quantity DESC, spu_name""", {"order_ids": [int(i) for i in order_ids]})
 
 
 def user_coupons(user_no: str) -> pd.DataFrame:

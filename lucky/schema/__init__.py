@@ -212,7 +212,7 @@ db = "luckyus_sales_crm"
 table(db, "t_user", _id(), _tenant(), S("user_no", 32), S("phone", 32), S("email", 128),
       T("origin", comment="registration source: 1=Android, 2=iOS, 3=delivery, 8/9/10=other"),
       S("time_zone", 64), T("status"), DT("register_time"), *_audit(),
-      unique=(("user_no",),))
+      indexes=(("phone",),), unique=(("user_no",),))
 table(db, "t_user_profile", _id(), _tenant(), S("user_no", 32), T("gender"), D("birthday"),
       S("age_range", 16), S("preferred_shop_id", 32), S("zip_code", 16), *_audit())
 table(db, "t_user_history", _id(), _tenant(), S("user_no", 32), S("event_type", 32),
@@ -225,7 +225,7 @@ table(db, "t_user_state", _id(), _tenant(), S("user_no", 32), S("state_code", 32
 table(db, "t_user_event_track", _id(), _tenant(), S("user_no", 32), S("event_name"),
       S("page_name"), S("platform", 16), S("utm_source"), *_audit())
 table(db, "t_realtime_user_group_log", _id(), _tenant(), S("user_no", 32), B("group_id"),
-      T("action", comment="1=enter, 2=leave"), *_audit())
+      T("action", comment="1=enter, 2=leave"), *_audit(), indexes=(("user_no",),))
 
 # ---------------------------------------------------------------- luckyus_sales_marketing
 db = "luckyus_sales_marketing"
@@ -326,7 +326,7 @@ table(db, "t_experiment", _id(), _tenant(), B("experiment_id"), S("experiment_na
       S("metric_name"), DT("start_time"), DT("end_time"), T("status"), *_audit())
 table(db, "t_user_hit_experiment_record", _id(), _tenant(), B("experiment_id"), S("user_no", 32),
       S("group_name", 32), T("converted"), DT("hit_time"), *_audit(),
-      indexes=(("experiment_id",),))
+      indexes=(("experiment_id",), ("user_no",)))
 table(db, "t_user_traffic_distribution", _id(), _tenant(), B("experiment_id"), S("user_no", 32),
       I("bucket_no"), S("group_name", 32), *_audit())
 

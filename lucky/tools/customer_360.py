@@ -215,7 +215,9 @@ def _card(out: Output, user: pd.Series, code: int, data: dict, min_orders: int) 
     stage = states[states["state_code"] == "lifecycle_stage"]["state_value"]
     coupons = q.user_coupons(no)
     active = coupons[(coupons["status"] == 1) & (pd.to_datetime(coupons["expire_time"]) > as_of)]
-    items = q.user_items(no) if len(mine) else pd.DataFrame(columns=["spu_name", "quantity"])
+    history = q.user_orders(no)
+    completed = history.loc[history["status"] == q.COMPLETED, "id"].tolist() if len(mine) else []
+    items = q.order_items(completed)
     fav = mine["shop_id"].mode()
     out.tables["profile"] = pd.DataFrame([{
         "user_no": no, "phone": user["phone"], "email": user["email"],
@@ -236,14 +238,13 @@ def _card(out: Output, user: pd.Series, code: int, data: dict, min_orders: int) 
     out.tables["profile_coupons"] = active.assign(status=active["status"].map(COUPON_STATUS))
     exps = q.user_experiments(no)
     out.tables["profile_experiments"] = exps[pd.to_datetime(exps["hit_time"]) <= as_of + pd.Timedelta(days=1)]
-    out.tables["profile_timeline"] = _timeline(no, as_of)
+    out.tables["profile_timeline"] = _timeline(no, history, as_of)
 
 
-def _timeline(no: str, as_of: pd.Timestamp) -> pd.DataFrame:
-    """Orders and CDP segment transitions of one customer, newest first (UTC times)."""
-    orders = q.user_orders(no)
+def _timeline(no: str, orders: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """Orders (`q.user_orders`) and CDP segment transitions of one customer, newest first (UTC)."""
     seg = q.user_segments(no)
-    names = q.segment_names().set_index("label_id")["label_name"]
+    names = segment_names()
     rows = [pd.DataFrame({"time": orders["create_time"], "event": "order " + orders["status"].map(STATUS).fillna("other"),
                           "detail": orders["shop_name"].astype(str) + " $" + orders["pay_money"].round(2).astype(str)}),
             pd.DataFrame({"time": seg["create_time"], "event": seg["action"].map({1: "entered segment", 2: "left segment"}),
@@ -252,6 +253,13 @@ def _timeline(no: str, as_of: pd.Timestamp) -> pd.DataFrame:
         else pd.DataFrame(columns=["time", "event", "detail"])
     t = t[pd.to_datetime(t["time"]) < as_of + pd.Timedelta(days=1, hours=15)]
     return t.sort_values("time", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def segment_names() -> pd.Series:
+    """CDP segment name by group_id, read once per data version: the names come from a DISTINCT
+    over every user's labels, too big a read to repeat for each customer searched."""
+    return _memo.memo("customer-360.segment-names", _memo.source_key(q.MKT),
+                      lambda: q.segment_names().set_index("label_id")["label_name"])
 
 
 TOOL = Tool(

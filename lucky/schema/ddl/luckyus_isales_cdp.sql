@@ -12,6 +12,7 @@ CREATE TABLE luckyus_isales_cdp.t_realtime_user_group_log (
 	update_time DATETIME,
 	PRIMARY KEY (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE INDEX ix_t_realtime_user_group_log_0 ON luckyus_isales_cdp.t_realtime_user_group_log (user_no);
 
 CREATE TABLE luckyus_isales_cdp.t_user_event_track (
 	id BIGINT NOT NULL AUTO_INCREMENT,

@@ -29,6 +29,7 @@ CREATE TABLE luckyus_isalesdatamarketing.t_user_hit_experiment_record (
 	PRIMARY KEY (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
 CREATE INDEX ix_t_user_hit_experiment_record_0 ON luckyus_isalesdatamarketing.t_user_hit_experiment_record (experiment_id);
+CREATE INDEX ix_t_user_hit_experiment_record_1 ON luckyus_isalesdatamarketing.t_user_hit_experiment_record (user_no);
 
 CREATE TABLE luckyus_isalesdatamarketing.t_user_traffic_distribution (
 	id BIGINT NOT NULL AUTO_INCREMENT,

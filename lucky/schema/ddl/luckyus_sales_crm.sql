@@ -16,6 +16,7 @@ CREATE TABLE luckyus_sales_crm.t_user (
 	update_time DATETIME,
 	PRIMARY KEY (id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+CREATE INDEX ix_t_user_0 ON luckyus_sales_crm.t_user (phone);
 CREATE UNIQUE INDEX ux_t_user_0 ON luckyus_sales_crm.t_user (user_no);
 
 CREATE TABLE luckyus_sales_crm.t_user_history (
