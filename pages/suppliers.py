@@ -45,5 +45,7 @@ if out is not None:
         code = st.selectbox("Supplier", codes, key="sp_supplier")
         render.table(table[table["supplier_code"] == code], "shipments", filters, SLUG)
     show("short_lines", "Goods received short, line by line.")
+    show("shipment_receipts", "Each arrived shipment line against what the store booked into its stock ledger under the "
+                              "ship_no (receipts' ref_no); short first.")
     for name in ("spend_by_category", "monthly_spend", "shared_goods"):
         show(name)

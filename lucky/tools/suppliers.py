@@ -157,8 +157,9 @@ def _booked_in(out: Output, items: pd.DataFrame, ship: pd.DataFrame, goods: pd.D
     shop = ship.set_index("ship_no")["shop_id"]
     t = t.assign(shop_id=t["ship_no"].map(shop), supplier_name=t["supplier_code"].map(names),
                  goods_name=t["goods_code"].map(goods["goods_name"]))
+    t = t.sort_values(["short_pct", "ship_no", "goods_code"], ascending=[False, True, True], kind="stable")
     out.tables["shipment_receipts"] = t[["ship_no", "supplier_code", "supplier_name", "shop_id", "goods_code", "goods_name",
-                                         "shipped_qty", "received_qty", "supplier_received_qty", "short_pct", "status"]]
+                                         "shipped_qty", "received_qty", "supplier_received_qty", "short_pct", "status"]].reset_index(drop=True)
     bad = t[t["status"].isin(["short", "not booked"])]
     if len(bad):
         unbooked = int((bad["status"] == "not booked").sum())
