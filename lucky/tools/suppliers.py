@@ -163,7 +163,7 @@ def _booked_in(out: Output, items: pd.DataFrame, ship: pd.DataFrame, goods: pd.D
     bad = t[t["status"].isin(["short", "not booked"])]
     if len(bad):
         unbooked = int((bad["status"] == "not booked").sum())
-        out.note("warning", f"{bad['ship_no'].nunique():,} shipments were booked in short by the stores (stock-ledger "
+        out.note("warning", f"Shipments booked in short by the stores: {bad['ship_no'].nunique():,} (stock-ledger "
                             f"receipts under the ship_no below what was shipped; {unbooked:,} lines not booked at all): "
                             f"see table shipment_receipts.")
 
