@@ -6,7 +6,6 @@ import streamlit as st
 from lucky.ui import frame, render
 
 SLUG = "suppliers"
-PERCENT = ("on_time_rate", "fill_rate", "on_terms_rate")
 
 filters, viewer = frame.setup_page(SLUG)
 st.title("Supplier Performance Tracker")
@@ -18,9 +17,7 @@ out = frame.run_cached(SLUG, filters, viewer, price_alert_pct=float(pct))
 if out is not None:
     render.kpis(out.kpis)
     render.messages(out)
-    fmt = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent") for c in PERCENT}
-    fmt["price_change_pct"] = st.column_config.NumberColumn("price change pct", format="%.2f%%")
-    fmt["pct"] = st.column_config.NumberColumn("pct", format="%.2f%%")
+    fmt = {}    # rates and pcts: render formats them by name (a fraction shown ×100 once)
     for col in ("prev_price", "unit_price", "avg_unit_price"):
         fmt[col] = st.column_config.NumberColumn(col.replace("_", " "), format="$%.4f")
     fmt["score"] = st.column_config.ProgressColumn("score", min_value=0, max_value=100, format="%.1f")
@@ -45,5 +42,7 @@ if out is not None:
         code = st.selectbox("Supplier", codes, key="sp_supplier")
         render.table(table[table["supplier_code"] == code], "shipments", filters, SLUG)
     show("short_lines", "Goods received short, line by line.")
+    show("shipment_receipts", "Each arrived shipment line against what the store booked into its stock ledger under the "
+                              "ship_no (receipts' ref_no); short first.")
     for name in ("spend_by_category", "monthly_spend", "shared_goods"):
         show(name)

@@ -58,3 +58,17 @@ def test_score_is_the_stated_weighted_sum_and_late_needs_evidence():
     assert t.loc["B", "score"] == pytest.approx(58.75)
     assert t.loc["B", "flag"] == "late" and t.loc["C", "flag"] == "ok" and t.loc["A", "flag"] == "ok"
     assert t.loc["A", "settlement_days"] == pytest.approx(26)
+
+
+def test_booked_lines_against_the_ledger():
+    """Shipped 10 / booked 10 (two receipt rows 6 + 4): ok; shipped 8 / booked 6: short 25%;
+    shipped 5 / nothing booked: not booked, 100%; shipped 0 / nothing: left out, ok; not arrived: dropped."""
+    lines = pd.DataFrame({"ship_no": ["S1", "S1", "S2", "S3", "S4"], "supplier_code": "A",
+                          "goods_code": ["g", "h", "g", "g", "g"], "shipped_qty": [10.0, 8.0, 5.0, 0.0, 3.0],
+                          "received_qty": [10.0, 8.0, 5.0, 0.0, None]})
+    receipts = pd.DataFrame({"ref_no": ["S1", "S1", "S1", "S4"], "goods_code": ["g", "g", "h", "g"],
+                             "qty": [6.0, 4.0, 6.0, 3.0]})
+    t = sm.booked_lines(lines, receipts)
+    assert t["status"].tolist() == ["ok", "short", "not booked", "ok"]
+    assert t["received_qty"].tolist() == [10.0, 6.0, 0.0, 0.0]
+    assert t["short_pct"].tolist() == [0.0, 25.0, 100.0, 0.0]

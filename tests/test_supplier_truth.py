@@ -6,6 +6,7 @@ import pandas as pd
 
 from lucky import sources, tools
 from lucky.core import Filters, Viewer
+from lucky.schema import WEEKDAYS
 
 SLUG = "suppliers"
 
@@ -43,6 +44,10 @@ def check(truth: dict, label: str) -> None:
     ship = out.tables["shipments"]
     assert set(ship.loc[ship["short"], "ship_no"]) == set(planted["short_shipments"])
     assert set(out.tables["short_lines"]["ship_no"]) == set(planted["short_shipments"])
+    booked = out.tables["shipment_receipts"]       # the stores' receipts (stock ledger) under each ship_no
+    assert len(booked) and booked["ship_no"].isin(ship.loc[ship["arrive_date"].notna(), "ship_no"]).all()
+    found = set(booked.loc[booked["status"].isin(["short", "not booked"]), "ship_no"])
+    assert found == set(planted["short_shipments"]), f"{label}: short from the ledger {sorted(found)}"
 
 
 def test_truth_seed0(demo):
@@ -91,3 +96,20 @@ def test_hand_edited_late_supplier_price_rise_and_bad_input(demo, edited):
     assert "1 order lines name goods codes missing from the goods master (GZZ999)" in text
     ship = out.tables["shipments"].set_index("ship_no")
     assert ship.loc["SHX0001", "on_time"] == "not judged"
+
+
+def test_hand_edited_receipt_booked_short(demo, edited):
+    """A store books one unit less of a complete shipment line into its stock ledger: that
+    shipment turns short from the ledger, the supplier's own record still says complete."""
+    base = tools.execute(SLUG, Filters(), Viewer()).tables["shipment_receipts"]
+    ok = base[(base["status"] == "ok") & (base["received_qty"] > 2)].iloc[0]
+    edited(*[f"UPDATE luckyus_scm_shopstock.t_shop_goods_stock_change_{wd} SET change_qty = change_qty - 1, "
+             f"after_qty = after_qty - 1 WHERE change_type = 2 AND ref_no = '{ok['ship_no']}' "
+             f"AND goods_code = '{ok['goods_code']}'" for wd in WEEKDAYS])
+    out = tools.execute(SLUG, Filters(), Viewer())
+    t = out.tables["shipment_receipts"].set_index(["ship_no", "goods_code"])
+    row = t.loc[(ok["ship_no"], ok["goods_code"])]
+    assert row["status"] == "short" and abs(row["received_qty"] - (ok["received_qty"] - 1)) < 1e-6
+    assert abs(row["short_pct"] - round(100 / ok["shipped_qty"], 2)) < 0.011
+    assert row["supplier_received_qty"] == ok["supplier_received_qty"]
+    assert any("booked in short by the stores" in m.text for m in out.messages)

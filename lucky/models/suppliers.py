@@ -9,6 +9,10 @@ first purchase, score as a stated weighted sum).
 - late flag (needs at least LATE_MIN_SHIPMENTS judged shipments: one bad week is not a pattern):
   late on at least half of them (LATE_RATE), or on-time rate at least LATE_GAP below the other
   suppliers' pooled rate with a one-sided binomial test against that rate below LATE_P;
+- received per the stores (`booked_lines`): each arrived shipment line against the receipts in
+  the stock ledger that reference its shipment (`ref_no` = ship_no) for that goods; a line the
+  stores booked less of than the supplier shipped (or not at all) is short by
+  short_pct = 100 × (shipped − received) / shipped;
 - score = 100 × (0.45 on_time_rate + 0.30 fill_rate + 0.15 price_stability + 0.10 on_terms_rate),
   price_stability = clip(1 − price_change_pct / 10, 0, 1): a supplier 10% dearer scores 0 there.
 """
@@ -128,3 +132,23 @@ def _late_flags(t: pd.DataFrame) -> pd.Series:
         if rate <= 1 - LATE_RATE or clear:
             flags[code] = "late"
     return flags
+
+
+def booked_lines(lines: pd.DataFrame, receipts: pd.DataFrame) -> pd.DataFrame:
+    """Arrived shipment lines (ship_no, supplier_code, goods_code, shipped_qty, received_qty not
+    NULL) against the ledger's receipts (ref_no, goods_code, qty): ship_no, supplier_code,
+    goods_code, shipped_qty, received_qty (Σ booked in the ledger), supplier_received_qty (what
+    the shipment says), short_pct, status (short, not booked, over, ok). A line shipped 0 and
+    booked nowhere is ok: the supplier left it out."""
+    arrived = lines[lines["received_qty"].notna()]
+    booked = receipts.groupby(["ref_no", "goods_code"])["qty"].sum().rename("booked")
+    t = arrived.join(booked, on=["ship_no", "goods_code"])
+    shipped = t["shipped_qty"].astype(float)
+    got = t["booked"].astype(float).fillna(0.0)
+    short = got < shipped - 1e-9
+    status = np.select([short & t["booked"].isna(), short, got > shipped + 1e-9], ["not booked", "short", "over"], "ok")
+    return pd.DataFrame({
+        "ship_no": t["ship_no"], "supplier_code": t["supplier_code"], "goods_code": t["goods_code"],
+        "shipped_qty": shipped, "received_qty": got, "supplier_received_qty": t["received_qty"].astype(float),
+        "short_pct": np.where(shipped > 0, 100 * (shipped - got) / shipped.where(shipped > 0), 0.0).round(2),
+        "status": status}).reset_index(drop=True)

@@ -23,7 +23,10 @@ EXAMPLES = {
     "zero_changes": [{"start": date(2025, 6, 30), "end": date(2026, 2, 14), "stores": ()}],
     "zero_positions": [{"start": date(2025, 6, 30), "end": date(2026, 2, 14), "stores": ()}],
     "last_day": [{"stores": ()}],
+    "shipment_receipts": [{"ship_nos": ("SH0000001", "SH0000002", "SH0000003")}],
 }
+RECEIPT = 2         # change_type of a receipt
+REF_CHUNK = 1000    # ship_nos per statement (seven union branches bind each)
 
 
 def _union(select: str, where: str) -> str:
@@ -78,3 +81,17 @@ def zero_positions(start: date | None, end: date | None, stores: tuple[int, ...]
     return sources.read_frame(DB, f"""
         SELECT shop_id, goods_code, goods_name, stock_date, stock_qty
         FROM luckyus_scm_shopstock.t_shop_goods_stock WHERE stock_qty <= 0{where}""", params, dates=("stock_date",))
+
+
+def shipment_receipts(ship_nos: tuple[str, ...] | list[str]) -> pd.DataFrame:
+    """Receipts that reference these supplier shipments (`ref_no` = ship_no), per shipment,
+    store and goods: ref_no, shop_id, goods_code, qty (Σ change_qty), n_rows, first_date."""
+    refs = sorted({str(n) for n in ship_nos})
+    cols = ["ref_no", "shop_id", "goods_code", "qty", "n_rows", "first_date"]
+    parts = [sources.read_frame(DB, f"""
+        SELECT ref_no, shop_id, goods_code, SUM(change_qty) AS qty, COUNT(*) AS n_rows, MIN(business_date) AS first_date
+        FROM ({_union("ref_no, shop_id, goods_code, change_qty, business_date",
+                      f" AND change_type = {RECEIPT} AND ref_no IN :refs")}) AS c
+        GROUP BY ref_no, shop_id, goods_code""", {"refs": refs[i:i + REF_CHUNK]}, dates=("first_date",))
+             for i in range(0, len(refs), REF_CHUNK)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=cols)

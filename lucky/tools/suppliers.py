@@ -12,6 +12,7 @@ from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.errors import SourceError
 from lucky.models import suppliers as sm
 from lucky.queries import forecast as fq
+from lucky.queries import inventory as iq
 from lucky.queries import purchase as pq
 from lucky.ui import formats
 
@@ -132,18 +133,44 @@ def run(filters: Filters, viewer: Viewer, price_alert_pct: float = 1.0) -> Outpu
         shipments = shipments.assign(**{col: shipments[col].dt.date})
     out.tables["shipments"] = shipments.assign(on_time=shipments["on_time"].map({1.0: "yes", 0.0: "no"}).fillna("not judged"))
     try:
-        out.tables["short_lines"] = _short_lines(filters, goods, names)
+        items = pq.shipment_lines(filters.start, filters.end)
     except SourceError as exc:
         out.note("warning", f"Shipment lines (t_ship_order_item) could not be read, so short goods are not listed: {exc}")
+    else:
+        out.tables["short_lines"] = _short_lines(items, goods, names)
+        _booked_in(out, items, ship, goods, names)
     out.tables["spend_by_category"] = by_cat.sort_values("spend", ascending=False)
     out.tables["monthly_spend"] = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m"))
     out.tables["shared_goods"] = shared_goods
     return out
 
 
-def _short_lines(filters: Filters, goods: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
+def _booked_in(out: Output, items: pd.DataFrame, ship: pd.DataFrame, goods: pd.DataFrame, names: pd.Series) -> None:
+    """Table `shipment_receipts`: every arrived shipment line against what the stores booked in
+    under its ship_no (the stock ledger's receipts), and a message on the shipments short there."""
+    try:
+        receipts = iq.shipment_receipts(items.loc[items["received_qty"].notna(), "ship_no"].unique().tolist())
+    except SourceError as exc:
+        out.note("warning", f"The stores' receipts (stock ledger) could not be read, so shipments are not checked "
+                            f"against what the stores booked in: {exc}")
+        return
+    t = sm.booked_lines(items, receipts)
+    shop = ship.set_index("ship_no")["shop_id"]
+    t = t.assign(shop_id=t["ship_no"].map(shop), supplier_name=t["supplier_code"].map(names),
+                 goods_name=t["goods_code"].map(goods["goods_name"]))
+    t = t.sort_values(["short_pct", "ship_no", "goods_code"], ascending=[False, True, True], kind="stable")
+    out.tables["shipment_receipts"] = t[["ship_no", "supplier_code", "supplier_name", "shop_id", "goods_code", "goods_name",
+                                         "shipped_qty", "received_qty", "supplier_received_qty", "short_pct", "status"]].reset_index(drop=True)
+    bad = t[t["status"].isin(["short", "not booked"])]
+    if len(bad):
+        unbooked = int((bad["status"] == "not booked").sum())
+        out.note("warning", f"Shipments booked in short by the stores: {bad['ship_no'].nunique():,} (stock-ledger "
+                            f"receipts under the ship_no below what was shipped; {unbooked:,} lines not booked at all): "
+                            f"see table shipment_receipts.")
+
+
+def _short_lines(items: pd.DataFrame, goods: pd.DataFrame, names: pd.Series) -> pd.DataFrame:
     """Goods received short, line by line (t_ship_order_item): which goods a short shipment lacked."""
-    items = pq.shipment_lines(filters.start, filters.end)
     items = items[items["received_qty"].notna()]
     short = items[items["received_qty"].astype(float) < items["shipped_qty"].astype(float) - 1e-9]
     return short.assign(supplier_name=short["supplier_code"].map(names), goods_name=short["goods_code"].map(goods["goods_name"]),
@@ -154,7 +181,7 @@ def _short_lines(filters: Filters, goods: pd.DataFrame, names: pd.Series) -> pd.
 TOOL = Tool(
     slug="suppliers", number=17, title="Supplier Performance Tracker", department="Supply Chain",
     roles=frozenset({"supply_chain", "finance"}),
-    sources=("luckyus_scm_purchase", "luckyus_scm_commodity"),
+    sources=("luckyus_scm_purchase", "luckyus_scm_commodity", "luckyus_scm_shopstock"),
     run=run, icon=":material/local_shipping:",
     description="Supplier scorecard (on time, lead time, fill rate, price change, settlement) with a stated score; "
                 "price-increase and overdue-delivery alerts; spend by category; shared goods compared.",

@@ -26,6 +26,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
+from lucky.demo.gen import receiving
 from lucky.demo.gen.production import with_ids
 from lucky.demo.world import END, START, TENANT, World
 
@@ -84,6 +85,18 @@ def _price_index(n_sup: int, rng) -> tuple[np.ndarray, np.ndarray]:
 
 
 def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
+    """The tables planned by the stock step (`tables`, booked into its ledger), or planned here."""
+    planned = world.carry.pop("purchase", None)
+    yield from planned if planned is not None else tables(world)
+
+
+def tables(world: World, ledger=None) -> list[tuple[str, str, pd.DataFrame]]:
+    """Every table of the step; with the stock step's `ledger`, the arrived shipment lines are
+    booked into its receipts (`receiving.link`) and take their quantities from there."""
+    return list(_tables(world, ledger))
+
+
+def _tables(world: World, ledger) -> Iterator[tuple[str, str, pd.DataFrame]]:
     rng = world.rng("purchase")
     sup = suppliers(world, rng)
     yield DB, "t_supplier", sup
@@ -125,8 +138,6 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     lines["amount"] = np.round(lines["quantity"] * lines["unit_price"], 2)
     cost = lines["goods_code"].map(g["unit_cost"]).astype(float).fillna(0.01)
     world.truth["suppliers"]["price_steps"] = _observable_steps(sup, lines.assign(cost=cost), po, when, step)
-    total = lines.groupby("po_no")["amount"].sum()
-    po["total_amount"] = po["po_no"].map(total).fillna(0).round(2).to_numpy()
     # ---- shipments: every PO at least one, extra partial deliveries at random
     n_ship = world.n(N_SHIP, minimum=n_po)
     per_po = 1 + np.bincount(rng.integers(0, n_po, n_ship - n_po), minlength=n_po)
@@ -150,6 +161,10 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     arrived = arrive <= end
     ship_no = np.array([f"SH{i:07d}" for i in range(1, len(spo) + 1)])
     items = ship_items(po, lines, spo, share, short, ship_no, rng)
+    if ledger is not None:
+        items, lines = _booked(world, ledger, po, lines, items, np.where(arrived, arrive, np.datetime64("NaT")))
+    total = lines.groupby("po_no")["amount"].sum()
+    po["total_amount"] = po["po_no"].map(total).fillna(0).round(2).to_numpy()
     shipped = items.groupby("k")["shipped_qty"].sum().reindex(range(len(spo))).fillna(0).to_numpy()
     received = items.groupby("k")["received_qty"].sum().reindex(range(len(spo))).fillna(0).to_numpy()
     short &= received < shipped
@@ -181,6 +196,25 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
         "goods_code": items["goods_code"].to_numpy(), "shipped_qty": items["shipped_qty"].to_numpy(),
         "received_qty": np.where(got, items["received_qty"].to_numpy(), np.nan), "create_time": it_t, "update_time": it_t}))
     yield DB, "t_supplier_settlement", _settlements(world, po, ship, sup, rng)
+
+
+def _booked(world: World, L, po: pd.DataFrame, lines: pd.DataFrame, items: pd.DataFrame,
+            arrive: np.ndarray) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shipment lines booked into the ledger's receipts, with the quantities booked there; each PO
+    line that shipped orders what its shipments shipped (the supplier ships the order)."""
+    k = items["k"].to_numpy()
+    shop = items["po_no"].map(po.set_index("po_no")["shop_id"]).to_numpy()
+    cut = (items["received_qty"] < items["shipped_qty"]).to_numpy()
+    arrived, shipped, received = receiving.link(L, shop, items["goods_code"].to_numpy(), arrive[k], cut,
+                                               items["ship_no"].to_numpy(), world.rng("receiving"))
+    items = items.assign(shipped_qty=np.where(arrived, shipped, items["shipped_qty"]),
+                         received_qty=np.where(arrived, received, items["received_qty"]))
+    qty = items.groupby(["po_no", "goods_code"])["shipped_qty"].sum()
+    qty = qty[qty > 0]      # a line no shipment carried stays ordered, unfilled
+    q = pd.MultiIndex.from_frame(lines[["po_no", "goods_code"]]).map(qty.to_dict().get)
+    lines = lines.assign(quantity=pd.Series(q, index=lines.index).astype(float).fillna(lines["quantity"]))
+    lines["amount"] = np.round(lines["quantity"] * lines["unit_price"], 2)
+    return items, lines
 
 
 def _late_prone(s_idx: np.ndarray, per_po: np.ndarray, n_sup: int, rng) -> np.ndarray:

@@ -4,8 +4,10 @@ Sale consumption follows sales through the recipes: for every store-day and good
 rows of type 1 add up to Σ (completed items sold that store-local day × t_formula_spu quantity),
 within ±3% (normal measurement variance, σ ≈ 0.8%), posted in several rows through the day.
 Receipts (type 2) arrive every 2–3 days before opening and bring each goods back to its
-order-up-to level; waste (3) at close; weekly stocktake adjustments (4) on Mondays. Shops also
-stock non-recipe supplies (cleaning, packaging, parts), as many as make t_shop_goods_stock
+order-up-to level; their ref_no is the store-day delivery note of the distribution centre, or the
+ship_no of the supplier shipment booked in at that slot (`receiving`: the purchase step's tables
+are planned here, once the ledger is final, and handed on in `world.carry`); waste (3) at close;
+weekly stocktake adjustments (4) on Mondays. Shops also stock non-recipe supplies (cleaning, packaging, parts), as many as make t_shop_goods_stock
 n(150K) daily positions; their usage is counted at the Monday stocktake (type 4). Every row's
 before_qty + change_qty = after_qty, and the chain runs on across the seven tables.
 `t_shop_goods_stock_change_<wd>` holds the changes whose business_date falls on that weekday.
@@ -26,7 +28,7 @@ from collections.abc import Iterator
 import numpy as np
 import pandas as pd
 
-from lucky.demo.gen import stockouts
+from lucky.demo.gen import purchase, stockouts
 from lucky.demo.gen.production import const, text, with_ids
 from lucky.demo.gen.usage import theoretical_usage
 from lucky.demo.world import END, START, TENANT, World
@@ -219,6 +221,11 @@ def _weekday_rows(L: Ledger, wd: int, target: int, zones: pd.Series, rng) -> pd.
            + pd.Series(L.days.values[shop_day % 100_000]).dt.strftime("%Y%m%d")).to_numpy()
     refs = np.r_["DN" + tag, "ST" + tag]
     ref_i = np.select([kind == 2, kind == 4], [sd_i[cell], len(tag) + sd_i[cell]], -1)
+    ship = getattr(L, "ship_ref", None)
+    if ship is not None:  # a supplier shipment booked in: its ship_no (`receiving.link`)
+        line = ship[pi, di][cell]
+        refs = np.r_[refs, L.ship_nos.astype(str)]
+        ref_i = np.where((kind == 2) & (line >= 0), 2 * len(tag) + line, ref_i)
     return pd.DataFrame({
         "tenant": const(TENANT, len(cell)), "shop_id": shop[cell], "goods_code": text(L.pairs["goods_code"], pi[cell]),
         "business_date": day[cell], "change_type": kind, "change_qty": change,
@@ -285,6 +292,7 @@ def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
         "business_date": L.days.values[di], "sold_qty": L.sold[pi, di], "theoretical": L.T[pi, di],
         "consumption": L.A[pi, di]})
     yield DB, "t_shop_goods_stock", positions(world, L, rng)
+    world.carry["purchase"] = purchase.tables(world, L)   # books its shipments into L's receipts
     zones = world.shops.set_index("id")["time_zone"]
     target = world.n(N_CHANGES_PER_TABLE)
     for wd, name in enumerate(WEEKDAYS):
