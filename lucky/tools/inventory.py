@@ -153,6 +153,8 @@ def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: 
 
 def _lost_note(out: Output, lost: pd.DataFrame) -> None:
     """Say which stock-out days did not cut sales (a count to check) and chart expected vs actual."""
+    if lost.empty:      # no day out: nothing to say (and an empty frame's masks would select columns)
+        return
     known = lost[lost["usual_items"] > 0]
     whole = known[known["whole_day"]]
     held = whole[~whole["sales_fell"]]
