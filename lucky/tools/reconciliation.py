@@ -21,6 +21,9 @@ from lucky.queries import shops as shop_q
 #: order_no buckets: start with the last 3 characters, split the disagreeing ones a character at a
 #: time until they hold few enough rows to read one by one
 FIRST_WIDTH, MAX_WIDTH, DRILL_ROWS = 3, 8, 12_000
+#: one scan per side at this width (at most 10^5 buckets of digits) serves every round up to it
+#: (`reconcile.coarser`); wider rounds go back to the source inside the disagreeing buckets
+SCAN_WIDTH = 5
 
 
 def _day_frames(filters: Filters, shops: pd.DataFrame) -> tuple[pd.DataFrame, ...]:
@@ -34,9 +37,12 @@ def _records(filters: Filters, shops: pd.DataFrame) -> tuple[pd.DataFrame, pd.Da
     """Orders and charges of the buckets where the two systems disagree, plus every order_no known."""
     start, end = filters.start, filters.end
     k, prefixes, buckets = FIRST_WIDTH, None, 0
+    wide_o, wide_t = finance.order_buckets(start, end, SCAN_WIDTH), payments.trade_buckets(start, end, SCAN_WIDTH)
     while True:
-        ob = finance.order_buckets(start, end, k, prefixes)
-        tb = payments.trade_buckets(start, end, k, prefixes)
+        if k <= SCAN_WIDTH:
+            ob, tb = reconcile.coarser(wide_o, k, prefixes), reconcile.coarser(wide_t, k, prefixes)
+        else:
+            ob, tb = finance.order_buckets(start, end, k, prefixes), payments.trade_buckets(start, end, k, prefixes)
         both = ob.merge(tb, on="bucket", how="outer", suffixes=("_o", "_t")).fillna(0)
         buckets += len(both)
         differ = (both["n_o"] != both["n_t"]) | (both["cents_o"] != both["cents_t"])
