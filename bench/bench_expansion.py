@@ -3,8 +3,9 @@ exist) cold and warm, plus the audit-log verification, on the embedded demo.
 
     python bench/bench_expansion.py [--scale 1] [--demo PATH] [--repeat 3]
 
-Cold clears st.cache_data and the expansion model's cache first; warm reruns at once; wall and
-CPU seconds (load shared: compare CPU). Also the cost of one what-if point (a map click) once the
+Cold clears st.cache_data, the expansion model's cache and the tools' in-memory bases first (a
+fresh server: bases precomputed on disk for this data version are kept, `lucky.tools._memo`);
+warm reruns at once; wall and CPU seconds (load shared: compare CPU). Also the cost of one what-if point (a map click) once the
 model is fitted. Targets (issue 17):
 pages cold <= 2 s (map <= 3 s), warm <= 0.3 s at --scale 1. Written to bench/out/expansion_scale<s>.json.
 """
@@ -33,10 +34,11 @@ def time_page(page: Path, role: str, query: dict | None = None) -> dict:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from lucky.tools import expansion
+    from lucky.tools import _memo, expansion
 
     st.cache_data.clear()
     expansion.clear_cache()
+    _memo.clear()               # memory only: bases precomputed on disk for this data are kept
     at = AppTest.from_file(str(page), default_timeout=600)
     at.session_state["role"] = role
     for key, value in (query or {}).items():

@@ -28,12 +28,16 @@ COLD_GOAL, WARM_GOAL = 2.0, 0.3
 
 
 def _clear() -> None:
+    """A fresh server: Streamlit's caches, the engines and the tools' in-memory bases gone
+    (`lucky.tools._memo`; bases precomputed on disk for this data version are kept)."""
     import streamlit as st
 
     from lucky import sources
+    from lucky.tools import _memo
     st.cache_data.clear()
     st.cache_resource.clear()
     sources.dispose_all()
+    _memo.clear()
 
 
 def page_times(slug: str, repeat: int) -> tuple[float, float, float, bool]:

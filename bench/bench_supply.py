@@ -6,9 +6,11 @@
 
 Pages run through Streamlit's AppTest with the default filters (the whole history): "cold" is the
 first run after every cache is cleared and every engine closed, in a process that has already
-imported the app; "warm" is the next run, served from st.cache_data. The accuracy figure reads
-every row of wh_goods_daily_demand_pred (2.5M at --scale 1) and the sale consumption it is judged
-against, then scores every lead: read, model and whole-tool times are reported separately.
+imported the app (a fresh server: the forecast base precomputed on disk for this data version is
+kept, `lucky.tools._memo`; the first view after new data computes it); "warm" is the next run,
+served from st.cache_data. The accuracy figure reads every row of wh_goods_daily_demand_pred
+(2.5M at --scale 1) and the sale consumption it is judged against, then scores every lead: read,
+model and whole-tool times are reported separately.
 Goals (issue 13): pages cold <= 2 s, warm <= 0.3 s at --scale 1.
 """
 from __future__ import annotations

@@ -236,3 +236,12 @@ def test_holiday_fallback_when_the_library_lacks_a_country(monkeypatch):
     cal, note = markets.holiday_calendar("Pacific/Rarotonga", [2026])
     assert "using NZ" in note and set(cal["calendar"]) == {"NZ"}
     assert date(2026, 2, 6) in set(cal["date"])                       # Waitangi Day
+
+
+def test_coarser_buckets_equal_the_narrower_query():
+    """Width-5 buckets summed to width 3, and to width 4 inside two width-3 buckets; a short
+    order_no is its own bucket at every width, as RIGHT() gives it."""
+    wide = pd.DataFrame({"bucket": ["00012", "10012", "00013", "99", ""], "n": [1, 2, 3, 4, 5],
+                         "cents": [10, 20, 30, 40, 50]})
+    assert reconcile.coarser(wide, 3).values.tolist() == [["", 5, 50], ["012", 3, 30], ["013", 3, 30], ["99", 4, 40]]
+    assert reconcile.coarser(wide, 4, ["012", "99"]).values.tolist() == [["0012", 3, 30], ["99", 4, 40]]

@@ -25,6 +25,19 @@ def cents(dollars: pd.Series) -> pd.Series:
     return (pd.to_numeric(dollars, errors="coerce").fillna(0.0) * 100).round().astype("int64")
 
 
+def coarser(buckets: pd.DataFrame, k: int, prefixes: list[str] | None = None) -> pd.DataFrame:
+    """Per order_no bucket counts (bucket, n, cents) of a wider bucket width summed to width k,
+    only inside the (k-1)-character buckets `prefixes` (None: all). Exactly the source's own
+    query at width k (the last k characters of the last w are the last k), so one wide scan
+    serves every refinement round up to w."""
+    b = buckets["bucket"].astype(str)
+    if prefixes is not None:
+        keep = b.str[-(k - 1):].isin(set(prefixes))          # refinement rounds have k >= 2
+        buckets, b = buckets[keep], b[keep]
+    out = buckets[["n", "cents"]].groupby(b.str[-k:].rename("bucket")).sum().reset_index()
+    return out.astype({"n": "int64", "cents": "int64"})
+
+
 def successful(trades: pd.DataFrame) -> pd.DataFrame:
     return trades[trades["status"].isin(SUCCESS)]
 

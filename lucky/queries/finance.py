@@ -103,10 +103,11 @@ def completed_parts(start: date | None, end: date | None, stores: tuple[int, ...
 
 def order_buckets(start: date | None, end: date | None, k: int, prefixes: list[str] | None = None) -> pd.DataFrame:
     """Charged orders (completed or paid and in production) per order_no bucket of k characters,
-    optionally only inside the (k-1)-character buckets `prefixes`: bucket, n, cents."""
+    optionally only inside the (k-1)-character buckets `prefixes`: bucket, n, cents. Read as a frame:
+    the first scan is wide (up to 10^k buckets, see `reconcile.refine`)."""
     where, params = window(start, end)
     w_sql, w_params = within("order_no", k - 1, prefixes)
-    df = sources.read(DB, f"""
+    df = sources.read_frame(DB, f"""
         SELECT {bucket('order_no', k)} AS bucket, COUNT(*) AS n, SUM(pay_money) AS money
         FROM luckyus_sales_order.t_order
         WHERE {_CHARGED} AND pay_money > 0{where}{w_sql}

@@ -66,7 +66,7 @@ def trade_buckets(start: date | None, end: date | None, k: int, prefixes: list[s
     """Successful charges per order_no bucket (see `finance.order_buckets`): bucket, n, cents."""
     where, params = window(start, end)
     w_sql, w_params = within("order_no", k - 1, prefixes)
-    df = sources.read(DB, f"""
+    df = sources.read_frame(DB, f"""
         SELECT {bucket('order_no', k)} AS bucket, COUNT(*) AS n, SUM(amount) AS cents
         FROM luckyus_sales_payment.t_trade
         WHERE {_OK}{where}{w_sql}

@@ -16,6 +16,7 @@ from lucky.models import shops as real_shops
 from lucky.queries import forecast as fq
 from lucky.queries import metrics
 from lucky.queries import shops as shop_q
+from lucky.tools import _memo
 
 #: history read before the first target day: trailing 28-day mean up to a run 28 days ahead
 HISTORY_DAYS = 2 * fa.TRAILING_DAYS
@@ -116,14 +117,52 @@ def run(filters: Filters, viewer: Viewer, lead: int = 1, min_bias: float = fa.MI
         out.note("info", f"No {filters.currency} stores in this selection"
                          + ("." if include_test else " (test and internal shops are left out unless included)."))
         return out
+    key = _memo.source_key(*TOOL.sources) + (filters.start, filters.end, filters.as_of, filters.stores,
+                                              filters.currency, include_test, lead)
+    base = _memo.memo("forecast-accuracy.base", key, lambda: _base(filters, shops, lead))
+    for level, text in base["notes"]:
+        out.note(level, text)
+    if base["at"] is None:
+        out.note("info", "No demand predictions with a known actual in this date range and store selection.")
+        return out
+    _report(out, base, shops, min_bias)
+    return real_shops.finish(out, shop_q.shops(), include_test)
+
+
+def _base(filters: Filters, shops: pd.DataFrame, lead: int) -> dict:
+    """What every min_bias shares, kept per data version (`_memo`): reading and scoring every
+    prediction (millions of rows) is the tool's cost; what is kept is the rows at `lead` with
+    their version and category (one lead: ~1/25 of them), the by-lead summary, the hourly table
+    and the messages said on the way, in order (`order_notes` belong after the report's own)."""
+    said = Output()
     with ThreadPoolExecutor(max_workers=5) as pool:
         reads = _reads(pool, filters, shops)
-        rows, _ = demand_rows(filters, reads, out)
+        rows, _ = demand_rows(filters, reads, said)
         if rows.empty:
-            out.note("info", "No demand predictions with a known actual in this date range and store selection.")
-            return out
-        _report(out, reads, rows, shops, lead, min_bias)
-    return real_shops.finish(out, shop_q.shops(), include_test)
+            return {"notes": _said(said), "at": None}
+        goods = reads["goods"].result().drop_duplicates("goods_code").set_index("goods_code")
+        codes = [c for c in rows["goods_code"].unique() if c not in goods.index]
+        if codes:
+            said.note("warning", f"{len(codes):,} predicted goods codes are missing from the goods master "
+                                 f"({', '.join(map(str, codes[:5]))}{' ...' if len(codes) > 5 else ''}): scored under "
+                                 f"category '{UNKNOWN_CATEGORY}'.")
+        at = rows[rows["lead"] == lead]
+        if at.empty:
+            leads = sorted(rows["lead"].unique())
+            said.note("warning", f"No predictions made {lead} day(s) ahead in this range (leads present: "
+                                 f"{', '.join(map(str, leads[:10]))}); showing lead {leads[0]}.")
+            lead = int(leads[0])
+            at = rows[rows["lead"] == lead]
+        at = _with_versions(at.assign(category=at["goods_code"].map(goods["category_name"]).fillna(UNKNOWN_CATEGORY)),
+                            reads["versions"].result(), said)
+        hourly = Output()
+        order_table = order_hours(reads, lead, hourly)
+    return {"notes": _said(said), "at": at, "lead": lead, "goods": goods, "by_lead": fa.summarize(rows, ["lead"]),
+            "order_hours": order_table, "order_notes": _said(hourly)}
+
+
+def _said(out: Output) -> list[tuple[str, str]]:
+    return [(m.level, m.text) for m in out.messages]
 
 
 def _with_versions(at: pd.DataFrame, versions: pd.DataFrame, out: Output) -> pd.DataFrame:
@@ -136,24 +175,9 @@ def _with_versions(at: pd.DataFrame, versions: pd.DataFrame, out: Output) -> pd.
     return at.merge(v.drop(columns="last_version"), on=["shop_id", "goods_code", "run_date"], how="left")
 
 
-def _report(out: Output, reads: dict[str, Future], rows: pd.DataFrame, shops: pd.DataFrame, lead: int,
-            min_bias: float) -> None:
-    """Every table, KPI and chart from the scored rows at `lead`."""
-    goods = reads["goods"].result().drop_duplicates("goods_code").set_index("goods_code")
-    codes = [c for c in rows["goods_code"].unique() if c not in goods.index]
-    if codes:
-        out.note("warning", f"{len(codes):,} predicted goods codes are missing from the goods master "
-                            f"({', '.join(map(str, codes[:5]))}{' ...' if len(codes) > 5 else ''}): scored under "
-                            f"category '{UNKNOWN_CATEGORY}'.")
-    at = rows[rows["lead"] == lead]
-    if at.empty:
-        leads = sorted(rows["lead"].unique())
-        out.note("warning", f"No predictions made {lead} day(s) ahead in this range (leads present: "
-                            f"{', '.join(map(str, leads[:10]))}); showing lead {leads[0]}.")
-        lead = int(leads[0])
-        at = rows[rows["lead"] == lead]
-    at = _with_versions(at.assign(category=at["goods_code"].map(goods["category_name"]).fillna(UNKNOWN_CATEGORY)),
-                        reads["versions"].result(), out)
+def _report(out: Output, base: dict, shops: pd.DataFrame, min_bias: float) -> None:
+    """Every table, KPI and chart from the scored rows at the base's lead."""
+    at, goods, lead = base["at"], base["goods"], base["lead"]
 
     series = fa.series_table(at, min_bias=min_bias)
     no_demand = at.groupby(["shop_id", "goods_code"])["actual"].sum()
@@ -188,7 +212,7 @@ def _report(out: Output, reads: dict[str, Future], rows: pd.DataFrame, shops: pd
     by_weekday = by_weekday.set_index("weekday").reindex(
         [d for d in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
          if d in set(by_weekday["weekday"])]).reset_index()
-    by_lead = fa.summarize(rows, ["lead"])
+    by_lead = base["by_lead"].copy()
     by_version = fa.summarize(p, ["model_version"])
     trend = fa.summarize(p, ["week"])
     trend["naive_wape"] = [fa.wape(g["actual"], g["naive_week"]) if g["naive_week"].notna().all()
@@ -231,7 +255,9 @@ def _report(out: Output, reads: dict[str, Future], rows: pd.DataFrame, shops: pd
     out.tables["by_version"] = by_version
     out.tables["trend"] = trend.assign(week=trend["week"].dt.date)
     out.tables["store_daily"] = store_daily.assign(date=store_daily["date"].dt.date)
-    out.tables["order_hours"] = order_hours(reads, lead, out)
+    out.tables["order_hours"] = base["order_hours"].copy()
+    for level, text in base["order_notes"]:
+        out.note(level, text)
 
 
 TOOL = Tool(

@@ -3,6 +3,8 @@ against NYC's 8.875%, summarises collected vs expected per month and store, prep
 sales-tax-quarter ledger, and watches `luckyus_fi_tax` for the day the integration goes live."""
 from __future__ import annotations
 
+import copy
+
 import altair as alt
 import pandas as pd
 
@@ -14,6 +16,7 @@ from lucky.models.timezones import known_zone
 from lucky.queries import shops as shop_q
 from lucky.queries import tax as tax_q
 from lucky.ui import formats
+from lucky.tools import _memo
 
 CURRENCY = "USD"
 #: display names that say what the number is (and get the money format)
@@ -56,6 +59,14 @@ def _fi_tax(out: Output) -> pd.DataFrame:
 
 
 def run(filters: Filters, viewer: Viewer, include_test: bool = False) -> Output:
+    """The whole output (it does not depend on the viewer: `execute` applies their rights after),
+    kept per data version and filters (`_memo`): compliance and the briefing run this tool too,
+    and the item audit joins every order item at the source."""
+    key = _memo.source_key(*TOOL.sources) + (filters, include_test)
+    return copy.deepcopy(_memo.memo("tax-gap.output", key, lambda: _run(filters, include_test)))
+
+
+def _run(filters: Filters, include_test: bool) -> Output:
     out = Output()
     fi = _fi_tax(out)
     if filters.currency != CURRENCY:
