@@ -20,8 +20,8 @@ from lucky.models import timezones as tzm
 from lucky.models.tenancy import store_currency
 from lucky.queries import accounting, finance, payments
 from lucky.queries import shops as shop_q
-from lucky.ui import formats
 from lucky.tools import _memo
+from lucky.ui import formats
 
 #: order_no buckets: start with the last 3 characters, split the disagreeing ones a character at a
 #: time until they hold few enough rows to read one by one

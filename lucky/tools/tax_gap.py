@@ -15,8 +15,8 @@ from lucky.models.tenancy import store_currency
 from lucky.models.timezones import known_zone
 from lucky.queries import shops as shop_q
 from lucky.queries import tax as tax_q
-from lucky.ui import formats
 from lucky.tools import _memo
+from lucky.ui import formats
 
 CURRENCY = "USD"
 #: display names that say what the number is (and get the money format)
