@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from lucky import config
@@ -85,15 +84,11 @@ def run(args: argparse.Namespace) -> int:
     docs = documents.set_index("format")["content"]
     html_body, slack = docs["html"], docs.get("slack", docs["md"])
     text = docs.get(args.format, html_body)
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text + "\n")
+    deliver.write_out(text, args.out)
     if not args.send:
         return 0
     results = deliver.deliver(f"Daily Briefing {day:%a %Y-%m-%d}", html_body, slack)
-    for ok, statement in results:
-        print(("sent: " if ok else "not sent: ") + statement, file=sys.stderr)
+    deliver.say_results(results)
     sent = [ok for ok, s in results if ok]
     failed = [s for ok, s in results if not ok and "not configured" not in s]
     try:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import json
 import smtplib
 import ssl
+import sys
 import urllib.request
 from email.message import EmailMessage
+from pathlib import Path
 
 from lucky import config
 
@@ -78,3 +80,17 @@ def deliver(subject: str, html_body: str, markdown: str, to: list[str] | None = 
         except Exception as exc:  # noqa: BLE001 - report any transport failure in words
             results.append((False, f"{name} delivery failed: {type(exc).__name__}: {exc}"))
     return results
+
+
+def write_out(text: str, path: str | None) -> None:
+    """A scheduled report's text to `--out` when given, else standard output (cron mails stdout)."""
+    if path:
+        Path(path).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+
+
+def say_results(results: list[tuple[bool, str]]) -> None:
+    """Each channel's statement on standard error: what was sent, what was not and why."""
+    for ok, statement in results:
+        print(("sent: " if ok else "not sent: ") + statement, file=sys.stderr)

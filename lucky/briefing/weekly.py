@@ -19,7 +19,6 @@ import argparse
 import html
 import sys
 from datetime import date, timedelta
-from pathlib import Path
 
 import pandas as pd
 
@@ -175,15 +174,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"The summary could not be built: {exc}", file=sys.stderr)
         return 1
     text = summary.html() if args.format == "html" else summary.markdown()
-    if args.out:
-        Path(args.out).write_text(text, encoding="utf-8")
-    else:
-        sys.stdout.write(text + "\n")
+    deliver.write_out(text, args.out)
     if not args.send:
         return 0
     results = deliver.deliver(summary.title, summary.html(), summary.markdown())
-    for ok, statement in results:
-        print(("sent: " if ok else "not sent: ") + statement, file=sys.stderr)
+    deliver.say_results(results)
     try:
         from lucky import state
         state.audit("weekly-cli", f"weekly.{args.summary}.send", str(day), "; ".join(s for _, s in results))

@@ -59,8 +59,7 @@ def _mail(day, args) -> int:
     if not args.send:
         return 0
     results = deliver.deliver(subject, html_body, text, to=args.to or None, slack=False)
-    for ok, statement in results:
-        print(("sent: " if ok else "not sent: ") + statement, file=sys.stderr)
+    deliver.say_results(results)
     return 0 if all(ok for ok, _ in results) else 1
 
 
