@@ -119,7 +119,7 @@ def _settle(page) -> None:
         page.wait_for_load_state("networkidle", timeout=10_000)
     except Exception:  # noqa: BLE001 - playwright's TimeoutError
         pass
-    page.wait_for_timeout(1000)  # let charts and maps paint before reading or a screenshot
+    page.wait_for_timeout(300)   # let charts and maps paint before reading (a screenshot waits more)
 
 
 def _grids(page) -> list[dict]:
@@ -139,15 +139,18 @@ def _shot(page, path: Path) -> None:
     page.set_viewport_size(VIEWPORT)
 
 
-def _visit(page, url: str) -> dict:
+def _visit(page, url: str, shot: Path | None = None) -> dict:
+    """Open `url`, wait for the script, read the whole page (and screenshot it to `shot`)."""
     page.goto(url, timeout=PAGE_TIMEOUT_MS)
     _settle(page)
     nav = page.query_selector('[data-testid="stSidebarNav"]')
     # a grid fills its accessibility table only once it is on screen: show the whole page
     height = page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight")
     page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(int(height), 900), 12000)})
-    page.wait_for_timeout(800)
+    page.wait_for_timeout(800)   # the resized grids and charts repaint
     grids = _grids(page)
+    if shot is not None:
+        page.screenshot(path=str(shot), full_page=True)
     page.set_viewport_size(VIEWPORT)
     return {"text": page.inner_text("body"), "grids": grids,
             "exceptions": [e.inner_text() for e in page.query_selector_all('[data-testid="stException"]')],
@@ -182,8 +185,7 @@ def test_every_page_as_three_roles(server, browser, demo):
                 if not tools.get(slug).allows(viewer) or (role == "finance" and slug not in FINANCE_PAGES):
                     continue
                 query = f"?role={role}" + (f"&my_stores={MANAGER_SHOP}" if role == "store_manager" else "")
-                seen = _visit(page, f"{server}/{slug}{query}")
-                _shot(page, SHOTS / f"{role}_{slug}.png")
+                seen = _visit(page, f"{server}/{slug}{query}", SHOTS / f"{role}_{slug}.png")
                 key = f"{role}/{slug}"
                 if seen["exceptions"] or [m for m in ERROR_MARKERS if m in seen["text"]]:
                     problems.setdefault(key, []).append(seen["exceptions"] or "error panel")
@@ -253,14 +255,13 @@ def test_money_in_an_nzd_view_carries_its_currency(server, browser):
     page = browser.new_page(viewport=VIEWPORT)
     try:
         for slug in ("reconciliation", "landscape"):
-            seen = _visit(page, f"{server}/{slug}?currency=NZD")
+            seen = _visit(page, f"{server}/{slug}?currency=NZD", SHOTS / f"admin_{slug}_nzd.png")
             values = [v.inner_text() for v in page.query_selector_all('[data-testid="stMetricValue"]')]
             assert values and not [v for v in values if v.startswith(("$", "-$"))], (slug, values)
             heads = [h for g in seen["grids"] for h in g["head"]]
             assert any("(NZ$)" in h for h in heads), (slug, heads)
             assert not [h for h in heads if h.endswith("($)")], (slug, heads)
             assert "Include test and internal shops" in seen["text"]    # on, and shown
-            _shot(page, SHOTS / f"admin_{slug}_nzd.png")
     finally:
         page.close()
 
