@@ -332,8 +332,31 @@ def _skus(products: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True).sort_values("sku_code").reset_index(drop=True)
 
 
+N_SUPPLIERS = 24
+
+
+def _suppliers_by_category(cats: list[str]) -> np.ndarray:
+    """A supplier code per goods. Each supplier supplies one category, as wholesalers do (an oat-milk
+    distributor does not ship espresso beans): the N_SUPPLIERS codes are dealt to the categories by
+    their number of goods (each at least one), and a category's goods go round its suppliers in
+    order, so the core goods (listed first) fall to each category's first, main supplier."""
+    counts = pd.Series(cats).value_counts()
+    counts = counts.sort_index(kind="stable").sort_values(ascending=False, kind="stable")
+    share = (N_SUPPLIERS - len(counts)) * counts / counts.sum()
+    allot = 1 + np.floor(share).astype(int)
+    rest = N_SUPPLIERS - int(allot.sum())
+    allot[(share - np.floor(share)).sort_values(ascending=False, kind="stable").index[:rest]] += 1
+    first = dict(zip(allot.index, np.concatenate([[0], np.cumsum(allot.to_numpy())[:-1]])))
+    seen: dict[str, int] = {}
+    out = []
+    for c in cats:
+        k = seen.get(c, 0)
+        seen[c] = k + 1
+        out.append(f"SUP{1 + first[c] + k % allot[c]:03d}")
+    return np.array(out)
+
+
 def _goods(rng: np.random.Generator) -> pd.DataFrame:
-    n_core = len(CORE_GOODS)
     names = [g[0] for g in CORE_GOODS]
     cats = [g[1] for g in CORE_GOODS]
     units = [g[2] for g in CORE_GOODS]
@@ -353,8 +376,7 @@ def _goods(rng: np.random.Generator) -> pd.DataFrame:
     status = np.ones(n, dtype="int16")
     status[len(CORE_GOODS) + len(food_names):] = rng.choice([1, 0], m, p=[0.45, 0.55])
     created = pd.Timestamp("2024-09-01") + pd.to_timedelta(rng.integers(0, 300, n), "D")
-    supplier = np.array([f"SUP{1 + i % 24:03d}" for i in range(n)])
-    supplier[:n_core] = [f"SUP{1 + i % 12:03d}" for i in range(n_core)]   # core goods: 12 main suppliers
+    supplier = _suppliers_by_category(cats)
     return table_frame(COMMODITY, "t_mdm_goods", dict(
         id=np.arange(1, n + 1), tenant=TENANT, goods_code=[f"G{100001 + i}" for i in range(n)],
         goods_name=names, category_name=cats, unit=units, unit_cost=np.round(cost, 4),

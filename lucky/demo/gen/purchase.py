@@ -10,8 +10,8 @@ n(1,363) settlements: installments of each delivered PO, due after the supplier'
 paid around the due date, some overdue and unpaid.
 
 Shipments carry goods: t_ship_order_item holds each shipment's goods with shipped and received
-quantities (the shipment's totals are their sums). Supplier names fit their category (the
-category most of their goods belong to).
+quantities (the shipment's totals are their sums). Each supplier supplies one category of goods
+(the goods master deals them out: `catalog._suppliers_by_category`) and is named for it.
 
 Planted (truth): suppliers.late_prone = the two suppliers, among the busiest half, whose
 shipments are late 70% of the time (others 8%), after the PO's expected date; suppliers.short_shipments = ship_no of every
