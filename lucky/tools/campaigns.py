@@ -25,6 +25,7 @@ from lucky.models import sequential
 from lucky.queries import coupons as qc
 from lucky.queries import experiments as q
 from lucky.tools import _memo
+from lucky.ui import formats
 
 CONTROL = "control"
 
@@ -134,7 +135,7 @@ def _templates(out: Output, filters: Filters, before: datetime | None, template_
     measured = table[table["verdict"].isin([inc.INCREMENTAL, inc.CANNIBALIZING, inc.UNCLEAR])]
     if len(measured):
         out.charts["templates-incremental"] = alt.Chart(measured.head(40)).mark_errorbar().encode(
-            x=alt.X("ci_low:Q", title="Incremental revenue, 95% interval ($)"), x2="ci_high:Q",
+            x=alt.X("ci_low:Q", title=formats.money_title("Incremental revenue, 95% interval", filters.currency)), x2="ci_high:Q",
             y=alt.Y("template_id:N", sort=None, title="Template")) + alt.Chart(measured.head(40)).mark_point(
             filled=True).encode(x="incremental_revenue:Q", y=alt.Y("template_id:N", sort=None),
                                 color=alt.Color("verdict:N", scale=alt.Scale(

@@ -22,6 +22,7 @@ from lucky.queries import inventory as q
 from lucky.queries import metrics
 from lucky.queries import purchase as pq
 from lucky.queries import shops as shop_q
+from lucky.ui import formats
 
 SNAPSHOT_DAYS = 14      # a position's latest snapshot counts when it is this recent
 FORECAST_DAYS = 7       # forward use = mean prediction over the next week
@@ -221,7 +222,7 @@ def _charts(out: Output, table: pd.DataFrame, waste: pd.DataFrame) -> None:
     if len(waste):
         by = waste.groupby(["shop_id", "goods_name"], as_index=False)["value"].sum()
         out.charts["waste_by_goods_and_store"] = alt.Chart(by).mark_bar().encode(
-            x=alt.X("sum(value):Q", title="Waste written off ($)"), y=alt.Y("goods_name:N", sort="-x", title=None),
+            x=alt.X("sum(value):Q", title=formats.money_title("Waste written off at cost", "USD")), y=alt.Y("goods_name:N", sort="-x", title=None),
             color=alt.Color("shop_id:N", title="Store"), tooltip=["shop_id", "goods_name", "value"])
 
 
