@@ -65,14 +65,13 @@ def main(argv: list[str] | None = None) -> int:
     tools.registry()
     rounds = []
     for _ in range(args.repeat):
-        cold, warm, problems = time_page("channels", args.role)
-        r = {"cold_s": cold, "warm_s": warm, "problems": problems}
+        r = time_page("channels", args.role)          # cold_s, cold_cpu_s, warm_s, warm_cpu_s, problems
         r |= time_tool(args.role)
         r |= time_weekly(args.role, date.fromisoformat(args.week_ending))
         rounds.append(r)
     result = {"page": "channels", "scale": args.scale, "role": args.role,
               "load_avg": round(os.getloadavg()[0], 1), "repeat": args.repeat}
-    for key in ("cold_s", "warm_s", "tool_s", "tool_cpu_s", "weekly_s", "weekly_cpu_s"):
+    for key in ("cold_s", "cold_cpu_s", "warm_s", "warm_cpu_s", "tool_s", "tool_cpu_s", "weekly_s", "weekly_cpu_s"):
         result[key] = round(statistics.median(r[key] for r in rounds), 3)
     table = rounds[-1]["out"].tables["channels"]
     rows = table[table["level"] == "channel"]
