@@ -55,8 +55,8 @@ def report_day(text: str | None):
 
 def run(args: argparse.Namespace) -> int:
     from lucky import tools
-    from lucky.access import AccessDenied
     from lucky.briefing import deliver
+    from lucky.tools.cli import guarded
 
     try:
         day = report_day(args.date)
@@ -68,15 +68,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    try:
-        out = tools.execute("briefing", Filters(start=day, end=day, as_of=day, currency=args.currency),
-                            viewer, day=day, use_llm=not args.no_llm)
-    except AccessDenied as exc:
-        print(f"denied: {exc}", file=sys.stderr)
-        return 3
-    except LuckyError as exc:
-        print(f"The briefing could not be built: {exc}", file=sys.stderr)
-        return 1
+    status, out = guarded(lambda: tools.execute(
+        "briefing", Filters(start=day, end=day, as_of=day, currency=args.currency), viewer, day=day,
+        use_llm=not args.no_llm), "The briefing could not be built")
+    if status:
+        return status
     documents = out.tables.get("documents")
     if documents is None or documents.empty:
         print("; ".join(m.text for m in out.messages) or "Nothing to brief.", file=sys.stderr)

@@ -155,8 +155,8 @@ def campaigns_scorecard(day: date, viewer: Viewer, currency: str = "USD") -> Sum
 
 # ---------------------------------------------------------------- CLI
 def run(args: argparse.Namespace) -> int:
-    from lucky.access import AccessDenied
     from lucky.briefing import deliver
+    from lucky.tools.cli import guarded
 
     try:
         day = report_day(args.date)
@@ -165,14 +165,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     make = channels_summary if args.summary == "channels" else campaigns_scorecard
-    try:
-        summary = make(day, viewer, args.currency)
-    except AccessDenied as exc:
-        print(f"denied: {exc}", file=sys.stderr)
-        return 3
-    except LuckyError as exc:
-        print(f"The summary could not be built: {exc}", file=sys.stderr)
-        return 1
+    status, summary = guarded(lambda: make(day, viewer, args.currency), "The summary could not be built")
+    if status:
+        return status
     text = summary.html() if args.format == "html" else summary.markdown()
     deliver.write_out(text, args.out)
     if not args.send:

@@ -14,7 +14,7 @@ import sys
 
 from lucky.briefing.cli import report_day
 from lucky.core import ROLES, Filters, Viewer
-from lucky.errors import LuckyError
+from lucky.tools.cli import guarded
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -64,18 +64,10 @@ def _mail(day, args) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from lucky.access import AccessDenied
-
     try:
         day = report_day(args.date)
     except ValueError:
         print(f"--date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
         return 2
-    try:
-        return _alerts(day, args) if args.action == "alerts" else _mail(day, args)
-    except AccessDenied as exc:
-        print(f"denied: {exc}", file=sys.stderr)
-        return 3
-    except LuckyError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    status, code = guarded(lambda: _alerts(day, args) if args.action == "alerts" else _mail(day, args))
+    return status or code

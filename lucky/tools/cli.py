@@ -9,14 +9,34 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from datetime import date
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 import pandas as pd
 
 from lucky.core import ROLES, Filters, Viewer
 
 FORMATS = ("csv", "json", "md")
+
+
+T = TypeVar("T")
+
+
+def guarded(call: Callable[[], T], failed: str = "error") -> tuple[int, T | None]:
+    """`call()` as every command runs a tool: (0, its result), or the exit status with the reason on
+    standard error: 3 when the viewer's role may not open it, 1 when a source or an input failed."""
+    from lucky.access import AccessDenied
+    from lucky.errors import LuckyError
+
+    try:
+        return 0, call()
+    except AccessDenied as exc:
+        print(f"denied: {exc}", file=sys.stderr)
+        return 3, None
+    except LuckyError as exc:
+        print(f"{failed}: {exc}", file=sys.stderr)
+        return 1, None
 
 
 def _day(text: str) -> date:
@@ -120,8 +140,7 @@ def write(tables: dict[str, pd.DataFrame], fmt: str, out: TextIO, single: bool) 
 
 def run(args: argparse.Namespace) -> int:
     from lucky import tools
-    from lucky.access import AccessDenied
-    from lucky.errors import InputError, LuckyError
+    from lucky.errors import InputError
 
     try:
         tool = tools.get(args.slug)
@@ -137,14 +156,9 @@ def run(args: argparse.Namespace) -> int:
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    try:
-        output = tools.execute(args.slug, filters_from(args, bool(tool.sources)), viewer, **options)
-    except AccessDenied as exc:
-        print(f"denied: {exc}", file=sys.stderr)
-        return 3
-    except LuckyError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    status, output = guarded(lambda: tools.execute(args.slug, filters_from(args, bool(tool.sources)), viewer, **options))
+    if status:
+        return status
     for msg in output.messages:
         if msg.level in ("warning", "error"):
             print(f"{msg.level}: {msg.text}", file=sys.stderr)
