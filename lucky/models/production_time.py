@@ -37,21 +37,27 @@ def measured(tickets: pd.DataFrame) -> pd.DataFrame:
     return tickets.assign(seconds=d)[d > 0]
 
 
-def summary(values: pd.Series) -> dict:
-    """n, mean (long ones included), p50, p95, outliers (> 30 min), mean without the outliers."""
-    v = pd.Series(values, dtype="float64").dropna()
-    if v.empty:
+def summary(values: pd.Series | np.ndarray) -> dict:
+    """n, mean (long ones included), p50, p95, outliers (> 30 min), mean without the outliers.
+    On the bare array (numpy's sum and linear quantiles, as pandas computes them): it runs once a
+    product, store or machine, where a Series per group cost more than the figures."""
+    v = np.asarray(values, dtype="float64")
+    v = v[~np.isnan(v)]
+    if not len(v):
         return {"n": 0, "mean_s": np.nan, "p50_s": np.nan, "p95_s": np.nan, "outliers": 0, "mean_trimmed_s": np.nan}
     short = v[v <= OUTLIER_S]
-    return {"n": int(len(v)), "mean_s": float(v.mean()), "p50_s": float(v.quantile(0.5)),
-            "p95_s": float(v.quantile(0.95)), "outliers": int((v > OUTLIER_S).sum()),
+    p50, p95 = np.quantile(v, [0.5, 0.95])
+    return {"n": int(len(v)), "mean_s": float(v.mean()), "p50_s": float(p50),
+            "p95_s": float(p95), "outliers": int((v > OUTLIER_S).sum()),
             "mean_trimmed_s": float(short.mean()) if len(short) else np.nan}
 
 
 def summarize(df: pd.DataFrame, by: str, value: str = "seconds", total: str | None = None) -> pd.DataFrame:
     """`summary` per value of `by`, slowest mean first; with `total`, a first row `by = total`
     over all rows (the chain)."""
-    rows = [{by: key, **summary(g[value])} for key, g in df.groupby(by, sort=False)]
+    # group the one column, not the frame: splitting every column of half a million items
+    # (text ones included) per product cost more than the statistics
+    rows = [{by: key, **summary(g)} for key, g in df[value].groupby(df[by], sort=False)]
     out = pd.DataFrame(rows, columns=[by, *SUMMARY_COLS]).sort_values("mean_s", ascending=False)
     if total is not None:
         out = pd.concat([pd.DataFrame([{by: total, **summary(df[value])}]), out], ignore_index=True)
@@ -65,11 +71,16 @@ def item_times(items: pd.DataFrame, tickets: pd.DataFrame) -> pd.DataFrame:
     (+ any columns to carry, e.g. shop_id, device_no, local_time). Only tickets with done after
     accept are used (the report's measure)."""
     t = measured(tickets).rename(columns={"id": "production_id"})
-    it = items.merge(t, on="production_id", how="inner").sort_values(["production_id", "id"])
-    prev = it.groupby("production_id")["update_time"].shift()
+    # sort the few item columns, then join (an inner merge keeps the left order): sorting after
+    # the join moved every carried column; in ticket order the previous finish is one shift away
+    it = items.sort_values(["production_id", "id"]).merge(t, on="production_id", how="inner")
+    ticket = it["production_id"].to_numpy()
+    first = np.ones(len(ticket), bool)               # each ticket's first item starts at the accept
+    first[1:] = ticket[1:] != ticket[:-1]
+    prev = it["update_time"].shift().mask(first)
     start = pd.to_datetime(prev.fillna(it["accept_time"]))
     it["make_s"] = (pd.to_datetime(it["update_time"]) - start).dt.total_seconds()
-    return it.reset_index(drop=True)
+    return it
 
 
 def changes(item: pd.DataFrame, alpha: float = 1e-4, min_change: float = 0.15,
@@ -80,7 +91,8 @@ def changes(item: pd.DataFrame, alpha: float = 1e-4, min_change: float = 0.15,
     `item`: spu_name, business_date, make_s (rows of `item_times` with local days), optionally
     hour (local) and n_items (items on the ticket) as controls."""
     cols = ["spu_name", "date", "factor", "n_before", "n_after", "p_value"]
-    x = item[(item["make_s"] > 0) & (item["make_s"] <= OUTLIER_S)].copy()
+    keep = (item["make_s"] > 0) & (item["make_s"] <= OUTLIER_S)
+    x = item.loc[keep, [c for c in ("spu_name", "business_date", "make_s", "hour", "n_items") if c in item]]
     if x.empty:
         return pd.DataFrame(columns=cols)
     x["log_s"] = np.log(x["make_s"])

@@ -52,26 +52,27 @@ def load(filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     return t, it, cat
 
 
-def products_table(tickets: pd.DataFrame, item: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
-    """The chain row (report's ticket measure) then one row per product (item make time)."""
-    measured = pt.measured(tickets)
+def products_table(measured: pd.DataFrame, item: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
+    """The chain row (report's ticket measure, over `pt.measured` tickets) then one row per
+    product (item make time)."""
     per = pt.summarize(item, "spu_name", "make_s")
     per.insert(1, "measure", "item")
-    ticket_mean = (item.drop_duplicates(["production_id", "spu_name"])
+    ticket_mean = (item[["production_id", "spu_name", "done_time", "accept_time"]]
+                   .drop_duplicates(["production_id", "spu_name"])
                    .assign(sec=lambda d: (d["done_time"] - d["accept_time"]).dt.total_seconds())
                    .groupby("spu_name")["sec"].mean())
     per["ticket_mean_s"] = per["spu_name"].map(ticket_mean)
-    code = item.drop_duplicates("spu_name").set_index("spu_name")["spu_code"]
+    code = item[["spu_name", "spu_code"]].drop_duplicates("spu_name").set_index("spu_name")["spu_code"]
     per["steps"] = (per["spu_name"].map(code).map(steps.set_index("spu_code")["steps"]) if len(steps)
                     else np.nan)
     per["steps"] = per["steps"].astype("Int64")
-    chain = pd.DataFrame([{"spu_name": pt.ALL, "measure": "ticket", **pt.summary(measured["seconds"]),
-                           "ticket_mean_s": pt.summary(measured["seconds"])["mean_s"], "steps": pd.NA}])
+    whole = pt.summary(measured["seconds"])
+    chain = pd.DataFrame([{"spu_name": pt.ALL, "measure": "ticket", **whole, "ticket_mean_s": whole["mean_s"], "steps": pd.NA}])
     return pd.concat([chain, per], ignore_index=True)
 
 
-def stores_table(tickets: pd.DataFrame) -> pd.DataFrame:
-    m = pt.measured(tickets)
+def stores_table(m: pd.DataFrame) -> pd.DataFrame:
+    """Per store over the `pt.measured` tickets, the report's measure."""
     out = pt.summarize(m, "shop_id", "seconds")
     return out.merge(m.drop_duplicates("shop_id")[["shop_id", "shop_name"]], on="shop_id", how="left")[
         ["shop_id", "shop_name", *pt.SUMMARY_COLS]]
@@ -80,7 +81,8 @@ def stores_table(tickets: pd.DataFrame) -> pd.DataFrame:
 def machines_table(item: pd.DataFrame) -> pd.DataFrame:
     """Machine efficiency on the same products: per machine type, the mean over products of
     (product's mean item time on this type / product's mean on all types); below 1 is faster."""
-    x = item[(item["make_s"] > 0) & (item["make_s"] <= pt.OUTLIER_S) & (item["machine_type"] != NO_MACHINE)]
+    x = item.loc[(item["make_s"] > 0) & (item["make_s"] <= pt.OUTLIER_S) & (item["machine_type"] != NO_MACHINE),
+                 ["machine_type", "spu_name", "make_s"]]
     if x.empty:
         return pd.DataFrame(columns=["machine_type", "items", "mean_s", "relative_time", "products"])
     cell = x.groupby(["machine_type", "spu_name"])["make_s"].agg(["mean", "size"]).reset_index()
@@ -99,7 +101,7 @@ def _charts(out: Output, measured: pd.DataFrame, item: pd.DataFrame, products: p
             stores: pd.DataFrame, machines: pd.DataFrame, top: int) -> None:
     short = item[(item["make_s"] > 0) & (item["make_s"] <= pt.OUTLIER_S)]
     names = products[products["spu_name"] != pt.ALL].sort_values("n", ascending=False)["spu_name"].head(top)
-    sample = short[short["spu_name"].isin(names)].sample(frac=1, random_state=0)
+    sample = short.loc[short["spu_name"].isin(names), ["spu_name", "make_s"]].sample(frac=1, random_state=0)
     sample = sample[sample.groupby("spu_name").cumcount() < SAMPLE][["spu_name", "make_s"]]
     if len(sample):
         out.charts["item make time per product (violin, items under 30 min)"] = alt.Chart(sample).transform_density(
@@ -171,17 +173,22 @@ def _product_focus(out: Output, product: str, item: pd.DataFrame, cat: pd.DataFr
 
 def _base(filters: Filters) -> dict | None:
     """Everything that does not depend on the options (the product asked for, the chart's size):
-    read and measured once per data version and filter set (`_memo`); None without productions."""
+    read and measured once per data version and filter set (`_memo`); None without productions.
+    Only what the page draws is kept (it is pickled to disk): the tickets over 30 minutes as
+    their table, the others as local time and seconds."""
     tickets, item, cat = load(filters)
     if tickets.empty:
         return None
     d = pt.durations(tickets)
     measured = pt.measured(tickets)
+    long = measured[measured["seconds"] > pt.OUTLIER_S]
     return {"invalid": int((d <= 0).sum()), "unmeasured": int(d.isna().sum()), "cat": cat,
             "chain": pt.summary(measured["seconds"]),
-            "measured": measured,
+            "measured": measured[["local_time", "seconds"]],
+            "outliers": long.assign(business_date=long["business_date"].dt.strftime("%Y-%m-%d"))[OUTLIER_COLS]
+                            .sort_values(["seconds", "id"], ascending=[False, True]),   # ties by id: one order every run
             "item": item[["spu_name", "make_s", "shop_name", "machine_type", "business_date"]],
-            "products": products_table(tickets, item, q.recipe_steps()), "stores": stores_table(tickets),
+            "products": products_table(measured, item, q.recipe_steps()), "stores": stores_table(measured),
             "machines": machines_table(item), "changes": pt.changes(item)}
 
 
@@ -222,9 +229,7 @@ def run(filters: Filters, viewer: Viewer, product: str = "", top: int = 12, incl
     out.tables["stores"] = stores.copy()
     out.tables["changes"] = changes.assign(date=changes["date"].dt.strftime("%Y-%m-%d")) if len(changes) else changes.copy()
     out.tables["machines"] = machines.copy()
-    long = measured[measured["seconds"] > pt.OUTLIER_S]
-    out.tables["outliers"] = long.assign(business_date=long["business_date"].dt.strftime("%Y-%m-%d"))[
-        OUTLIER_COLS].sort_values("seconds", ascending=False)
+    out.tables["outliers"] = base["outliers"].copy()
     return out
 
 
