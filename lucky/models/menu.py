@@ -63,13 +63,16 @@ def price_moves(daily: pd.DataFrame) -> pd.DataFrame:
 def elasticity(daily: pd.DataFrame, name: str) -> dict:
     """Poisson log-log elasticity of `name` (see the module notes). `daily`: spu_name,
     business_date, units, list_price, ref_units (same-temperature units of the other products)."""
-    import statsmodels.api as sm
+    # the GLM module alone: statsmodels.api also loads its plots and time-series code (0.3-0.7 s
+    # of a first view, once per process)
+    from statsmodels.genmod.families import Poisson
+    from statsmodels.genmod.generalized_linear_model import GLM
 
     g = daily[(daily["spu_name"] == name) & (daily["ref_units"] > 0) & (daily["list_price"] > 0)]
     if len(g) < 14 or g["list_price"].nunique() < 2:
         return {"spu_name": name, "elasticity": np.nan, "ci_low": np.nan, "ci_high": np.nan, "days": len(g)}
-    x = sm.add_constant(np.log(g["list_price"].to_numpy(dtype=float)))
-    fit = sm.GLM(g["units"].to_numpy(dtype=float), x, family=sm.families.Poisson(),
+    x = np.column_stack([np.ones(len(g)), np.log(g["list_price"].to_numpy(dtype=float))])   # constant first
+    fit = GLM(g["units"].to_numpy(dtype=float), x, family=Poisson(),
                  offset=np.log(g["ref_units"].to_numpy(dtype=float))).fit()
     lo, hi = fit.conf_int()[1]
     return {"spu_name": name, "elasticity": float(fit.params[1]), "ci_low": float(lo), "ci_high": float(hi),
