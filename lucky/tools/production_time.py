@@ -99,9 +99,9 @@ def machines_table(item: pd.DataFrame) -> pd.DataFrame:
 
 def _charts(out: Output, measured: pd.DataFrame, item: pd.DataFrame, products: pd.DataFrame,
             stores: pd.DataFrame, machines: pd.DataFrame, top: int) -> None:
-    short = item[(item["make_s"] > 0) & (item["make_s"] <= pt.OUTLIER_S)]
+    short = item.loc[(item["make_s"] > 0) & (item["make_s"] <= pt.OUTLIER_S), ["spu_name", "make_s"]]
     names = products[products["spu_name"] != pt.ALL].sort_values("n", ascending=False)["spu_name"].head(top)
-    sample = short.loc[short["spu_name"].isin(names), ["spu_name", "make_s"]].sample(frac=1, random_state=0)
+    sample = short[short["spu_name"].isin(names)].sample(frac=1, random_state=0)
     sample = sample[sample.groupby("spu_name").cumcount() < SAMPLE][["spu_name", "make_s"]]
     if len(sample):
         out.charts["item make time per product (violin, items under 30 min)"] = alt.Chart(sample).transform_density(
@@ -125,8 +125,11 @@ def _charts(out: Output, measured: pd.DataFrame, item: pd.DataFrame, products: p
     m = m[m["seconds"] <= pt.OUTLIER_S]
     if len(m):
         lt = m["local_time"]
-        heat = m.assign(hour=lt.dt.hour, weekday=lt.dt.day_of_week.map(dict(enumerate(WEEKDAYS)))).groupby(
-            ["weekday", "hour"])["seconds"].agg(["mean", "size"]).reset_index()
+        # grouped on the day's number, named after: half a million weekday strings cost more
+        heat = m["seconds"].groupby([lt.dt.day_of_week.rename("weekday"), lt.dt.hour.rename("hour")]).agg(
+            ["mean", "size"]).reset_index()
+        heat["weekday"] = heat["weekday"].map(dict(enumerate(WEEKDAYS)))
+        heat = heat.sort_values(["weekday", "hour"]).reset_index(drop=True)   # the order grouping by name gave
         out.charts["hour x weekday: mean ticket time (under 30 min)"] = alt.Chart(heat).mark_rect().encode(
             x=alt.X("hour:O", title="local hour"), y=alt.Y("weekday:N", sort=WEEKDAYS, title=None),
             color=alt.Color("mean:Q", title="mean s", scale=alt.Scale(scheme="orangered")),
@@ -149,7 +152,8 @@ def _charts(out: Output, measured: pd.DataFrame, item: pd.DataFrame, products: p
 def _changes_chart(out: Output, item: pd.DataFrame, changes: pd.DataFrame) -> None:
     if changes.empty:
         return
-    x = item[item["spu_name"].isin(changes["spu_name"]) & (item["make_s"] > 0) & (item["make_s"] <= pt.OUTLIER_S)]
+    x = item.loc[item["spu_name"].isin(changes["spu_name"]) & (item["make_s"] > 0) & (item["make_s"] <= pt.OUTLIER_S),
+                 ["spu_name", "business_date", "make_s"]]
     weekly = x.assign(week=x["business_date"].dt.to_period("W").dt.start_time).groupby(
         ["spu_name", "week"])["make_s"].median().reset_index()
     lines = alt.Chart(weekly).mark_line(point=True).encode(
