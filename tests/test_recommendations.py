@@ -49,6 +49,15 @@ def test_blend_by_hand():
     assert recs["spu_name"].tolist() == ["A", "B"] and recs["rank"].tolist() == [1, 2]
 
 
+def test_top_k_breaks_ties_by_item_order_like_a_stable_sort():
+    # top_k picks by repeated argmax: equal scores must come out in item order, as a stable sort did
+    score = np.array([[0.2, 0.5, 0.5, 0.1, 0.5], [0.0, 0.0, 0.0, 0.0, 0.0]])
+    recs = rm.top_k(score, pd.Index(["u", "v"]), pd.Index(list("ABCDE")), k=3)
+    expected = np.argsort(-score, axis=1, kind="stable")[:, :3].ravel()
+    assert recs["spu_name"].tolist() == [list("ABCDE")[i] for i in expected] == ["B", "C", "E", "A", "B", "C"]
+    assert recs["score"].tolist() == [0.5, 0.5, 0.5, 0.0, 0.0, 0.0]
+
+
 def test_evaluate_by_hand():
     recs = pd.DataFrame({"user_no": ["u1"] * 3, "rank": [1, 2, 3], "spu_name": ["A", "B", "C"]})
     held = pd.DataFrame({"order_id": [1, 2, 3, 4, 4], "user_no": ["u1", "u1", "u2", "u1", "u1"],
