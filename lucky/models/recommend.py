@@ -53,15 +53,22 @@ def matrix(interactions: pd.DataFrame, users: pd.Index | None = None,
            items: pd.Index | None = None) -> tuple[sparse.csr_matrix, pd.Index, pd.Index]:
     """`interactions`: user_no, spu_name, orders. The users × items count matrix (csr) and its
     row and column labels (sorted)."""
-    users = pd.Index(sorted(interactions["user_no"].unique())) if users is None else users
-    items = pd.Index(sorted(interactions["spu_name"].unique())) if items is None else items
-    r = users.get_indexer(interactions["user_no"])
-    c = items.get_indexer(interactions["spu_name"])
+    r, users = _positions(interactions["user_no"], users)
+    c, items = _positions(interactions["spu_name"], items)
     ok = (r >= 0) & (c >= 0)
     m = sparse.csr_matrix((interactions["orders"].to_numpy(float)[ok], (r[ok], c[ok])),
                           shape=(len(users), len(items)))
     m.sum_duplicates()
     return m, users, items
+
+
+def _positions(values: pd.Series, labels: pd.Index | None) -> tuple[np.ndarray, pd.Index]:
+    """Each value's position in `labels` (default: its sorted distinct values; −1 when absent),
+    looked up once per distinct value rather than once per row."""
+    codes, found = pd.factorize(values, sort=labels is None)
+    if labels is None:
+        return codes, pd.Index(found)
+    return np.append(labels.get_indexer(found), -1)[codes], labels
 
 
 def confidence(counts: sparse.csr_matrix, eps: float = EPS) -> sparse.csr_matrix:
@@ -292,7 +299,8 @@ def _category_text(cats: pd.Index, order: np.ndarray, pct: np.ndarray, has: np.n
     token = np.where(has, order * 101 + np.nan_to_num(pct).astype(np.int64), -1)
     key = (token + 1) @ (len(cats) * 101 + 1) ** np.arange(token.shape[1], dtype=np.int64)   # one int a combination
     _, first, codes = np.unique(key, return_index=True, return_inverse=True)
-    words = [", ".join(f"{cats[t // 101]} {t % 101}%" for t in row if t >= 0) or np.nan for row in token[first]]
+    names = list(cats)                                     # plain strings: indexing an Arrow index per word is slow
+    words = [", ".join(f"{names[t // 101]} {t % 101}%" for t in row if t >= 0) or np.nan for row in token[first]]
     return pd.Index(words).take(codes.ravel())
 
 
