@@ -45,11 +45,21 @@ def load(filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     it = q.items(filters.start, filters.end, filters.stores)
     carry = t[["id", "accept_time", "done_time", "shop_id", "shop_name", "machine_type", "local_time", "business_date"]]
     it = pt.item_times(it, carry)
-    names = cat.set_index("spu_code")["spu_name"] if len(cat) else pd.Series(dtype=object)
-    it["spu_name"] = it["spu_code"].map(names).fillna(it["spu_code"]).astype(str).astype("category")
+    it["spu_name"] = _names(it["spu_code"], cat)
     it["hour"] = it["local_time"].dt.hour
     it["n_items"] = it.groupby("production_id")["id"].transform("size").clip(upper=4)
     return t, it, cat
+
+
+def _names(codes: pd.Series, cat: pd.DataFrame) -> pd.Categorical:
+    """Each item's product name (its spu_code when the catalog lacks it), categorical: named once
+    per distinct code, not once per item (half a million text look-ups otherwise)."""
+    names = cat.set_index("spu_code")["spu_name"] if len(cat) else pd.Series(dtype=object)
+    pos, found = pd.factorize(codes, use_na_sentinel=False)
+    found = pd.Series(found)
+    label = found.map(names).fillna(found).astype(str)
+    kinds = pd.Index(label.dropna().unique()).sort_values()          # a missing code stays missing (−1)
+    return pd.Categorical.from_codes(kinds.get_indexer(label)[pos], categories=kinds)
 
 
 def products_table(measured: pd.DataFrame, item: pd.DataFrame, steps: pd.DataFrame) -> pd.DataFrame:
