@@ -124,4 +124,5 @@ if not nav:
 page = st.navigation(nav, position="sidebar", expanded=True)  # before the build: no raw page list
 BOOT.empty()
 ensure_demo()
-page.run()
+with frame.through_home():
+    page.run()
