@@ -312,4 +312,5 @@ TOOL = Tool(
                 "verdict) and A/B experiments read out with a sequential test valid under daily looks.",
     options=(Option("template_id", int, 0, "template for the daily drill-down (0 = the most redeemed)",
                     label="Template (drill-down)"),),
+    precompute=True,
 )

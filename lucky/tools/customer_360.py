@@ -274,4 +274,5 @@ TOOL = Tool(
         Option("min_orders", int, churn.MIN_ORDERS, "orders a customer needs before churn is scored",
                range=(3, 50), step=1),
     ),
+    precompute=True,
 )

@@ -275,4 +275,5 @@ TOOL = Tool(
                range=(0.05, 0.5), step=0.01, label="Bias that matters"),
         real_shops.INCLUDE_TEST,
     ),
+    precompute=True,
 )
