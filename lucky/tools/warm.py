@@ -1,10 +1,11 @@
 """Precompute the heavy tools after new data: `python -m lucky warm`.
 
 A tool that declares `precompute` keeps its expensive base once per data version
-(`lucky.tools._memo`): on the embedded demo on disk, so every server process finds it. Without this
+(`lucky.tools._memo`): for a DuckDB file on disk, so every server process finds it. Without this
 step the first person to open such a page after new data waits for it (seconds to tens of seconds
-at Luckin's size); with it, they get the page as fast as a cached one. Run it after a nightly data
-refresh (cron) or let Home.py start it after the first-run demo build (`start_in_background`).
+at Luckin's size); with it, they get the page as fast as a cached one. Run it after a demo build
+(Home.py starts it after the first-run build: `start_in_background`). Real replicas change under
+the same URL: their bases live in the server's memory only, which another process cannot fill.
 
 Each tool runs for the page's default view (every day of the data, every real store, USD, default
 options: the base the page will ask for) and as no particular person: the output is thrown away,
