@@ -64,3 +64,12 @@ def test_cli_warms_the_named_tool_and_rejects_unknown_ones(demo, saves, cli):
     bad = cli("warm", "--tool", "nonsense")
     assert bad.returncode == 2
     assert "unknown tool(s): nonsense" in bad.stderr and "landscape" in bad.stderr
+
+
+def test_the_background_warm_up_runs_from_anywhere(demo, saves, tmp_path, monkeypatch):
+    """Home starts it from the server's working directory, which need not be the checkout."""
+    monkeypatch.chdir(tmp_path)
+    proc = warm.start_in_background()
+    assert proc is not None
+    assert proc.wait(timeout=300) == 0
+    assert list((tmp_path / "precomputed").glob("*.pkl"))   # the child wrote the bases here

@@ -20,6 +20,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from lucky import tools
 from lucky.core import Filters, Viewer
@@ -66,8 +67,10 @@ def start_in_background() -> subprocess.Popen | None:
     def lower_priority() -> None:
         os.nice(10)
 
+    root = Path(__file__).resolve().parents[2]     # where `lucky` imports from, whatever the cwd
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     try:
-        return subprocess.Popen([sys.executable, "-m", "lucky", "warm", "--quiet"],
+        return subprocess.Popen([sys.executable, "-m", "lucky", "warm", "--quiet"], cwd=root, env=env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                 preexec_fn=lower_priority, start_new_session=True)
     except OSError as exc:
