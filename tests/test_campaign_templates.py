@@ -60,7 +60,9 @@ def test_verdict_and_roi_by_hand():
     assert inc.roi(300, 100) == pytest.approx(2.0)
     assert np.isnan(inc.roi(300, 0))
     orders = pd.DataFrame({"user_no": ["a", "a", "b"], "order_no": ["o2", "o1", "o3"], "time": [2, 1, 5]})
-    assert inc.first_orders(orders) == {"o1", "o3"}
+    assert set(orders["order_no"].to_numpy()[inc.first_orders(orders)]) == {"o1", "o3"}
+    tied = pd.DataFrame({"user_no": ["a", "a"], "order_no": ["o9", "o4"], "time": [1, 1]})
+    assert tied["order_no"].to_numpy()[inc.first_orders(tied)].tolist() == ["o4"]   # a tie: the smaller order_no
 
 
 def _templates(**options) -> tuple[pd.DataFrame, object]:
