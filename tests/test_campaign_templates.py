@@ -30,6 +30,15 @@ def test_window_revenue_by_hand():
     assert got["orders"].tolist() == [1, 1, 1, 0]
 
 
+def test_keys_codes_by_hand():
+    from lucky.models import keys
+
+    users = pd.Series(["u2", "u1", "u3"], dtype="str")
+    got = keys.codes(pd.Series(["u1", None, "u9", "u3", "u1"], dtype="str"), users)
+    assert got.tolist() == [1, -1, -1, 2, 1]                     # NULL and unknown: -1
+    assert keys.codes(pd.Series([7, 8]), pd.Series(["8", "7"], dtype=object)).tolist() == [1, 0]   # numbers as text
+
+
 def test_estimate_by_hand():
     # means 5 and 2: lift 3 per send; variances 2 and 2: se = sqrt(2/2 + 2/2) = 1.41421
     e = inc.estimate([4, 6], [1, 3])

@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import incrementality as inc
-from lucky.models import sequential
+from lucky.models import keys, sequential
 from lucky.queries import coupons as qc
 from lucky.queries import experiments as q
 from lucky.tools import _memo
@@ -163,11 +163,11 @@ def _leaderboard(filters: Filters, before: datetime | None) -> dict | None:
     sends, held, used = qc.sends(*span), qc.holdouts(*span), qc.redemptions(*span)
     orders = qc.user_orders(filters.currency, before)
     end = pd.Timestamp(before) if before is not None else (orders["paid_time"].max() if len(orders) else pd.Timestamp.now())
-    buyers = pc.unique(_arrow(orders["user_no"]))
-    o_code = _codes(orders["user_no"], buyers)
+    buyers = pc.unique(keys.text(orders["user_no"]))
+    o_code = keys.codes(orders["user_no"], buyers)
     index = inc.order_index(o_code, orders["paid_time"], orders["pay_money"].to_numpy(dtype=float))
-    sv = _outcomes(sends, _codes(sends["user_no"], buyers), index, end)
-    hv = _outcomes(held, _codes(held["user_no"], buyers), index, end)
+    sv = _outcomes(sends, keys.codes(sends["user_no"], buyers), index, end)
+    hv = _outcomes(held, keys.codes(held["user_no"], buyers), index, end)
     used = _redeemed(used, orders.assign(user_no=o_code, time=orders["paid_time"]))
     by_s, by_h, by_u = _groups(sends), _groups(held), _groups(used)
     uv = {c: used[c].to_numpy() for c in ("discount_amount", "first", "paid")}
@@ -212,25 +212,14 @@ def _leaderboard(filters: Filters, before: datetime | None) -> dict | None:
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    """A text column as an Arrow string array (zero-copy for pandas' Arrow-backed strings)."""
-    arr = pa.array(values, from_pandas=True)
-    return arr if arr.type == pa.large_string() else pc.cast(arr, pa.large_string())
-
-
-def _codes(values: pd.Series, universe: pa.Array) -> np.ndarray:
-    """Position of each value in `universe`, -1 where absent (hashed in Arrow, no Python objects)."""
-    return pc.index_in(_arrow(values), value_set=universe).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
 def _redeemed(used: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
     """The redeemed sends with their order's pay_money (`paid`, 0 when the order is not a
     completed one of the currency) and whether it was the user's first order (`first`)."""
-    pos = _codes(used["order_no"], _arrow(orders["order_no"]))
+    pos = keys.codes(used["order_no"], orders["order_no"])
     money = orders["pay_money"].to_numpy(dtype=float)
     paid = np.where(pos >= 0, money[np.maximum(pos, 0)] if len(money) else 0.0, 0.0)
-    firsts = _arrow(orders["order_no"]).take(pa.array(inc.first_orders(orders)))
-    first = pc.is_in(_arrow(used["order_no"]), value_set=firsts).fill_null(False).to_numpy(zero_copy_only=False)
+    firsts = keys.text(orders["order_no"]).take(pa.array(inc.first_orders(orders)))
+    first = pc.is_in(keys.text(used["order_no"]), value_set=firsts).fill_null(False).to_numpy(zero_copy_only=False)
     return used.assign(first=first, paid=np.nan_to_num(paid, nan=0.0),
                        discount_amount=used["discount_amount"].astype(float))
 

@@ -26,10 +26,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import channels as m
+from lucky.models import keys
 from lucky.models.timezones import business_day
 from lucky.queries import channels as q
 from lucky.queries import customers
@@ -72,11 +72,11 @@ def _load(filters: Filters) -> dict:
     last = filters.as_of or filters.end
     before = _end_of_day(last) if last is not None else None
     raw = q.registrations()
-    universe = _arrow(raw["user_no"])
+    universe = keys.text(raw["user_no"])
     regs = pd.DataFrame({"user_no": np.arange(len(raw)), "register": raw["register_time"].to_numpy(),
                          "channel": m.channel_name(raw["origin"]).to_numpy()})
     raw_orders = customers.completed_orders(filters.currency, filters.stores, before)
-    code = _codes(raw_orders["user_no"], universe)
+    code = keys.codes(raw_orders["user_no"], universe)
     orders = pd.DataFrame({"user_no": code, "time": raw_orders["create_time"].to_numpy(),
                            "money": raw_orders["pay_money"].to_numpy(dtype=float)})[code >= 0]
     now = pd.Timestamp(before) if before is not None else pd.Timestamp(
@@ -102,22 +102,13 @@ def _load(filters: Filters) -> dict:
             "unknown_orders": int((code < 0).sum()), "spend": _spend(q.spend(), filters, as_of)}
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype(str).to_numpy(dtype=object), pa.string())
-
-
-def _codes(values: pd.Series, universe: pa.Array) -> np.ndarray:
-    """Row of each user_no in `universe` (t_user order), -1 where absent; hashed in Arrow."""
-    return pc.index_in(_arrow(values), value_set=universe).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
 def _installs(raw: pd.DataFrame, universe: pa.Array, channel_of: np.ndarray) -> pd.DataFrame:
     """One row per tracked app install: visitor, user_no (row in t_user; -1 if it never
     registered), platform, utm_source, first_open, registered and its channel
     (`channels.visitor_channels`). What cannot be placed is counted in `attrs`: installs whose
     user_no is not in t_user (`orphans`) and events with neither id (`anonymous_events`)."""
     named = raw["user_no"].notna().to_numpy()
-    code = np.where(named, _codes(raw["user_no"].fillna(""), universe), -1)
+    code = keys.codes(raw["user_no"], universe)
     orphan = named & (code < 0)
     no_id = raw["visitor"].isna().to_numpy()
     keep = ~orphan & ~no_id

@@ -14,12 +14,10 @@ from datetime import date, datetime, timedelta
 import altair as alt
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from lucky.access import mask_phone
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
-from lucky.models import churn, cohorts, rfm
+from lucky.models import churn, cohorts, keys, rfm
 from lucky.models.timezones import business_day
 from lucky.queries import customers as q
 from lucky.queries import shops as shop_q
@@ -101,7 +99,7 @@ def _build(filters: Filters) -> dict:
     users = q.users()
     names = users["user_no"].astype(str).to_numpy(dtype=object)
     index = pd.Index(names)
-    code = _codes(raw["user_no"], users["user_no"])
+    code = keys.codes(raw["user_no"], users["user_no"])   # hashed in Arrow, no Python string per order
     zones = raw["shop_id"].map(shops.set_index("shop_id")["time_zone"])
     day = business_day(raw["create_time"], zones)
     orders = pd.DataFrame({"user_no": code, "shop_id": raw["shop_id"].to_numpy(),
@@ -130,13 +128,6 @@ def _build(filters: Filters) -> dict:
               "index": index, "bounds": bounds, "rfm": scores, "rfm_codes": rfm_codes, "cohorts": table, "shop_names": shop_names}
     risk_table(data, churn.MIN_ORDERS)
     return data
-
-
-def _codes(values: pd.Series, universe: pd.Series) -> np.ndarray:
-    """Row of each value in `universe` (unique user_no), -1 where absent: hashed in Arrow, no
-    Python string per order (what Index.get_indexer on object arrays costs at 450K orders)."""
-    text = [pc.cast(pa.array(v, from_pandas=True), pa.large_string()) for v in (values, universe)]
-    return pc.index_in(text[0], value_set=text[1]).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 def _segments(scores: pd.DataFrame) -> pd.DataFrame:
