@@ -106,7 +106,8 @@ def _installs(raw: pd.DataFrame, universe: pa.Array, channel_of: np.ndarray) -> 
     """One row per tracked app install: visitor, user_no (row in t_user; -1 if it never
     registered), platform, utm_source, first_open, registered and its channel
     (`channels.visitor_channels`). What cannot be placed is counted in `attrs`: installs whose
-    user_no is not in t_user (`orphans`) and events with neither id (`anonymous_events`)."""
+    user_no is not in t_user (`orphans`), events with neither id (`anonymous_events`) and
+    installs without a tracked app open (`unopened`: tracking began after their first launch)."""
     named = raw["user_no"].notna().to_numpy()
     code = keys.codes(raw["user_no"], universe)
     orphan = named & (code < 0)
@@ -118,7 +119,8 @@ def _installs(raw: pd.DataFrame, universe: pa.Array, channel_of: np.ndarray) -> 
                         "registered": (raw["registered"].to_numpy()[keep] > 0) & (code[keep] >= 0),
                         "channel": np.where(code[keep] >= 0, channel_of[np.maximum(code[keep], 0)], None)})
     out["channel"] = m.visitor_channels(out)
-    out.attrs = {"orphans": int(orphan.sum()), "anonymous_events": int(raw.loc[no_id, "events"].sum())}
+    out.attrs = {"orphans": int(orphan.sum()), "anonymous_events": int(raw.loc[no_id, "events"].sum()),
+                 "unopened": int(out["first_open"].isna().sum())}
     return out
 
 
@@ -233,6 +235,9 @@ def _funnel(out: Output, data: dict, loyal_orders: int) -> pd.DataFrame:
     if lost.get("anonymous_events"):
         out.note("warning", f"{lost['anonymous_events']} event(s) in t_user_event_track carry neither anonymous_id "
                             "nor user_no: left out of the funnel.")
+    if lost.get("unopened"):
+        out.note("info", f"{lost['unopened']} tracked install(s) have no app_open event (tracking began after their "
+                         "first launch): not in the funnel, which starts at the app open.")
     installs = data["installs"].assign(app_open=1)
     per_user = data["orders"].groupby("user_no").size()
     table = m.funnel(installs, per_user, loyal_orders)
