@@ -19,9 +19,11 @@ Each receipt row under a shipment has `ref_no` = its `ship_no`; a slot shared by
 receipt rows whose quantities split the slot's receipt in proportion to what the lines drew (4
 decimals, the largest line taking the rounding). What the store booked is the line's received
 quantity; the supplier shipped that much, or more on a planted short line (received = 70–95% of
-shipped). So every arrived line carries a real quantity; the ledger's stock, stock-outs and sales
-stay what the stock step made them (case 4 only raises stock on days that had some); the purchase
-data take their received quantities from the ledger. Lines of shipments not arrived keep the
+shipped). So every arrived line carries a real quantity; the ledger's stock-outs and sales stay
+what the stock step made them (case 4 raises the stock of the last days; the stock step records
+the stock-out truth after this, from the final ledger; in the builds checked no position was out
+on those days, so the truth did not change); the purchase data take their received quantities
+from the ledger. Lines of shipments not arrived keep the
 quantities the purchase step drew.
 """
 from __future__ import annotations
