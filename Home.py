@@ -14,6 +14,7 @@ import streamlit as st
 
 from lucky import config, sources, tools
 from lucky.core import DEPARTMENTS, Viewer
+from lucky.tools import warm
 from lucky.ui import errors, frame
 from lucky.ui.options import generic_page
 
@@ -87,6 +88,7 @@ def ensure_demo() -> None:
     bar.empty()
     sources.dispose_all()
     frame.clear_caches()
+    warm.start_in_background()   # the heavy pages' bases, at low priority, while people look around
     st.rerun()   # draw the page on a clean screen, without the welcome and progress
 
 
@@ -124,4 +126,5 @@ if not nav:
 page = st.navigation(nav, position="sidebar", expanded=True)  # before the build: no raw page list
 BOOT.empty()
 ensure_demo()
-page.run()
+with frame.through_home():
+    page.run()

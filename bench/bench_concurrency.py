@@ -7,7 +7,9 @@ as N people), each opening landscape, reconciliation and anomalies in turn, all 
 each N a fresh server starts (so the first round is cold: nothing cached), then every session
 opens the three pages a second time (warm). Reported per N: p50/p95 seconds to a finished page
 (the page's title drawn and Streamlit's running indicator gone), the server's peak RSS (process
-and children) and CPU seconds used. Writes bench/out/concurrency_scale<scale>.json.
+and children) and CPU seconds used. `--navigate`: each person opens the first page by its URL and
+reaches the other two by the sidebar's links, as people use the app (no JavaScript reload).
+Writes bench/out/concurrency_scale<scale>[_navigate].json.
 Goal (issue 10): p95 <= 3 s at N = 20 (warm).
 """
 from __future__ import annotations
@@ -83,25 +85,46 @@ def client_cpu() -> float:
     return t.children_user + t.children_system
 
 
-async def session(browser, base: str, times: list[float]) -> None:
+SWITCHED = """([slug, before]) => {
+    const h1 = document.querySelector('h1');
+    const running = document.querySelector('[data-testid="stStatusWidget"]');
+    const spinner = document.querySelector('[data-testid="stSpinner"]');
+    return location.pathname.endsWith('/' + slug) && !!h1 && h1.innerText !== before
+        && !running && !spinner;
+}"""
+
+
+async def open_page(page, base: str, slug: str, navigate: bool) -> None:
+    """A full page load (`goto`: the browser fetches and starts Streamlit's JavaScript again), or,
+    with `navigate`, a click on the sidebar link as a person moves between pages (the app stays
+    loaded; only the new page's script runs and its elements are drawn)."""
+    if navigate and page.url.startswith(base):
+        before = await page.locator("h1").first.inner_text()
+        await page.locator(f'a[data-testid="stSidebarNavLink"][href$="/{slug}"]').first.click()
+        await page.wait_for_function(SWITCHED, arg=[slug, before], timeout=180_000, polling=100)
+        return
+    await page.goto(f"{base}/{slug}?role=admin", wait_until="domcontentloaded", timeout=180_000)
+    await page.wait_for_timeout(300)          # let the script run start before polling
+    await page.wait_for_function(FINISHED, timeout=180_000, polling=100)
+
+
+async def session(browser, base: str, times: list[float], navigate: bool) -> None:
     context = await browser.new_context(viewport={"width": 1440, "height": 900})
     page = await context.new_page()
     for slug in PAGES:
         started = time.perf_counter()
-        await page.goto(f"{base}/{slug}?role=admin", wait_until="domcontentloaded", timeout=180_000)
-        await page.wait_for_timeout(300)          # let the script run start before polling
-        await page.wait_for_function(FINISHED, timeout=180_000, polling=100)
+        await open_page(page, base, slug, navigate)
         times.append(time.perf_counter() - started)
     await context.close()
 
 
-async def round_of(n: int, base: str) -> list[float]:
+async def round_of(n: int, base: str, navigate: bool) -> list[float]:
     from playwright.async_api import async_playwright
 
     times: list[float] = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        await asyncio.gather(*(session(browser, base, times) for _ in range(n)))
+        await asyncio.gather(*(session(browser, base, times, navigate) for _ in range(n)))
         await browser.close()
     return times
 
@@ -111,7 +134,7 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def measure(n: int, demo: Path, port: int, log: Path) -> dict:
+def measure(n: int, demo: Path, port: int, log: Path, navigate: bool) -> dict:
     """One fresh server, N sessions cold then warm; the server's output goes to `log`."""
     env = {**os.environ, "LUCKY_DATABASE_URL": str(demo), "PYTHONPATH": str(ROOT)}
     load_before = os.getloadavg()[0]
@@ -127,15 +150,15 @@ def measure(n: int, demo: Path, port: int, log: Path) -> dict:
         sampler.start()
         cpu0, client0 = cpu_seconds(proc), client_cpu()
         base = f"http://127.0.0.1:{port}"
-        cold = asyncio.run(round_of(n, base))
-        warm = asyncio.run(round_of(n, base))
+        cold = asyncio.run(round_of(n, base, navigate))
+        warm = asyncio.run(round_of(n, base, navigate))
         cpu, client = cpu_seconds(proc) - cpu0, client_cpu() - client0
         sampler.stop.set()
         sampler.join()
         return {"sessions": n, "cold_p50": statistics.median(cold), "cold_p95": pct(cold, 0.95),
                 "warm_p50": statistics.median(warm), "warm_p95": pct(warm, 0.95),
                 "peak_rss_mb": sampler.peak / 2**20, "cpu_s": cpu, "browser_cpu_s": client,
-                "pages": len(cold) + len(warm),
+                "pages": len(cold) + len(warm), "navigate": navigate,
                 "load_before": load_before, "load_after": os.getloadavg()[0],
                 "external_ip_lookup": "external IP" in log.read_text()}
     finally:
@@ -152,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--demo", help="DuckDB demo file (default data/demo.duckdb)")
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 5, 10, 20])
     parser.add_argument("--port", type=int, default=8599)
+    parser.add_argument("--navigate", action="store_true",
+                        help="open the first page by URL, then move by the sidebar's links")
     args = parser.parse_args(argv)
     from bench.bench_pages import demo_file, ensure
 
@@ -161,14 +186,15 @@ def main(argv: list[str] | None = None) -> int:
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     for n in args.sessions:
-        row = measure(n, demo, args.port, out / f"concurrency_server_n{n}.log")
+        row = measure(n, demo, args.port, out / f"concurrency_server_n{n}.log", args.navigate)
         rows.append(row)
         print(f"N={n:>2}: cold p50 {row['cold_p50']:.2f} s p95 {row['cold_p95']:.2f} s | warm p50 "
               f"{row['warm_p50']:.2f} s p95 {row['warm_p95']:.2f} s | peak RSS {row['peak_rss_mb']:.0f} MB"
               f" | CPU server {row['cpu_s']:.1f} s, browser {row['browser_cpu_s']:.1f} s"
               f" | load {row['load_before']:.1f}->{row['load_after']:.1f}", flush=True)
     load = os.getloadavg()[0]
-    (out / f"concurrency_scale{args.scale:g}.json").write_text(
+    mode = "_navigate" if args.navigate else ""
+    (out / f"concurrency_scale{args.scale:g}{mode}.json").write_text(
         json.dumps({"scale": args.scale, "load_1min": load, "rows": rows}, indent=1))
     print(f"(load average at the end: {load:.1f})")
     return 0

@@ -11,6 +11,7 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("lucky.demo.cli", "build the embedded demo or load it into a server"),
     "run": ("lucky.tools.cli", "print a tool's tables as CSV, JSON or Markdown"),
+    "warm": ("lucky.tools.warm", "precompute the heavy tools after new data, so first views open fast"),
     "collect": ("lucky.monitor.cli", "poll the database fleet into Lucky's state store"),
     "briefing": ("lucky.briefing.cli", "write or send the executive daily briefing"),
     "weekly": ("lucky.briefing.weekly", "write or send a weekly marketing summary (channels, campaigns)"),

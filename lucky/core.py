@@ -181,6 +181,9 @@ class Tool:
     icon: str = ":material/analytics:"
     description: str = ""
     options: tuple[Option, ...] = ()
+    #: its heavy base is kept once per data version (`lucky.tools._memo`): `python -m lucky warm`
+    #: computes it after new data, so the first person to open the page does not wait for it
+    precompute: bool = False
 
     def allows(self, viewer: Viewer) -> bool:
         return viewer.is_admin or viewer.role in self.roles

@@ -19,7 +19,9 @@ st.caption("Users registered in the range, by acquisition channel (registration 
            "registration: observed for users 180+ days old, plus for younger users what the channel's mature "
            "users spent per user over the days still to come. retention_30/90: buyers who ordered again within "
            "30/90 days of their first order. cac = spend / users (utm_source rows: over registrations estimated "
-           "from the tracked share). Spend is the MODELLED t_channel_spend.")
+           "from the tracked share). Spend is the MODELLED t_channel_spend. Funnel: tracked app installs first "
+           "opened in the range, registered or not (the MODELLED anonymous_id); an install that never registered "
+           "takes the channel of the registered installs with its platform and utm_source.")
 chosen = options_ui.widgets(tools.get(SLUG))
 out = frame.run_cached(SLUG, filters, viewer, **chosen)
 if out is not None:

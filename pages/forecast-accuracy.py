@@ -26,7 +26,7 @@ out = frame.run_cached(SLUG, filters, viewer, lead=lead, min_bias=float(min_bias
 if out is not None:
     render.kpis(out.kpis)
     render.messages(out)
-    fmt = {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent") for c in PERCENT}
+    fmt = render.as_percent(PERCENT)
 
     def show(name: str, caption: str = "") -> None:
         if name in out.tables:

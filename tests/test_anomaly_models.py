@@ -219,3 +219,26 @@ def test_an_outage_inside_a_whole_day_collapse_is_context():
                           "severity": ["Critical", "Critical"], "explanation": ["x", "y"]})
     out = anomaly.demote_followers(anoms)
     assert list(out["severity"]) == ["Critical", "Info"]
+
+
+def test_past_median_is_the_median_of_the_days_before():
+    """By hand: day 2 sees days 0-1 (1, 5): 3; day 3 sees 1, 5, 3: 3; day 4 sees 5, 3 and a
+    missing day: 4; with min_periods 2 the first two days have too few; and it equals pandas' rolling median on
+    gappy data, also with a window longer than the data."""
+    import numpy as np
+    import pandas as pd
+
+    from lucky.models.baselines import past_median
+
+    x = pd.DataFrame({"a": [1.0, 5.0, 3.0, np.nan, 7.0], "b": [2.0, 2.0, np.nan, np.nan, 4.0]})
+    got = past_median(x, 3, 2)
+    assert got["a"].tolist()[2:] == [3.0, 3.0, 4.0]
+    assert got["a"].isna().tolist()[:2] == [True, True]
+    assert np.isnan(got.at[4, "b"])                  # days 1-3 hold one value of b: too few
+    rng = np.random.default_rng(3)
+    big = pd.DataFrame(rng.normal(size=(60, 7)))
+    big[big > 1.2] = np.nan
+    for days, least in ((28, 7), (7, 1), (90, 3)):
+        want = big.shift(1).rolling(days, min_periods=least).median()
+        pd.testing.assert_frame_equal(past_median(big, days, least), want)
+    assert past_median(big.iloc[:0], 28, 7).empty

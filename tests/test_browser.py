@@ -17,6 +17,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -65,15 +67,15 @@ def _wait_healthy(port: int, proc: subprocess.Popen) -> None:
     raise RuntimeError(f"streamlit did not answer on port {port} within {START_TIMEOUT_S} s")
 
 
-@pytest.fixture(scope="session")
-def server(demo):
-    """`streamlit run Home.py` on a free local port against the session's demo; killed after."""
+@contextmanager
+def _serve(demo_path: Path) -> Iterator[str]:
+    """`streamlit run Home.py` on a free local port against `demo_path`; killed after."""
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
     port = _free_port()
-    env = dict(os.environ, LUCKY_DATABASE_URL=str(demo["path"]), PYTHONPATH=str(ROOT))
+    env = dict(os.environ, LUCKY_DATABASE_URL=str(demo_path), PYTHONPATH=str(ROOT))
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with open(SHOTS.parent / "streamlit.log", "w") as out:
+    with open(SHOTS.parent / f"streamlit_{port}.log", "w") as out:
         proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "Home.py", "--server.headless", "true",
              "--server.port", str(port), "--server.address", "127.0.0.1",
@@ -89,6 +91,13 @@ def server(demo):
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def server(demo):
+    """One server for the session's page tests."""
+    with _serve(demo["path"]) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -205,6 +214,27 @@ def test_every_page_as_three_roles(server, browser, demo):
         finally:
             page.close()
     assert not problems, problems
+
+
+@pytest.mark.timeout(300)
+def test_people_opening_deep_links_at_once_all_get_the_navigation(browser, demo):
+    """Five people open deep links to a freshly started server at the same moment: every one of
+    them gets the department navigation, none Streamlit's raw list of page files (the process
+    starts in Streamlit's old multipage mode until a run has gone through Home.py)."""
+    slugs = ("landscape", "reconciliation", "anomalies", "tax-gap", "timezones")
+    with _serve(demo["path"]) as fresh:
+        pages = [browser.new_page(viewport=VIEWPORT) for _ in slugs]
+        try:
+            for page, slug in zip(pages, slugs):      # all five scripts start before any ends
+                page.goto(f"{fresh}/{slug}", wait_until="commit", timeout=PAGE_TIMEOUT_MS)
+            for page, slug in zip(pages, slugs):
+                _settle(page)
+                links = page.eval_on_selector_all('[data-testid="stSidebarNavLink"]', "els => els.map(e => e.innerText)")
+                assert "Company-wide" in page.inner_text('[data-testid="stSidebarNav"]'), (slug, links)
+                assert not [t for t in links if t.strip().endswith("Home")], (slug, links)
+        finally:
+            for page in pages:
+                page.close()
 
 
 @pytest.mark.timeout(300)

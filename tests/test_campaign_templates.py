@@ -30,6 +30,15 @@ def test_window_revenue_by_hand():
     assert got["orders"].tolist() == [1, 1, 1, 0]
 
 
+def test_keys_codes_by_hand():
+    from lucky.models import keys
+
+    users = pd.Series(["u2", "u1", "u3"], dtype="str")
+    got = keys.codes(pd.Series(["u1", None, "u9", "u3", "u1"], dtype="str"), users)
+    assert got.tolist() == [1, -1, -1, 2, 1]                     # NULL and unknown: -1
+    assert keys.codes(pd.Series([7, 8]), pd.Series(["8", "7"], dtype=object)).tolist() == [1, 0]   # numbers as text
+
+
 def test_estimate_by_hand():
     # means 5 and 2: lift 3 per send; variances 2 and 2: se = sqrt(2/2 + 2/2) = 1.41421
     e = inc.estimate([4, 6], [1, 3])
@@ -60,7 +69,9 @@ def test_verdict_and_roi_by_hand():
     assert inc.roi(300, 100) == pytest.approx(2.0)
     assert np.isnan(inc.roi(300, 0))
     orders = pd.DataFrame({"user_no": ["a", "a", "b"], "order_no": ["o2", "o1", "o3"], "time": [2, 1, 5]})
-    assert inc.first_orders(orders) == {"o1", "o3"}
+    assert set(orders["order_no"].to_numpy()[inc.first_orders(orders)]) == {"o1", "o3"}
+    tied = pd.DataFrame({"user_no": ["a", "a"], "order_no": ["o9", "o4"], "time": [1, 1]})
+    assert tied["order_no"].to_numpy()[inc.first_orders(tied)].tolist() == ["o4"]   # a tie: the smaller order_no
 
 
 def _templates(**options) -> tuple[pd.DataFrame, object]:

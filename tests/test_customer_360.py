@@ -69,6 +69,12 @@ def test_cohort_retention_by_hand():
                            "day": pd.to_datetime(["2026-01-03", "2026-02-03", "2026-01-09", "2026-01-20", "2026-03-01"])})
     t = cohorts.retention(orders, pd.Series({"a": "2026-01", "b": "2026-01"}), pd.Timestamp("2026-03-15"))
     assert t["retention_rate"].tolist() == [1.0, 0.5, 0.5] and t["users"].tolist() == [2, 2, 2]
+    # two cohorts, one user without a cohort (left out), months cut at the as-of month
+    t = cohorts.retention(orders.assign(user_no=["a", "a", "b", "b", "c"]), pd.Series({"a": "x", "b": "w"}),
+                          pd.Timestamp("2026-02-01"))
+    assert t["cohort"].tolist() == ["w", "w", "x", "x"] and t["retention_rate"].tolist() == [1.0, 0.0, 1.0, 1.0]
+    # a store selection without orders: an empty table, not an error
+    assert cohorts.retention(orders.iloc[:0], pd.Series({"a": "x"}), pd.Timestamp("2026-02-01")).empty
 
 
 # ---------------------------------------------------------------- against the truth

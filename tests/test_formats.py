@@ -278,3 +278,12 @@ def test_chart_money_carries_the_views_currency(outputs):
     assert '"format": "$' not in "".join(specs.values())
     assert "(NZ$)" in specs["reconciliation-nzd"] and "(US$)" not in specs["reconciliation-nzd"]
     assert "revenue (US$)" in specs["landscape"]
+
+
+def test_percent_override_leaves_fraction_named_columns_alone():
+    """A page asking for percents on wape/bias/ci columns must not format `hit_rate` or
+    `wape_change` twice: those are already drawn as percents from their names."""
+    from lucky.ui import render
+
+    config = render.as_percent(["wape", "bias", "ci_low", "hit_rate", "wape_change", "hit_rate_before"])
+    assert set(config) == {"wape", "bias", "ci_low", "hit_rate_before"}

@@ -267,6 +267,35 @@ def test_purchase_patterns(ops10):
     assert (prices.nunique() > 1).mean() > 0.2
 
 
+@pytest.fixture(scope="module")
+def built1():
+    return build(1)
+
+
+def _arrived_lines_are_received(world: World, t: dict, label: str) -> None:
+    """Every arrived shipment line carries what the store booked under its ship_no: nothing shipped
+    0 / received 0; only the planted short shipments received less than shipped."""
+    ship, item = t["t_ship_order"], t["t_ship_order_item"]
+    lines = item[item["ship_no"].isin(ship.loc[ship["arrive_date"].notna(), "ship_no"])]
+    assert len(lines), label
+    assert (lines["received_qty"] > 0).all() and (lines["shipped_qty"] > 0).all(), \
+        f"{label}: {(lines['received_qty'] <= 0).sum()} of {len(lines)} arrived lines received 0"
+    short = set(lines.loc[lines["received_qty"] < lines["shipped_qty"], "ship_no"])
+    assert short == set(world.truth["suppliers"]["short_shipments"]), label
+    ch = changes(t)
+    booked = ch[(ch["change_type"] == 2) & ch["ref_no"].isin(lines["ship_no"])]
+    got = booked.groupby(["ref_no", "goods_code"])["change_qty"].sum()
+    want = lines.set_index(["ship_no", "goods_code"])["received_qty"]
+    assert np.allclose(got.reindex(want.index).fillna(0).to_numpy(), want.to_numpy(), atol=1e-6), label
+    assert set(got.index) <= set(want.index), label
+
+
+def test_arrived_shipment_lines_are_received(ops, built1):
+    _arrived_lines_are_received(*ops, "seed 0")
+    world, tables = built1
+    _arrived_lines_are_received(world, {name: f for (_db, name), f in tables.items()}, "seed 1")
+
+
 def test_truth_entries_point_at_real_rows(ops):
     world, t = ops
     truth = world.truth
@@ -280,11 +309,11 @@ def test_truth_entries_point_at_real_rows(ops):
             pd.Timestamp(a["date"])  # a valid store-local date
 
 
-def test_deterministic_per_seed(built):
+def test_deterministic_per_seed(built, built1):
     def digest(tables):
         return {k: int(pd.util.hash_pandas_object(f, index=False).sum()) for k, f in tables.items()}
     w1, a = built
     w2, b = build(0)
     assert digest(a) == digest(b) and w1.truth == w2.truth
-    _w3, c = build(1)
+    _w3, c = built1
     assert digest(a)[("luckyus_opproduction", "t_production")] != digest(c)[("luckyus_opproduction", "t_production")]

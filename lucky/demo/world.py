@@ -35,7 +35,8 @@ def empty_truth() -> dict:
                       "price_steps": []},  # {supplier_code, goods_code, date, pct}
         "experiments": {"lift": [], "null": []},
         "campaigns": {"incremental": [], "cannibalizing": []},   # [template_id] (issue 14)
-        "channels": {"ltv_rank": []},   # acquisition channels, highest 180-day value per user first
+        "channels": {"ltv_rank": [],    # acquisition channels, highest 180-day value per user first
+                     "funnel": {}},     # {channel: {"app_open": installs, "registration": of them registered}}
         "expansion": {"huff": {}, "cannibalization": []},   # {alpha, lambda}; [{new_shop, affected_shop, share}]
         "production": {"slowed": []},   # {spu_name, date (store-local), factor} (issue 15)
         "menu": {"elasticity": {}, "launches": [], "retired": []},  # issue 15

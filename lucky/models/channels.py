@@ -13,9 +13,12 @@ Definitions (the tool's manual repeats them):
   users spent per user between day a and day 180 (an additive development curve, as a
   chain-ladder on cohorts; the pooled curve of all channels when a channel has no mature user);
 - `cac` = spend / users; `ltv_to_cac` = ltv_180 / cac; both empty (NaN), never inf, without spend;
-- funnel (tracked users): app open -> registration -> first order -> repeat (2+ completed orders)
-  -> loyal (LOYAL_ORDERS+ completed orders), each step counting the users of the step before who
-  also reached it.
+- funnel (tracked app installs, registered or not): app open -> registration -> first order ->
+  repeat (2+ completed orders) -> loyal (LOYAL_ORDERS+ completed orders), each step counting the
+  installs of the step before that also reached it. An install's channel is its user's once it
+  registered; an install that never registered gets the channel most of the registered installs
+  with its platform and utm_source have (the store listing or ad that brought it), else its
+  platform's (ios iOS, android Android), else other (`visitor_channels`).
 """
 from __future__ import annotations
 
@@ -108,8 +111,27 @@ def ltv_to_cac(ltv: float, cost: float) -> float:
     return float(ltv) / float(cost)
 
 
+PLATFORM_CHANNEL = {"ios": "iOS", "android": "Android"}
+
+
+def visitor_channels(installs: pd.DataFrame) -> pd.Series:
+    """installs: platform, utm_source, channel (NaN where the install never registered). The
+    channel of every install (see the module notes); ties between channels go to ORDER's first."""
+    known = installs[installs["channel"].notna()]
+    counts = known.groupby(["platform", "utm_source", "channel"], dropna=False).size().rename("n").reset_index()
+    counts["rank"] = counts["channel"].map({c: i for i, c in enumerate(ORDER)}).fillna(len(ORDER))
+    modal = counts.sort_values(["n", "rank"], ascending=[False, True], kind="stable").drop_duplicates(["platform", "utm_source"])
+    pairs = pd.MultiIndex.from_frame(installs[["platform", "utm_source"]])
+    guess = modal.set_index(["platform", "utm_source"])["channel"].reindex(pairs).to_numpy()
+    fallback = installs["platform"].map(PLATFORM_CHANNEL).fillna("other").to_numpy()
+    out = np.where(installs["channel"].notna(), installs["channel"].to_numpy(dtype=object),
+                   np.where(pd.isna(guess), fallback, guess))
+    return pd.Series(out, index=installs.index, name="channel")
+
+
 def funnel(tracked: pd.DataFrame, orders_per_user: pd.Series, loyal: int = LOYAL_ORDERS) -> pd.DataFrame:
-    """tracked: user_no, channel, app_open (0/1), registered (0/1); orders_per_user: user_no ->
+    """tracked: one row per app install: user_no (its user, or a value with no orders when it
+    never registered), channel, app_open (0/1), registered (0/1); orders_per_user: user_no ->
     completed orders. Per channel: app_open, registration, first_order, repeat, loyal (each
     within the step before) and the conversion from app open to each step."""
     t = tracked.copy()

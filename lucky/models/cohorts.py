@@ -8,28 +8,31 @@ are left empty, not zero.
 """
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
 def retention(orders: pd.DataFrame, cohort: pd.Series, as_of: pd.Timestamp, max_months: int = 12) -> pd.DataFrame:
-    """orders: user_no, day; cohort: user_no -> cohort label. Columns: cohort, users, month, retention_rate."""
-    o = orders[["user_no", "day"]].copy()
-    day = pd.to_datetime(o["day"])
-    o["m"] = day.dt.year * 12 + day.dt.month - 1                     # months since year 0
-    o["k"] = o["m"] - o.groupby("user_no")["m"].transform("min")
-    o = o[o["k"].between(0, max_months)].drop_duplicates(["user_no", "k"])
-    o["cohort"] = o["user_no"].map(cohort)
-    o = o.dropna(subset=["cohort"])
-    size = o[o["k"] == 0].groupby("cohort")["user_no"].nunique()
-    active = o.groupby(["cohort", "k"])["user_no"].nunique().rename("active").reset_index()
-    last = pd.Timestamp(as_of).year * 12 + pd.Timestamp(as_of).month - 1
-    start = o[o["k"] == 0].groupby("cohort")["m"].min()
-    rows = []
-    for c, n in size.items():
-        horizon = min(max_months, int(last - start[c]))
-        for k in range(horizon + 1):
-            rows.append((c, int(n), k))
-    grid = pd.DataFrame(rows, columns=["cohort", "users", "month"])
-    out = grid.merge(active.rename(columns={"k": "month"}), on=["cohort", "month"], how="left")
-    out["retention_rate"] = (out["active"].fillna(0) / out["users"]).round(4)
-    return out.drop(columns="active")
+    """orders: user_no, day; cohort: user_no -> cohort label. Columns: cohort, users, month, retention_rate.
+
+    Counted on integer codes (users, months, cohorts) with bincounts: each (user, month k) pair
+    once, per cohort; cohorts in sorted order, months 0 up to the as-of month."""
+    span = max_months + 1
+    users, uniq = pd.factorize(orders["user_no"])
+    m = pd.to_datetime(orders["day"]).to_numpy().astype("datetime64[M]").astype(np.int64)
+    first = np.full(len(uniq), np.iinfo(np.int64).max)
+    np.minimum.at(first, users, m)
+    k = m - first[users]
+    label, names = pd.factorize(cohort.reindex(uniq), sort=True)          # -1: no cohort
+    keep = (k <= max_months) & (label[users] >= 0)
+    pairs = np.unique(users[keep] * span + k[keep])                        # each user and month once
+    active = np.bincount(label[pairs // span] * span + pairs % span, minlength=len(names) * span).reshape(-1, span)
+    size = active[:, 0]                                                    # every user is active in month 0
+    start = np.full(len(names), np.iinfo(np.int64).max)
+    np.minimum.at(start, label[label >= 0], first[label >= 0])
+    last = np.datetime64(pd.Timestamp(as_of).to_period("M").start_time, "M").astype(np.int64)
+    months = np.maximum(np.minimum(max_months, last - start) + 1, 0) * (size > 0)
+    c = np.repeat(np.arange(len(names)), months)
+    month = np.arange(len(c)) - np.repeat(np.cumsum(months) - months, months)
+    return pd.DataFrame({"cohort": np.asarray(names)[c], "users": size[c], "month": month,
+                         "retention_rate": (active[c, month] / size[c]).round(4)})

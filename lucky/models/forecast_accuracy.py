@@ -126,17 +126,25 @@ def with_naive(rows: pd.DataFrame, history: pd.DataFrame, fill_actual: bool = Fa
     return rows.assign(**extra, naive_week=naive_week, naive_mean=naive_mean)
 
 
+def unpredicted(rows: pd.DataFrame, sold: pd.DataFrame) -> int:
+    """How many series (shop × goods) of `sold` have no row in `rows` (integer keys: no hashing
+    of millions of (shop, goods) pairs)."""
+    if sold.empty:
+        return 0
+    _, si_sold, _ = _series_index(rows, sold)
+    return len(sold.loc[si_sold < 0, KEYS].drop_duplicates())
+
+
 def _series_index(rows: pd.DataFrame, history: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int]:
     """Series number (shop × goods) of every row and every history row (-1: not among the rows'),
     and the number of series; integer keys, so millions of rows need no multi-column hashing."""
     g_rows, goods = pd.factorize(rows["goods_code"])       # arrow-backed strings stay arrow: no Python objects
     g_hist = goods.get_indexer(history["goods_code"]) if len(history) else np.zeros(0, "int64")
     k_rows = rows["shop_id"].to_numpy().astype("int64") * len(goods) + g_rows
-    uniq, si_rows = np.unique(k_rows, return_inverse=True)
+    si_rows, uniq = pd.factorize(k_rows)                   # hashed, not sorted: series are numbered as met
     k_hist = history["shop_id"].to_numpy().astype("int64") * len(goods) + g_hist if len(history) else g_hist
-    pos = np.clip(np.searchsorted(uniq, k_hist), 0, len(uniq) - 1)
-    si_hist = np.where((g_hist >= 0) & (uniq[pos] == k_hist), pos, -1)
-    return si_rows.reshape(-1), si_hist, len(uniq)
+    si_hist = np.where(g_hist >= 0, pd.Index(uniq).get_indexer(k_hist), -1)
+    return si_rows, si_hist, len(uniq)
 
 
 # ------------------------------------------------------------------ grouped measures
@@ -144,17 +152,26 @@ def parts(rows: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """The additive pieces of every measure per row, plus the `keys` to group by later: build
     once, then `summarize` any grouping with one grouped sum (fast on millions of rows)."""
     a, f = rows["actual"].to_numpy(float), rows["pred"].to_numpy(float)
-    abs_err, pos = np.abs(f - a), a > 0
-    cols = {"n": np.ones(len(a)), "actual": a, "predicted": f, "abs_err": abs_err, "err": f - a,
-            "pos": pos.astype(float), "ape": np.where(pos, abs_err / np.where(pos, a, 1.0), 0.0),
-            "hit": (pos & (abs_err <= HIT_TOLERANCE * a + 1e-12)).astype(float)}
-    for col in ("naive_week", "naive_mean"):
-        if col in rows:
-            nv = rows[col].to_numpy(float)
-            have = ~np.isnan(nv)
-            cols[f"{col}_err"] = np.where(have, np.abs(a - np.nan_to_num(nv)), 0.0)
-            cols[f"{col}_model"] = np.where(have, abs_err, 0.0)
-    frame = pd.DataFrame(cols, index=rows.index)
+    naive = [c for c in ("naive_week", "naive_mean") if c in rows]
+    names = ["n", "actual", "predicted", "abs_err", "err", "pos", "ape", "hit"]
+    names += [f"{c}_{part}" for c in naive for part in ("err", "model")]
+    # one (pieces × rows) block filled in place: the frame below takes it as it is, without
+    # copying a dozen columns of millions of rows together
+    block = np.zeros((len(names), len(a)))
+    col = dict(zip(names, block))
+    col["n"][:], col["actual"][:], col["predicted"][:] = 1.0, a, f
+    np.subtract(f, a, out=col["err"])
+    np.abs(col["err"], out=col["abs_err"])
+    pos = a > 0
+    col["pos"][:] = pos
+    np.divide(col["abs_err"], a, out=col["ape"], where=pos)
+    col["hit"][:] = pos & (col["abs_err"] <= HIT_TOLERANCE * a + 1e-12)
+    for c in naive:
+        nv = rows[c].to_numpy(float)
+        have = ~np.isnan(nv)
+        np.abs(a - nv, out=col[f"{c}_err"], where=have)
+        np.copyto(col[f"{c}_model"], col["abs_err"], where=have)
+    frame = pd.DataFrame(block.T, columns=names, index=rows.index, copy=False)
     for key in keys:
         frame[key] = rows[key]
     return frame

@@ -170,8 +170,8 @@ def consumption_anomalies(usage: pd.DataFrame, ratio: float = SHRINK_RATIO, min_
     if usage.empty:
         return pd.DataFrame(columns=cols)
     u = usage[usage["implied"] > 0].assign(r=lambda f: f["consumed"] / f["implied"])
-    g = u.groupby(["shop_id", "date"]).agg(goods=("r", "size"), goods_over=("r", lambda r: int((r >= ratio).sum())),
-                                           median_ratio=("r", "median"))
+    u = u.assign(over=(u["r"] >= ratio).astype("int64"))     # a column, not a Python lambda per store-day
+    g = u.groupby(["shop_id", "date"]).agg(goods=("r", "size"), goods_over=("over", "sum"), median_ratio=("r", "median"))
     g = g[(g["goods"] >= min_goods) & (g["median_ratio"] >= ratio)].reset_index()
     g["excess_pct"] = ((g["median_ratio"] - 1) * 100).round(1)
     g["median_ratio"] = g["median_ratio"].round(3)

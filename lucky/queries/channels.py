@@ -1,5 +1,5 @@
 """Acquisition facts for the Customer Acquisition Channel Tracker (Tool 6): registrations and
-their origin (`luckyus_sales_crm`), first-touch funnel events (`luckyus_isales_cdp`), the order
+their origin (`luckyus_sales_crm`), first-touch funnel events per app install (`luckyus_isales_cdp`), the order
 channel mix (`luckyus_sales_order`; the per-user orders are `customers.completed_orders`) and acquisition spend (`luckyus_sales_marketing`, the
 MODELLED t_channel_spend). One database per query; joins on user_no happen in pandas. The
 per-user reads (hundreds of thousands of rows at scale 1) go through `sources.read_frame`, which
@@ -15,7 +15,8 @@ from lucky.schema import ORDER_COMPLETED
 
 CRM, CDP, ORDERS, MKT = "luckyus_sales_crm", "luckyus_isales_cdp", "luckyus_sales_order", "luckyus_sales_marketing"
 COMPLETED = ORDER_COMPLETED
-EXAMPLES = {"order_mix": [{"currency": "USD", "before": datetime(2026, 1, 1)}]}
+EXAMPLES = {"order_mix": [{"currency": "USD", "before": datetime(2026, 1, 1)}],
+            "visitors": [{"before": datetime(2026, 1, 1)}]}
 
 
 def registrations() -> pd.DataFrame:
@@ -25,15 +26,22 @@ def registrations() -> pd.DataFrame:
         FROM luckyus_sales_crm.t_user""", dates=("register_time",))
 
 
-def first_touch() -> pd.DataFrame:
-    """Per tracked user (who allowed tracking): user_no, utm_source, app_open (0/1), registered (0/1)."""
-    return sources.read_frame(CDP, """
-        SELECT user_no, MAX(utm_source) AS utm_source,
-               MAX(CASE WHEN event_name = 'app_open' THEN 1 ELSE 0 END) AS app_open,
-               MAX(CASE WHEN event_name = 'register' THEN 1 ELSE 0 END) AS registered
-        FROM luckyus_isales_cdp.t_user_event_track
-        WHERE user_no IS NOT NULL
-        GROUP BY user_no""")
+def visitors(before: datetime | None = None) -> pd.DataFrame:
+    """Per tracked app install (`anonymous_id`, MODELLED; events without one count per user_no),
+    from its events before `before`: visitor, user_no (the user it registered as, NULL if it did
+    not), platform, utm_source, first_open (its first app_open, NULL if none was tracked),
+    registered (0/1). Events with neither id come back as one row with visitor NULL."""
+    where, params = "", {}
+    if before is not None:
+        where, params = " WHERE create_time < :before", {"before": before}
+    return sources.read_frame(CDP, f"""
+        SELECT COALESCE(anonymous_id, user_no) AS visitor, MAX(user_no) AS user_no,
+               MAX(platform) AS platform, MAX(utm_source) AS utm_source,
+               MIN(CASE WHEN event_name = 'app_open' THEN create_time END) AS first_open,
+               MAX(CASE WHEN event_name = 'register' THEN 1 ELSE 0 END) AS registered,
+               COUNT(*) AS events
+        FROM luckyus_isales_cdp.t_user_event_track{where}
+        GROUP BY COALESCE(anonymous_id, user_no)""", params, dates=("first_open",))
 
 
 def order_mix(currency: str = "USD", before: datetime | None = None) -> pd.DataFrame:

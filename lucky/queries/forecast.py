@@ -19,6 +19,7 @@ EXAMPLES = {
     "demand_predictions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()},
                            {"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": (), "versions": False}],
     "run_versions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()}],
+    "demand_prediction_counts": [{"start": date(2026, 2, 10), "end": None, "stores": ()}],
     "order_predictions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()}],
 }
 
@@ -34,6 +35,23 @@ def demand_predictions(start: date | None = None, end: date | None = None,
         SELECT shop_id, goods_code, pred_date, predict_run_date, pred_qty{', model_version' if versions else ''}
         FROM luckyus_ireplenishment.wh_goods_daily_demand_pred WHERE 1 = 1{where}""", params,
         dates=("pred_date", "predict_run_date"))
+
+
+def demand_prediction_counts(start: date | None = None, end: date | None = None,
+                             stores: tuple[int, ...] = ()) -> tuple[int, int]:
+    """(predictions, unusable ones) among the daily demand predictions whose target day is in
+    [start, end], counted at the source: unusable = no quantity, a negative one, or a target day
+    not after the run day. For predictions that are only counted (days with no actual yet), so
+    they need not be read."""
+    where, params = day_clause("pred_date", start, end, stores)
+    df = sources.read(DB, f"""
+        SELECT COUNT(*) AS n, SUM(CASE WHEN pred_qty IS NULL OR pred_qty < 0 OR pred_date <= predict_run_date
+                                  THEN 1 ELSE 0 END) AS bad
+        FROM luckyus_ireplenishment.wh_goods_daily_demand_pred WHERE 1 = 1{where}""", params)
+    if df.empty:
+        return 0, 0
+    n, bad = df["n"].iloc[0], df["bad"].iloc[0]
+    return int(n or 0), int(0 if bad is None or pd.isna(bad) else bad)
 
 
 def run_versions(start: date | None = None, end: date | None = None, stores: tuple[int, ...] = ()) -> pd.DataFrame:

@@ -191,9 +191,9 @@ def devices_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     return g[cols]
 
 
-def consumption_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
-    """Stock consumed by sales per store-day and goods (the seven weekday change tables),
-    as positive quantities. `business_date` is already the store's day in the stock system."""
+def _sales_union(select: str, shops: pd.DataFrame, start, end) -> tuple[str, dict]:
+    """The seven weekday change tables' sale-consumption rows (change_type 1) of these shops and
+    days as one UNION ALL selecting `select`, and its parameters."""
     params: dict = {"shops": list(shops["shop_id"])}
     where = ""
     if start is not None:
@@ -202,9 +202,25 @@ def consumption_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame
     if end is not None:
         where += " AND business_date <= :end"
         params["end"] = pd.Timestamp(end).date()
-    union = " UNION ALL ".join(
-        f"SELECT shop_id, business_date, goods_code, change_qty FROM luckyus_scm_shopstock.t_shop_goods_stock_change_{wd} "
-        f"WHERE change_type = 1 AND shop_id IN :shops{where}" for wd in WEEKDAYS)
+    return " UNION ALL ".join(
+        f"SELECT {select} FROM luckyus_scm_shopstock.t_shop_goods_stock_change_{wd} "
+        f"WHERE change_type = 1 AND shop_id IN :shops{where}" for wd in WEEKDAYS), params
+
+
+def consumption_last_day(shops: pd.DataFrame, start=None, end=None) -> pd.Timestamp | None:
+    """The latest store-local day with sale consumption of these shops in [start, end] (None when
+    there is none): the last day a demand forecast can be judged against. One MAX at the source
+    instead of reading the days."""
+    union, params = _sales_union("MAX(business_date) AS d", shops, start, end)
+    df = sources.read("luckyus_scm_shopstock", f"SELECT MAX(d) AS d FROM ({union}) AS days", params)
+    d = df["d"].iloc[0] if len(df) else None
+    return None if d is None or pd.isna(d) else pd.Timestamp(d)
+
+
+def consumption_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
+    """Stock consumed by sales per store-day and goods (the seven weekday change tables),
+    as positive quantities. `business_date` is already the store's day in the stock system."""
+    union, params = _sales_union("shop_id, business_date, goods_code, change_qty", shops, start, end)
     df = sources.read_frame("luckyus_scm_shopstock", f"""
         SELECT shop_id, business_date, goods_code, SUM(change_qty) AS qty
         FROM ({union}) AS changes

@@ -222,7 +222,13 @@ table(db, "t_user_history", _id(), _tenant(), S("user_no", 32), S("event_type", 
 db = "luckyus_isales_cdp"
 table(db, "t_user_state", _id(), _tenant(), S("user_no", 32), S("state_code", 32),
       S("state_value", 64), DT("state_time"), *_audit(), indexes=(("user_no",),))
-table(db, "t_user_event_track", _id(), _tenant(), S("user_no", 32), S("event_name"),
+# t_user_event_track: the report names the table (168K, first-touch events) but not its columns.
+# anonymous_id is MODELLED (issue 14, Tool 6): the id the app's analytics SDK gives an install on
+# first launch and sends with every event, as product-analytics trackers keep visitors before
+# they sign up; user_no is filled from the registration on (NULL on a visitor's earlier events).
+table(db, "t_user_event_track", _id(), _tenant(),
+      S("anonymous_id", 64, comment="MODELLED: the install's analytics id, on every event"), S("user_no", 32),
+      S("event_name"),
       S("page_name"), S("platform", 16), S("utm_source"), *_audit())
 table(db, "t_realtime_user_group_log", _id(), _tenant(), S("user_no", 32), B("group_id"),
       T("action", comment="1=enter, 2=leave"), *_audit(), indexes=(("user_no",),))

@@ -20,7 +20,7 @@ def _scan() -> tuple[dict[str, Tool], dict[str, str]]:
     found: list[Tool] = []
     failed: dict[str, str] = {}
     for info in pkgutil.iter_modules(__path__):
-        if info.name in {"cli"} or info.name.startswith("_"):
+        if info.name in {"cli", "warm"} or info.name.startswith("_"):
             continue
         try:
             module = importlib.import_module(f"{__name__}.{info.name}")

@@ -18,10 +18,12 @@ from datetime import datetime, timedelta
 import altair as alt
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import incrementality as inc
-from lucky.models import sequential
+from lucky.models import keys, sequential
 from lucky.queries import coupons as qc
 from lucky.queries import experiments as q
 from lucky.tools import _memo
@@ -47,14 +49,16 @@ def _experiments(before: datetime | None) -> Output:
     version (`_memo`): it does not depend on the range or the drill-down."""
     out = Output()
     exps = q.experiments()
-    firsts = q.user_firsts(before)
+    arms = q.arm_days(before)
+    arms["hit_day"] = pd.to_datetime(arms["hit_day"])
+    arms["conversion_day"] = pd.to_datetime(arms["conversion_day"])
     if exps.empty:
         out.note("info", "No experiments in luckyus_isalesdatamarketing.t_experiment.")
         return out
-    now = pd.Timestamp(before) if before else pd.to_datetime(firsts["first_hit"]).max().normalize() + pd.Timedelta(days=1)
+    now = pd.Timestamp(before) if before else arms["hit_day"].max() + pd.Timedelta(days=1)
     rows, looks = [], []
     for exp in exps.itertuples(index=False):
-        mine = firsts[firsts["experiment_id"] == exp.experiment_id]
+        mine = arms[arms["experiment_id"] == exp.experiment_id]
         row = {"experiment_id": int(exp.experiment_id), "experiment_name": exp.experiment_name,
                "metric_name": exp.metric_name, "status": "running" if exp.status == 1 else "ended"}
         groups = sorted(set(mine["group_name"]))
@@ -65,7 +69,7 @@ def _experiments(before: datetime | None) -> Output:
         if CONTROL not in groups or len(groups) < 2:
             out.note("warning", f"Experiment {exp.experiment_id} ({exp.experiment_name}) has one variant "
                                 f"({', '.join(groups)}): nothing to compare, no test.")
-            rows.append(row | {"users_" + g: int((mine["group_name"] == g).sum()) for g in groups})
+            rows.append(row | {"users_" + g: int(mine.loc[mine["group_name"] == g, "users"].sum()) for g in groups})
             continue
         if len(groups) > 2:
             out.note("info", f"Experiment {exp.experiment_id}: {', '.join(g for g in groups if g != CONTROL)} "
@@ -147,29 +151,25 @@ def _templates(out: Output, filters: Filters, before: datetime | None, template_
 
 def _leaderboard(filters: Filters, before: datetime | None) -> dict | None:
     """The heavy part, kept per data version (`_memo`): every send's and held-out user's window
-    revenue and orders, and the per-template table built from them; None without templates."""
+    revenue and orders, and the per-template table built from them; None without templates.
+
+    Users and orders are matched as Arrow strings hashed once (integer codes: a user's row among
+    the buyers, -1 for one who never ordered), and every window is two binary searches into the
+    orders sorted by (buyer, second) (`incrementality.order_index`)."""
     tmpl = qc.templates()
     if tmpl.empty:
         return None
-    sends, held = qc.sends(before), qc.holdouts(before)
-    orders = qc.user_orders(filters.currency, before).rename(columns={"paid_time": "time"})
-    end = pd.Timestamp(before) if before is not None else (orders["time"].max() if len(orders) else pd.Timestamp.now())
-    sends, held = _in_range(sends, filters), _in_range(held, filters)
-    # integer user codes, the orders' users first: a code >= `ordered` never ordered at all
-    codes, _ = pd.factorize(pd.concat([orders["user_no"], sends["user_no"], held["user_no"]],
-                                            ignore_index=True))
-    n_o, n_s = len(orders), len(sends)
-    coded = orders.assign(user_no=codes[:n_o])
-    ordered = int(codes[:n_o].max()) + 1 if n_o else 0
-    sends["rev"], sends["pre"], sends["n"] = _window(sends, codes[n_o:n_o + n_s], coded, end, ordered)
-    held["rev"], held["pre"], held["n"] = _window(held, codes[n_o + n_s:], coded, end, ordered)
-    pay = orders.drop_duplicates("order_no").set_index("order_no")["pay_money"]
-    used = sends.loc[sends["status"] == 2, ["template_id", "order_no", "discount_amount", "use_time"]].copy()
-    used["first"] = used["order_no"].astype(object).isin(inc.first_orders(orders))   # hashed, not per value
-    used["paid"] = pay.reindex(used["order_no"]).fillna(0).to_numpy(dtype=float)
-    used["discount_amount"] = used["discount_amount"].astype(float)
+    span = (before, filters.start, filters.end)
+    sends, held, used = qc.sends(*span), qc.holdouts(*span), qc.redemptions(*span)
+    orders = qc.user_orders(filters.currency, before)
+    end = pd.Timestamp(before) if before is not None else (orders["paid_time"].max() if len(orders) else pd.Timestamp.now())
+    buyers = pc.unique(keys.text(orders["user_no"]))
+    o_code = keys.codes(orders["user_no"], buyers)
+    index = inc.order_index(o_code, orders["paid_time"], orders["pay_money"].to_numpy(dtype=float))
+    sv = _outcomes(sends, keys.codes(sends["user_no"], buyers), index, end)
+    hv = _outcomes(held, keys.codes(held["user_no"], buyers), index, end)
+    used = _redeemed(used, orders.assign(user_no=o_code, time=orders["paid_time"]))
     by_s, by_h, by_u = _groups(sends), _groups(held), _groups(used)
-    sv, hv = ({c: df[c].to_numpy() for c in ("rev", "pre", "n")} for df in (sends, held))
     uv = {c: used[c].to_numpy() for c in ("discount_amount", "first", "paid")}
     rows = []
     for t in tmpl.itertuples(index=False):
@@ -203,7 +203,7 @@ def _leaderboard(filters: Filters, before: datetime | None) -> dict | None:
     for c in ("incremental_revenue", "ci_low", "ci_high", "cost_per_acquired"):
         table[c] = table[c].astype(float).round(2)
     table = table.sort_values("incremental_revenue", ascending=False, na_position="last").reset_index(drop=True)
-    issued = sends.groupby(["template_id", sends["create_time"].dt.floor("D")]).size()   # per template and UTC day
+    issued = _issued_daily(sends)
     redeemed = used.assign(day=used["use_time"].dt.floor("D")).groupby(["template_id", "day"]).agg(
         redeemed=("paid", "size"), discount=("discount_amount", "sum"), revenue=("paid", "sum"))
     return {"table": table, "issued": issued, "redeemed": redeemed}
@@ -212,42 +212,58 @@ def _leaderboard(filters: Filters, before: datetime | None) -> dict | None:
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
+def _redeemed(used: pd.DataFrame, orders: pd.DataFrame) -> pd.DataFrame:
+    """The redeemed sends with their order's pay_money (`paid`, 0 when the order is not a
+    completed one of the currency) and whether it was the user's first order (`first`)."""
+    pos = keys.codes(used["order_no"], orders["order_no"])
+    money = orders["pay_money"].to_numpy(dtype=float)
+    paid = np.where(pos >= 0, money[np.maximum(pos, 0)] if len(money) else 0.0, 0.0)
+    firsts = keys.text(orders["order_no"]).take(pa.array(inc.first_orders(orders)))
+    first = pc.is_in(keys.text(used["order_no"]), value_set=firsts).fill_null(False).to_numpy(zero_copy_only=False)
+    return used.assign(first=first, paid=np.nan_to_num(paid, nan=0.0),
+                       discount_amount=used["discount_amount"].astype(float))
+
+
 def _groups(df: pd.DataFrame) -> dict[int, np.ndarray]:
     """template_id -> the row positions of its rows, in row order (what groupby gives, without
-    building a frame per template)."""
-    tid = df["template_id"].to_numpy()
-    order = np.argsort(tid, kind="stable")
-    keys, starts = np.unique(tid[order], return_index=True)
-    return dict(zip(keys.tolist(), np.split(order, starts[1:]), strict=True)) if len(keys) else {}
+    building a frame per template). Templates are hashed to small codes first: a stable sort of
+    16-bit codes is a radix sort, several times faster than one of the int64 ids."""
+    code, keys = pd.factorize(df["template_id"].to_numpy(), sort=True)
+    small = code.astype(np.uint16) if len(keys) < 2 ** 16 else code
+    order = np.argsort(small, kind="stable")
+    ends = np.cumsum(np.bincount(code, minlength=len(keys)))
+    return dict(zip(np.asarray(keys).tolist(), np.split(order, ends[:-1]), strict=True)) if len(keys) else {}
 
 
-def _in_range(df: pd.DataFrame, filters: Filters) -> pd.DataFrame:
-    """Sends (or held-out sends) made within the filter's days (UTC dates of create_time)."""
-    created = df["create_time"]
-    keep = np.ones(len(df), bool)
-    if filters.start:
-        keep &= (created >= pd.Timestamp(filters.start)).to_numpy()
-    if filters.end:
-        keep &= (created < pd.Timestamp(filters.end) + pd.Timedelta(days=1)).to_numpy()
-    return df[keep].reset_index(drop=True)
+def _issued_daily(sends: pd.DataFrame) -> pd.Series:
+    """Coupons issued per template and UTC day (index template_id, create_time day), counted with
+    one bincount over (template, day) cells: the sends are in memory already, a second scan at
+    the source would cost more."""
+    code, keys = pd.factorize(sends["template_id"].to_numpy(), sort=True)
+    day = sends["create_time"].to_numpy().astype("datetime64[D]").astype(np.int64)
+    first = int(day.min()) if len(day) else 0
+    span = int(day.max()) - first + 1 if len(day) else 1
+    counts = np.bincount(code * span + (day - first), minlength=len(keys) * span)
+    cell = np.flatnonzero(counts)
+    index = pd.MultiIndex.from_arrays([np.asarray(keys)[cell // span], pd.to_datetime(
+        (cell % span + first).astype("datetime64[D]")).astype("datetime64[us]")], names=["template_id", "create_time"])
+    return pd.Series(counts[cell], index=index, dtype=np.int64)
 
 
-def _window(df: pd.DataFrame, users: np.ndarray, orders: pd.DataFrame, end: pd.Timestamp,
-            ordered: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Revenue and orders in each send's window (send to expiry, cut at the data's end), and the
-    revenue in as long a window before. `users` are integer codes, `orders.user_no` too; codes
-    >= `ordered` never ordered, so only the others are searched."""
-    start = df["create_time"]
-    stop = df["expire_time"].clip(upper=end)
-    stop = stop.where(stop > start, start)
-    some = users < ordered
-    w = pd.DataFrame({"user_no": users[some], "start": start[some], "end": stop[some]})
-    pre = w.assign(start=w["start"] - (w["end"] - w["start"]), end=w["start"])
-    now = inc.window_revenue(w, orders)
-    rev, before, n = np.zeros(len(df)), np.zeros(len(df)), np.zeros(len(df), dtype=np.int64)
-    rev[some], n[some] = now["revenue"].to_numpy(), now["orders"].to_numpy()
-    before[some] = inc.window_revenue(pre, orders)["revenue"].to_numpy()
-    return rev, before, n
+def _outcomes(df: pd.DataFrame, users: np.ndarray, index: inc.OrderIndex, end: pd.Timestamp) -> dict[str, np.ndarray]:
+    """Per send: revenue (`rev`) and orders (`n`) in its window (send to expiry, cut at the data's
+    end), and the revenue in as long a window before (`pre`). `users` are buyer codes (-1: never
+    ordered, nothing to search)."""
+    start = df["create_time"].to_numpy()
+    stop = np.minimum(df["expire_time"].to_numpy(), pd.Timestamp(end).to_datetime64())
+    stop = np.where(stop > start, stop, start)
+    some = users >= 0
+    start, stop, who = start[some], stop[some], users[some]
+    rev, pre, n = np.zeros(len(df)), np.zeros(len(df)), np.zeros(len(df), dtype=np.int64)
+    lo, hi, early = inc.positions(index, who, inc.seconds(start), inc.seconds(stop), inc.seconds(start - (stop - start)))
+    rev[some], n[some] = inc.window_sums(index, lo, hi)
+    pre[some] = inc.window_sums(index, early, lo)[0]
+    return {"rev": rev, "pre": pre, "n": n}
 
 
 def _daily(out: Output, table: pd.DataFrame, issued_by: pd.Series, redeemed_by: pd.DataFrame,
@@ -282,15 +298,15 @@ def _daily(out: Output, table: pd.DataFrame, issued_by: pd.Series, redeemed_by: 
 
 
 def _looks(mine: pd.DataFrame, start: pd.Timestamp, stop: pd.Timestamp) -> pd.DataFrame:
-    """Cumulative users (n) and converted users (x) per arm at the end of each UTC day."""
+    """Cumulative users (n) and converted users (x) per arm at the end of each UTC day, from the
+    users per day of first exposure and of first conversion (`experiments.arm_days`)."""
     days = pd.date_range(start.normalize(), max(stop, start).normalize(), freq="D")
     out = {"day": days}
-    ends = (days + pd.Timedelta(days=1)).to_numpy()
     for arm, mask in (("1", mine["group_name"] != CONTROL), ("0", mine["group_name"] == CONTROL)):
-        hit = np.sort(pd.to_datetime(mine.loc[mask, "first_hit"]).to_numpy())
-        conv = np.sort(pd.to_datetime(mine.loc[mask, "first_conversion"]).dropna().to_numpy())
-        out["n" + arm] = np.searchsorted(hit, ends, side="left")
-        out["x" + arm] = np.searchsorted(conv, ends, side="left")
+        for name, col in (("n", "hit_day"), ("x", "conversion_day")):
+            counted = mine.loc[mask & mine[col].notna(), [col, "users"]].sort_values(col)
+            cum = np.r_[0, np.cumsum(counted["users"].to_numpy(dtype=np.int64))]
+            out[name + arm] = cum[np.searchsorted(counted[col].to_numpy(), days.to_numpy(), side="right")]
     daily = pd.DataFrame(out)
     return daily[(daily["n0"] + daily["n1"]) > 0].reset_index(drop=True)
 
@@ -312,4 +328,5 @@ TOOL = Tool(
                 "verdict) and A/B experiments read out with a sequential test valid under daily looks.",
     options=(Option("template_id", int, 0, "template for the daily drill-down (0 = the most redeemed)",
                     label="Template (drill-down)"),),
+    precompute=True,
 )

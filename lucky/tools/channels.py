@@ -8,8 +8,10 @@ users (level `utm_source`): users, first_orders, aov, retention_30, retention_90
 t_channel_spend), cac, ltv_to_cac. A utm_source's users are the tracked ones, so its cac is
 spend / (users / tracked_share): its registrations estimated from the channel's tracked share.
 
-Table `funnel`: per channel, tracked users from app open to registration, first order, repeat
-(2+ orders) and loyal (`loyal_orders`+ completed orders). Table `mix`: new users and completed
+Table `funnel`: per channel, tracked app installs (visitors, `anonymous_id`) first opened in the
+range, from app open to registration, first order, repeat (2+ orders) and loyal (`loyal_orders`+
+completed orders); an install that never registered takes the channel of the registered installs
+with its platform and utm_source (`lucky/models/channels.py`). Table `mix`: new users and completed
 orders per month and channel since launch (order channel from t_order.channel).
 
 The cohort is the users registered in the filter's range (New York days); their orders count up
@@ -24,10 +26,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import channels as m
+from lucky.models import keys
 from lucky.models.timezones import business_day
 from lucky.queries import channels as q
 from lucky.queries import customers
@@ -70,11 +72,11 @@ def _load(filters: Filters) -> dict:
     last = filters.as_of or filters.end
     before = _end_of_day(last) if last is not None else None
     raw = q.registrations()
-    universe = _arrow(raw["user_no"])
+    universe = keys.text(raw["user_no"])
     regs = pd.DataFrame({"user_no": np.arange(len(raw)), "register": raw["register_time"].to_numpy(),
                          "channel": m.channel_name(raw["origin"]).to_numpy()})
     raw_orders = customers.completed_orders(filters.currency, filters.stores, before)
-    code = _codes(raw_orders["user_no"], universe)
+    code = keys.codes(raw_orders["user_no"], universe)
     orders = pd.DataFrame({"user_no": code, "time": raw_orders["create_time"].to_numpy(),
                            "money": raw_orders["pay_money"].to_numpy(dtype=float)})[code >= 0]
     now = pd.Timestamp(before) if before is not None else pd.Timestamp(
@@ -87,25 +89,52 @@ def _load(filters: Filters) -> dict:
         keep &= (day >= pd.Timestamp(filters.start)).to_numpy()
     if filters.end:
         keep &= (day <= pd.Timestamp(filters.end)).to_numpy()
-    raw_tracked = q.first_touch()
-    tracked = raw_tracked.assign(user_no=_codes(raw_tracked["user_no"], universe))
-    cohort = regs[keep].merge(tracked.loc[tracked["user_no"] >= 0, ["user_no", "utm_source"]], on="user_no", how="left")
+    installs = _installs(q.visitors(before), universe, m.channel_name(raw["origin"]).to_numpy())
+    tracked = installs.loc[installs["user_no"] >= 0, ["user_no", "utm_source"]].drop_duplicates("user_no")
+    cohort = regs[keep].merge(tracked, on="user_no", how="left")
     mix_orders = q.order_mix(filters.currency, before)
     mix_orders["channel"] = m.channel_name(mix_orders["channel"])
     if filters.start:
         mix_orders = mix_orders[pd.to_datetime(mix_orders["day"]) >= pd.Timestamp(filters.start)]
-    return {"now": now, "as_of": as_of, "cohort": cohort, "orders": orders, "regs": regs, "tracked": tracked,
+    return {"now": now, "as_of": as_of, "cohort": cohort, "orders": orders, "regs": regs,
+            "installs": _opened_in(installs, filters, now), "unlinked": installs.attrs,
             "registered": cohort[["channel", "register"]], "order_days": mix_orders,
             "unknown_orders": int((code < 0).sum()), "spend": _spend(q.spend(), filters, as_of)}
 
 
-def _arrow(values: pd.Series) -> pa.Array:
-    return pa.array(values.astype(str).to_numpy(dtype=object), pa.string())
+def _installs(raw: pd.DataFrame, universe: pa.Array, channel_of: np.ndarray) -> pd.DataFrame:
+    """One row per tracked app install: visitor, user_no (row in t_user; -1 if it never
+    registered), platform, utm_source, first_open, registered and its channel
+    (`channels.visitor_channels`). What cannot be placed is counted in `attrs`: installs whose
+    user_no is not in t_user (`orphans`), events with neither id (`anonymous_events`) and
+    installs without a tracked app open (`unopened`: tracking began after their first launch)."""
+    named = raw["user_no"].notna().to_numpy()
+    code = keys.codes(raw["user_no"], universe)
+    orphan = named & (code < 0)
+    no_id = raw["visitor"].isna().to_numpy()
+    keep = ~orphan & ~no_id
+    out = pd.DataFrame({"visitor": raw["visitor"].to_numpy()[keep], "user_no": code[keep],
+                        "platform": raw["platform"].to_numpy()[keep], "utm_source": raw["utm_source"].to_numpy()[keep],
+                        "first_open": raw["first_open"].to_numpy()[keep],
+                        "registered": (raw["registered"].to_numpy()[keep] > 0) & (code[keep] >= 0),
+                        "channel": np.where(code[keep] >= 0, channel_of[np.maximum(code[keep], 0)], None)})
+    out["channel"] = m.visitor_channels(out)
+    out.attrs = {"orphans": int(orphan.sum()), "anonymous_events": int(raw.loc[no_id, "events"].sum()),
+                 "unopened": int(out["first_open"].isna().sum())}
+    return out
 
 
-def _codes(values: pd.Series, universe: pa.Array) -> np.ndarray:
-    """Row of each user_no in `universe` (t_user order), -1 where absent; hashed in Arrow."""
-    return pc.index_in(_arrow(values), value_set=universe).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+def _opened_in(installs: pd.DataFrame, filters: Filters, now: pd.Timestamp) -> pd.DataFrame:
+    """The funnel's cohort: installs whose first app open falls on the filter's days (New York)
+    and before now."""
+    opened = installs[installs["first_open"].notna() & (installs["first_open"] < now)]
+    day = business_day(opened["first_open"], pd.Series(ZONE, index=opened.index))
+    keep = np.ones(len(opened), bool)
+    if filters.start:
+        keep &= (day >= pd.Timestamp(filters.start)).to_numpy()
+    if filters.end:
+        keep &= (day <= pd.Timestamp(filters.end)).to_numpy()
+    return opened[keep]
 
 
 def _end_of_day(day: date) -> datetime:
@@ -198,13 +227,20 @@ def _no_spend(out: Output, table: pd.DataFrame) -> None:
 
 # ---------------------------------------------------------------- funnel, KPIs, charts
 def _funnel(out: Output, data: dict, loyal_orders: int) -> pd.DataFrame:
-    """Tracked users of the cohort through the funnel (see `lucky.models.channels.funnel`)."""
-    tracked = data["tracked"].merge(data["cohort"][["user_no", "channel"]], on="user_no", how="inner")
-    orphans = int((data["tracked"]["user_no"] < 0).sum())
-    if orphans:
-        out.note("warning", f"{orphans} tracked user(s) in t_user_event_track have no CRM user: left out of the funnel.")
+    """Tracked app installs first opened in the range, through the funnel (`lucky.models.channels.funnel`)."""
+    lost = data["unlinked"]
+    if lost.get("orphans"):
+        out.note("warning", f"{lost['orphans']} tracked install(s) in t_user_event_track registered as a user_no "
+                            "missing from t_user: left out of the funnel.")
+    if lost.get("anonymous_events"):
+        out.note("warning", f"{lost['anonymous_events']} event(s) in t_user_event_track carry neither anonymous_id "
+                            "nor user_no: left out of the funnel.")
+    if lost.get("unopened"):
+        out.note("info", f"{lost['unopened']} tracked install(s) have no app_open event (tracking began after their "
+                         "first launch): not in the funnel, which starts at the app open.")
+    installs = data["installs"].assign(app_open=1)
     per_user = data["orders"].groupby("user_no").size()
-    table = m.funnel(tracked, per_user, loyal_orders)
+    table = m.funnel(installs, per_user, loyal_orders)
     table["channel"] = pd.Categorical(table["channel"], m.ORDER, ordered=True)
     table = table.sort_values("channel").reset_index(drop=True)
     table["channel"] = table["channel"].astype(str)

@@ -72,7 +72,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "an unknown key or bad value lists what is allowed")
 
 
-def _default_span(start: date | None, end: date | None) -> tuple[date | None, date | None]:
+def default_span(start: date | None, end: date | None) -> tuple[date | None, date | None]:
     """Fill missing ends from the data, as the app's sidebar does."""
     if start and end:
         return start, end
@@ -88,7 +88,7 @@ def _default_span(start: date | None, end: date | None) -> tuple[date | None, da
 
 def filters_from(args: argparse.Namespace, needs_data: bool = True) -> Filters:
     """Filters from the flags; the default span comes from the data only for tools that read it."""
-    start, end = _default_span(args.start, args.end) if needs_data else (args.start, args.end)
+    start, end = default_span(args.start, args.end) if needs_data else (args.start, args.end)
     return Filters(start=start, end=end, stores=tuple(sorted(set(args.store))),
                    currency=args.currency, as_of=args.as_of or end)
 

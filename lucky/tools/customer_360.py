@@ -17,7 +17,7 @@ import pandas as pd
 
 from lucky.access import mask_phone
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
-from lucky.models import churn, cohorts, rfm
+from lucky.models import churn, cohorts, keys, rfm
 from lucky.models.timezones import business_day
 from lucky.queries import customers as q
 from lucky.queries import shops as shop_q
@@ -99,7 +99,7 @@ def _build(filters: Filters) -> dict:
     users = q.users()
     names = users["user_no"].astype(str).to_numpy(dtype=object)
     index = pd.Index(names)
-    code = index.get_indexer(raw["user_no"].astype(str).to_numpy(dtype=object))
+    code = keys.codes(raw["user_no"], users["user_no"])   # hashed in Arrow, no Python string per order
     zones = raw["shop_id"].map(shops.set_index("shop_id")["time_zone"])
     day = business_day(raw["create_time"], zones)
     orders = pd.DataFrame({"user_no": code, "shop_id": raw["shop_id"].to_numpy(),
@@ -274,4 +274,5 @@ TOOL = Tool(
         Option("min_orders", int, churn.MIN_ORDERS, "orders a customer needs before churn is scored",
                range=(3, 50), step=1),
     ),
+    precompute=True,
 )

@@ -5,6 +5,7 @@ bias, ±20% hit rate, and the naive baselines every forecast should beat."""
 from __future__ import annotations
 
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 
 import altair as alt
@@ -30,12 +31,39 @@ def _shops(filters: Filters, include_test: bool = False) -> pd.DataFrame:
     return real_shops.in_scope(s, filters.stores, include_test).reset_index(drop=True)
 
 
+@dataclass
+class Scorable:
+    """The predictions a run can score: those whose target day is up to `last` (the latest day
+    with an actual, capped at the as-of date; None: no actual at all, everything was read), and
+    the ones past it, only counted at the source: `later` rows, `later_bad` of them unusable."""
+    pred: pd.DataFrame
+    last: pd.Timestamp | None
+    later: int = 0
+    later_bad: int = 0
+
+
+def _scorable(filters: Filters, shops: pd.DataFrame, stores: tuple[int, ...], hist_start) -> Scorable:
+    """Read the predictions up to the last day with an actual; count the rest (about 40% of the
+    table at the as-of date: the outlook) instead of handing millions of rows over to drop them."""
+    last = metrics.consumption_last_day(shops, hist_start, filters.end)
+    if filters.as_of is not None:
+        last = min(last, pd.Timestamp(filters.as_of)) if last is not None else pd.Timestamp(filters.as_of)
+    if last is None:
+        return Scorable(fq.demand_predictions(filters.start, filters.end, stores, versions=False), None)
+    end = min(last.date(), filters.end) if filters.end else last.date()
+    after = max(end + timedelta(days=1), filters.start or end)      # the counted days: after `end`, in the range
+    later, later_bad = (fq.demand_prediction_counts(after, filters.end, stores)
+                        if filters.end is None or filters.end >= after else (0, 0))
+    return Scorable(fq.demand_predictions(filters.start, end, stores, versions=False), last, later, later_bad)
+
+
 def _reads(pool: ThreadPoolExecutor, filters: Filters, shops: pd.DataFrame) -> dict[str, Future]:
     """Every source read of the tool, started at once: each reads its own database (DuckDB and
-    the drivers release the GIL), so the biggest (every prediction of the range) overlaps the rest."""
+    the drivers release the GIL), so the biggest (the scorable predictions of the range) overlaps
+    the rest."""
     stores = tuple(int(s) for s in shops["shop_id"])
     hist_start = (filters.start - timedelta(days=HISTORY_DAYS)) if filters.start else None
-    return {"pred": pool.submit(fq.demand_predictions, filters.start, filters.end, stores, versions=False),
+    return {"pred": pool.submit(_scorable, filters, shops, stores, hist_start),
             "versions": pool.submit(fq.run_versions, filters.start, filters.end, stores),
             "actual": pool.submit(metrics.consumption_daily, shops, hist_start, filters.end),
             "order_pred": pool.submit(fq.order_predictions, filters.start, filters.end, stores),
@@ -47,25 +75,24 @@ def demand_rows(filters: Filters, reads: dict[str, Future], out: Output) -> tupl
     """Scored prediction rows (shop_id, goods_code, date, run_date, lead, pred, actual,
     model_version, naive_week, naive_mean) and the daily actuals; every row left out is counted
     in a message."""
-    pred = reads["pred"].result()
+    got: Scorable = reads["pred"].result()
+    pred, last = got.pred, got.last
     actual = reads["actual"].result().rename(columns={"consumed": "actual"})
-    if pred.empty:
+    if pred.empty and not got.later:
         return pd.DataFrame(), actual
     pred = pred.rename(columns={"pred_date": "date", "predict_run_date": "run_date", "pred_qty": "pred"})
     pred["date"], pred["run_date"] = pd.to_datetime(pred["date"]), pd.to_datetime(pred["run_date"])
     pred["pred"] = pred["pred"].astype(float)
     pred["lead"] = (pred["date"] - pred["run_date"]).dt.days
     bad = (pred["lead"] < 1) | pred["pred"].isna() | (pred["pred"] < 0)
-    if bad.any():
-        out.note("warning", f"{int(bad.sum()):,} predictions left out: no quantity, a negative quantity, or a "
-                            "target day not after the run day.")
+    if bad.any() or got.later_bad:
+        out.note("warning", f"{int(bad.sum()) + got.later_bad:,} predictions left out: no quantity, a negative quantity, "
+                            "or a target day not after the run day.")
         pred = pred[~bad]
-    last = actual["date"].max() if len(actual) else None
-    if filters.as_of is not None:
-        last = min(last, pd.Timestamp(filters.as_of)) if last is not None else pd.Timestamp(filters.as_of)
     future = pred["date"] > last if last is not None else pd.Series(True, index=pred.index)
-    if future.any():
-        out.note("info", f"{int(future.sum()):,} predictions are for days after the latest actual "
+    n_future = int(future.sum()) + got.later - got.later_bad
+    if n_future:
+        out.note("info", f"{n_future:,} predictions are for days after the latest actual "
                          f"({last.date() if last is not None else 'none'}): not scored yet.")
         pred = pred[~future]
     rows = fa.with_naive(pred, actual, fill_actual=True)
@@ -75,12 +102,9 @@ def demand_rows(filters: Filters, reads: dict[str, Future], out: Output) -> tupl
         out.note("info", f"{n_series:,} predicted series had no sale consumption at all up to the end of the range: "
                          f"their {int(never.sum()):,} predictions count as zero actual demand.")
     in_range = actual if filters.start is None else actual[actual["date"] >= pd.Timestamp(filters.start)]
-    sold = in_range[in_range["actual"] > 0][["shop_id", "goods_code"]].drop_duplicates()
-    predicted = rows[["shop_id", "goods_code"]].drop_duplicates()
-    missing = sold.merge(predicted, how="left", indicator=True)
-    missing = missing[missing["_merge"] == "left_only"]
-    if len(missing):
-        out.note("warning", f"{len(missing):,} shop × goods series with sale consumption in the range have no "
+    missing = fa.unpredicted(rows, in_range[in_range["actual"] > 0])
+    if missing:
+        out.note("warning", f"{missing:,} shop × goods series with sale consumption in the range have no "
                             "predictions: not scored (no forecast to judge).")
     return rows, actual
 
@@ -275,4 +299,5 @@ TOOL = Tool(
                range=(0.05, 0.5), step=0.01, label="Bias that matters"),
         real_shops.INCLUDE_TEST,
     ),
+    precompute=True,
 )

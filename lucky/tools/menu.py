@@ -257,4 +257,5 @@ TOOL = Tool(
                 "and a product page.",
     options=(Option("product", str, "", "a product (spu_name) for its page: daily units, list price, stores, "
                                         "production time", label="Product"),),
+    precompute=True,
 )

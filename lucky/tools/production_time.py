@@ -260,4 +260,5 @@ TOOL = Tool(
         Option("top", int, 12, "products in the distribution chart (by volume)", range=(3, 30), step=1, label="Products in the chart"),
         real_shops.INCLUDE_TEST,
     ),
+    precompute=True,
 )

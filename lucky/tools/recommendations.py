@@ -192,4 +192,5 @@ TOOL = Tool(
     options=(Option("cutoff", date, None, "train on completed orders before this local date (default: 28 days "
                                           "before the data's last order)", label="Cutoff"),
              Option("user_no", str, "", "one user's card: profile, recommendations, history", label="User")),
+    precompute=True,
 )

@@ -213,4 +213,5 @@ TOOL = Tool(
     run=run, options=(real_shops.INCLUDE_TEST,), icon=":material/balance:",
     description="Orders vs Stripe payments vs accounting per store-local business day, record-level "
                 "exceptions, and processing fees per channel.",
+    precompute=True,
 )

@@ -155,4 +155,5 @@ TOOL = Tool(
     run=run, options=(real_shops.INCLUDE_TEST,), icon=":material/receipt_long:",
     description="NYC sales tax audit of every completed USD order item, the quarterly filing ledger, "
                 "and the fi_tax integration watch.",
+    precompute=True,
 )

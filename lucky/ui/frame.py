@@ -10,7 +10,10 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -406,18 +409,42 @@ def banner() -> None:
                 icon=":material/science:")
 
 
+_HOME = threading.local()
+
+
+@contextmanager
+def through_home() -> Iterator[None]:
+    """Home.py runs the chosen page inside this, so the page knows it was reached through the
+    department navigation (a per-thread mark: each session's script runs in its own thread)."""
+    _HOME.active = True
+    try:
+        yield
+    finally:
+        _HOME.active = False
+
+
 def _through_home() -> None:
     """Until some run of Home.py has called `st.navigation` in this server process, Streamlit
     serves a deep link by running the `pages/` file on its own (its old multipage mode): no
     department navigation, no role-filtered page list, no first-run demo build. Such a run
-    switches the process to `st.navigation` and reruns, this time through Home.py."""
+    switches the process to `st.navigation` and reruns, this time through Home.py.
+
+    The old mode is recognised by the run itself (Home.py is the app but did not run the page),
+    not by Streamlit's process-wide flag: when several people open deep links at once, runs that
+    started in the old mode find the flag already switched by another session's run, and kept
+    the raw page list in their sidebar (bench/bench_concurrency.py --navigate found 4 of 5)."""
+    if getattr(_HOME, "active", False):
+        return
     try:
         from streamlit.runtime.pages_manager import PagesManager
+        from streamlit.runtime.scriptrunner import get_script_run_ctx
     except ImportError:   # a Streamlit without the old mode
         return
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()
+    ctx = get_script_run_ctx()
+    if ctx is None or Path(ctx.main_script_path).name != "Home.py":
+        return            # a page run on its own (AppTest): there is no navigation to go through
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 
 def setup_page(slug: str, uses: tuple[str, ...] | None = None) -> tuple[Filters, Viewer]:

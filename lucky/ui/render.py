@@ -165,6 +165,15 @@ def display(df: pd.DataFrame, filters: Filters) -> tuple[pd.DataFrame, dict[str,
     return shown, config
 
 
+def as_percent(names) -> dict[str, Any]:
+    """Column config showing 0-1 values as percents, for columns whose names `formats` does not
+    read as fractions (`wape`, `bias`, `ci_low`). A fraction-named column (`hit_rate`,
+    `wape_change`) is already drawn as a percent; a second percent format multiplied it by 100
+    again (the forecast page showed a 19.35% hit rate as 1,935.48%)."""
+    return {c: st.column_config.NumberColumn(c.replace("_", " "), format="percent")
+            for c in names if formats.kind(c) != "fraction"}
+
+
 def column_config(df: pd.DataFrame, filters: Filters) -> dict[str, Any]:
     """st.column_config of each column (see `display`)."""
     return display(df, filters)[1]

@@ -5,7 +5,8 @@ Tables (sizes at --scale 1; the bulk one is multiplied by --bulk):
 - luckyus_isales_cdp.t_user_state (980K): behavioural states per user, derived from the user's
   actual orders (lifecycle stage, preferred category, price sensitivity, frequency, ...);
 - luckyus_isales_cdp.t_user_event_track (168K): first-touch funnel events (app_open, register,
-  first_order) with the utm_source, for the users who allowed tracking;
+  first_order) with the utm_source, per app install (`anonymous_id`, MODELLED) of the users who
+  allowed tracking, and the app opens of installs that never register (`visitors.py`);
 - luckyus_isales_cdp.t_realtime_user_group_log (bulk, 2.3M): segment enter/leave log.
 
 It leaves `world.frames["customers"]` (one row per CRM user, aligned with `world.users`: order
@@ -22,6 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from lucky.demo.gen import visitors
 from lucky.demo.world import END, TENANT, World
 
 DAY = 86_400
@@ -329,7 +331,14 @@ def _states(world: World, rng: np.random.Generator, cust: pd.DataFrame, user_no:
 
 
 def _event_track(world: World, rng: np.random.Generator, cust: pd.DataFrame, user_no: pa.Array) -> pd.DataFrame:
-    """app_open -> register -> first_order for a random subset of users (those who allowed tracking)."""
+    """First-touch funnel events of tracked app installs, `world.n(168_000)` rows (see
+    `lucky/demo/gen/visitors.py`): a random subset of users (those who allowed tracking) with
+    app_open (hours before registration, no user_no yet), register and first_order; and installs
+    that never register (one app_open each). Draws from `rng` are the same as when only
+    registered users were tracked (the crm tables after this one do not move); the never-registered
+    visitors have their own stream. Records truth `channels.funnel`."""
+    from lucky.demo.gen.channels import NAME
+
     target = world.n(168_000)
     perm = rng.permutation(len(cust))
     buyer = cust["orders"].to_numpy()[perm] > 0
@@ -340,9 +349,6 @@ def _event_track(world: World, rng: np.random.Generator, cust: pd.DataFrame, use
     origin = cust["origin"].to_numpy()[users]
     has_order = cust["orders"].to_numpy()[users] > 0
     opened = reg - (rng.exponential(6 * 3600, len(users)) + 60).astype(np.int64)
-    u = np.concatenate([users, users, users[has_order]])
-    t = np.concatenate([opened, reg, cust["first"].to_numpy()[users[has_order]]])
-    ev = np.concatenate([np.zeros(len(users), int), np.ones(len(users), int), np.full(has_order.sum(), 2)])
     utm = np.empty(len(users), np.int64)
     utm_names: list[str] = []
     group = np.where(np.isin(origin, [1, 2, 3]), origin, 0)
@@ -352,21 +358,40 @@ def _event_track(world: World, rng: np.random.Generator, cust: pd.DataFrame, use
         utm[mask] = len(utm_names) + rng.choice(len(names), mask.sum(), p=_norm([w for _, w in choices]))
         utm_names += names
     plat = np.select([group == 1, group == 2], [1, 2], 0)
-    pos = np.concatenate([np.arange(len(users))] * 2 + [np.flatnonzero(has_order)])
+    vrng = world.rng("event_track.visitors")
+    twins = visitors.per_signup(vrng, group)
+    keep = int(np.searchsorted(np.cumsum(2 + has_order + twins), target)) + 1   # fewer tracked users: room for visitors
+    users, reg, origin, has_order, opened = users[:keep], reg[:keep], origin[:keep], has_order[:keep], opened[:keep]
+    twin = np.repeat(np.arange(keep), twins[:keep])
+    anon_t = visitors.launches(vrng, opened[twin], int(opened.min()), AS_OF - 60)
+    # per install (registered first, then the never-registered): its events and their rows
+    install = np.concatenate([np.arange(keep)] * 2 + [np.flatnonzero(has_order), keep + np.arange(len(twin))])
+    t = np.concatenate([opened, reg, cust["first"].to_numpy()[users[has_order]], anon_t])
+    ev = np.concatenate([np.zeros(keep, int), np.ones(keep, int), np.full(has_order.sum(), 2), np.zeros(len(twin), int)])
+    like = np.r_[np.arange(keep), twin]                         # whose platform and utm_source
     rows = np.arange(len(t))
     excess = len(t) - target
-    if excess > 0:   # the last tracked user's latest funnel steps fall after the cut
-        last_rows = rows[pos == len(users) - 1]
-        rows = np.setdiff1d(rows, last_rows[np.argsort(ev[last_rows])][-excess:])
-    order = rows[np.argsort(t[rows])]
-    stamp = ts(t[order])
+    if excess > 0:   # the last tracked user's twins, then latest funnel steps, fall after the cut
+        last = rows[like[install] == keep - 1]
+        rank = np.where(install[last] >= keep, 3, ev[last])
+        rows = np.setdiff1d(rows, last[np.argsort(rank, kind="stable")][-excess:])
+    order = rows[np.argsort(t[rows], kind="stable")]
+    who = np.where(ev[order] > 0, users[np.minimum(install[order], keep - 1)], -1)   # no user_no before sign-up
+    ids = visitors.anonymous_ids(vrng, keep + len(twin))
+    kept = np.zeros(keep + len(twin), bool)
+    kept[install[rows]] = True
+    signed = np.zeros(keep + len(twin), bool)
+    signed[install[rows][ev[rows] == 1]] = True
+    world.truth["channels"]["funnel"] = visitors.funnel_truth(
+        pd.Series(origin[like]).map(NAME).fillna("other")[kept], signed[kept])
     return frame("luckyus_isales_cdp", "t_user_event_track", 1, {
-        "user_no": strings(user_no.take(pa.array(u[order]))),
+        "anonymous_id": strings(pa.array(ids[install[order]], pa.string())),
+        "user_no": strings(user_no.take(pa.array(who, mask=who < 0))),
         "event_name": pick(["app_open", "register", "first_order"], ev[order]),
         "page_name": pick(["launch", "sign_up", "checkout"], ev[order]),
-        "platform": pick(["web", "android", "ios"], plat[pos[order]]),
-        "utm_source": pick(utm_names, utm[pos[order]]),
-        "create_time": stamp, "update_time": stamp})
+        "platform": pick(["web", "android", "ios"], plat[like[install[order]]]),
+        "utm_source": pick(utm_names, utm[like[install[order]]]),
+        "create_time": ts(t[order]), "update_time": ts(t[order])})
 
 
 def segment_propensity(cust: pd.DataFrame, rng: np.random.Generator) -> np.ndarray:

@@ -206,7 +206,8 @@ def _booked(world: World, L, po: pd.DataFrame, lines: pd.DataFrame, items: pd.Da
     shop = items["po_no"].map(po.set_index("po_no")["shop_id"]).to_numpy()
     cut = (items["received_qty"] < items["shipped_qty"]).to_numpy()
     arrived, shipped, received = receiving.link(L, shop, items["goods_code"].to_numpy(), arrive[k], cut,
-                                               items["ship_no"].to_numpy(), world.rng("receiving"))
+                                               items["ship_no"].to_numpy(), items["shipped_qty"].to_numpy(),
+                                               world.rng("receiving"))
     items = items.assign(shipped_qty=np.where(arrived, shipped, items["shipped_qty"]),
                          received_qty=np.where(arrived, received, items["received_qty"]))
     qty = items.groupby(["po_no", "goods_code"])["shipped_qty"].sum()

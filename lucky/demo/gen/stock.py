@@ -5,8 +5,9 @@ rows of type 1 add up to Σ (completed items sold that store-local day × t_form
 within ±3% (normal measurement variance, σ ≈ 0.8%), posted in several rows through the day.
 Receipts (type 2) arrive every 2–3 days before opening and bring each goods back to its
 order-up-to level; their ref_no is the store-day delivery note of the distribution centre, or the
-ship_no of the supplier shipment booked in at that slot (`receiving`: the purchase step's tables
-are planned here, once the ledger is final, and handed on in `world.carry`); waste (3) at close;
+ship_no of the supplier shipment booked in at that slot (one row per shipment when several share
+it; `receiving`: the purchase step's tables are planned here, once the ledger is final, and handed
+on in `world.carry`); waste (3) at close;
 weekly stocktake adjustments (4) on Mondays. Shops also stock non-recipe supplies (cleaning, packaging, parts), as many as make t_shop_goods_stock
 n(150K) daily positions; their usage is counted at the Monday stocktake (type 4). Every row's
 before_qty + change_qty = after_qty, and the chain runs on across the seven tables.
@@ -161,11 +162,11 @@ class Ledger:
         return life.fillna(365).to_numpy() <= 10
 
 
-def _pieces(L: Ledger, cells: tuple[np.ndarray, np.ndarray], target: int, rng) -> np.ndarray:
+def _pieces(L: Ledger, cells: tuple[np.ndarray, np.ndarray], receipts: np.ndarray, target: int, rng) -> np.ndarray:
     """Sale-consumption rows per cell: one per cell with usage, the rest spread ∝ items sold."""
     pi, di = cells
     use = L.A[pi, di] > 0
-    base = int(use.sum() + (L.R[pi, di] > 0).sum() + (L.W[pi, di] > 0).sum() + (L.J[pi, di] != 0).sum())
+    base = int(use.sum() + receipts.sum() + (L.W[pi, di] > 0).sum() + (L.J[pi, di] != 0).sum())
     extra = max(target - base, 0)
     w = np.where(use, L.sold[pi, di], 0.0)
     share = extra * w / max(w.sum(), 1e-9)
@@ -178,13 +179,14 @@ def _weekday_rows(L: Ledger, wd: int, target: int, zones: pd.Series, rng) -> pd.
     di_all = np.flatnonzero(L.days.day_of_week == wd)
     pi, di = np.nonzero(L.open[:, di_all])
     di = di_all[di]
-    m = _pieces(L, (pi, di), target, rng)
-    r = (L.R[pi, di] > 0).astype("int64")
+    first, n_booked = L.booked[0][pi, di], L.booked[1][pi, di]
+    r = np.where(L.R[pi, di] > 0, np.maximum(n_booked, 1), 0)    # one receipt row per shipment booked there
+    m = _pieces(L, (pi, di), r, target, rng)
     w = (L.W[pi, di] > 0).astype("int64")
     j = (L.J[pi, di] != 0).astype("int64")
     n_cell = r + m + w + j
     keep = n_cell > 0
-    pi, di, m, r, w, j, n_cell = (a[keep] for a in (pi, di, m, r, w, j, n_cell))
+    pi, di, m, r, w, j, n_cell, first = (a[keep] for a in (pi, di, m, r, w, j, n_cell, first))
     cell = np.repeat(np.arange(len(pi)), n_cell)
     start = np.cumsum(n_cell) - n_cell
     k = np.arange(len(cell)) - start[cell]
@@ -202,10 +204,13 @@ def _weekday_rows(L: Ledger, wd: int, target: int, zones: pd.Series, rng) -> pd.
     last_sale = sale & (k == (r + m - 1)[cell])
     sale_sum = np.bincount(cell, weights=change, minlength=len(pi))
     change = np.where(last_sale, np.round(change - (A[cell] + sale_sum[cell]), 4), change)
-    change = np.where(kind == 2, L.R[pi, di][cell], change)
+    booking = np.where((kind == 2) & (first[cell] >= 0), first[cell] + k, -1)   # receipt row k of a cell
+    change = np.where(kind == 2, np.where(booking >= 0, np.r_[L.booking.qty, 0.0][booking], L.R[pi, di][cell]), change)
     change = np.where(kind == 3, -L.W[pi, di][cell], change)
     change = np.where(kind == 4, L.J[pi, di][cell], change)
-    local = np.select([kind == 2, kind == 1, kind == 3], [5.5 * 3600 + rng.uniform(0, 3600, len(cell)),
+    # receipts before opening, in row order when a cell has several (one per shipment booked there)
+    receipt_at = 5.5 * 3600 + (k * 3600 + rng.uniform(0, 3600, len(cell))) / np.maximum(r, 1)[cell]
+    local = np.select([kind == 2, kind == 1, kind == 3], [receipt_at,
                       6.5 * 3600 + frac * 14 * 3600, 21.25 * 3600], 21.75 * 3600)
     prev_end = np.where(di > 0, L.E[pi, np.maximum(di - 1, 0)], 0.0)
     cs = np.cumsum(change)
@@ -221,11 +226,8 @@ def _weekday_rows(L: Ledger, wd: int, target: int, zones: pd.Series, rng) -> pd.
            + pd.Series(L.days.values[shop_day % 100_000]).dt.strftime("%Y%m%d")).to_numpy()
     refs = np.r_["DN" + tag, "ST" + tag]
     ref_i = np.select([kind == 2, kind == 4], [sd_i[cell], len(tag) + sd_i[cell]], -1)
-    ship = getattr(L, "ship_ref", None)
-    if ship is not None:  # a supplier shipment booked in: its ship_no (`receiving.link`)
-        line = ship[pi, di][cell]
-        refs = np.r_[refs, L.ship_nos.astype(str)]
-        ref_i = np.where((kind == 2) & (line >= 0), 2 * len(tag) + line, ref_i)
+    refs = np.r_[refs, L.booking.ship_no.astype(str)]       # a supplier shipment booked in: its ship_no
+    ref_i = np.where(booking >= 0, 2 * len(tag) + booking, ref_i)
     return pd.DataFrame({
         "tenant": const(TENANT, len(cell)), "shop_id": shop[cell], "goods_code": text(L.pairs["goods_code"], pi[cell]),
         "business_date": day[cell], "change_type": kind, "change_qty": change,
@@ -285,14 +287,15 @@ def ledger(world: World, orders: pd.DataFrame | None = None,
 
 def generate(world: World) -> Iterator[tuple[str, str, pd.DataFrame]]:
     L, rng = world.carry.pop("stock_ledger", None) or ledger(world)
-    stockouts.record(world, L)
     pi, di = np.nonzero(L.open)
     world.frames["stock_daily"] = pd.DataFrame({
         "shop_id": L.pairs["shop_id"].to_numpy()[pi], "goods_code": L.pairs["goods_code"].to_numpy()[pi],
         "business_date": L.days.values[di], "sold_qty": L.sold[pi, di], "theoretical": L.T[pi, di],
         "consumption": L.A[pi, di]})
-    yield DB, "t_shop_goods_stock", positions(world, L, rng)
     world.carry["purchase"] = purchase.tables(world, L)   # books its shipments into L's receipts
+    stockouts.record(world, L)                             # the final ledger (receiving may add receipts)
+    L.booked = L.booking.per_cell(L.R.shape)
+    yield DB, "t_shop_goods_stock", positions(world, L, rng)
     zones = world.shops.set_index("id")["time_zone"]
     target = world.n(N_CHANGES_PER_TABLE)
     for wd, name in enumerate(WEEKDAYS):

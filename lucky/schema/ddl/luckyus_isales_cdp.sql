@@ -17,6 +17,7 @@ CREATE INDEX ix_t_realtime_user_group_log_0 ON luckyus_isales_cdp.t_realtime_use
 CREATE TABLE luckyus_isales_cdp.t_user_event_track (
 	id BIGINT NOT NULL AUTO_INCREMENT,
 	tenant VARCHAR(32) NOT NULL,
+	anonymous_id VARCHAR(64) COMMENT 'MODELLED: the install''s analytics id, on every event',
 	user_no VARCHAR(32),
 	event_name VARCHAR(64),
 	page_name VARCHAR(64),

@@ -1,0 +1,95 @@
+"""Precompute the heavy tools after new data: `python -m lucky warm`.
+
+A tool that declares `precompute` keeps its expensive base once per data version
+(`lucky.tools._memo`): for a DuckDB file on disk, so every server process finds it. Without this
+step the first person to open such a page after new data waits for it (seconds to tens of seconds
+at Luckin's size); with it, they get the page as fast as a cached one. Run it after a demo build
+(Home.py starts it after the first-run build: `start_in_background`). Real replicas change under
+the same URL: their bases live in the server's memory only, which another process cannot fill.
+
+Each tool runs for the page's default view (every day of the data, every real store, USD, default
+options: the base the page will ask for) and as no particular person: the output is thrown away,
+only the base is kept. A tool that fails is reported and the others still run.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lucky import tools
+from lucky.core import Filters, Viewer
+from lucky.errors import LuckyError
+
+log = logging.getLogger(__name__)
+#: who the precomputation runs as: it sees everything, and nobody sees what it produced
+SYSTEM = Viewer(role="admin", name="lucky warm-up")
+
+
+def heavy() -> list[str]:
+    """The tools that keep a base per data version, in the registry's order."""
+    return [slug for slug, tool in tools.registry().items() if tool.precompute]
+
+
+def default_filters() -> Filters:
+    """The filters a page starts with: the data's whole span, every real store, USD."""
+    from lucky.tools.cli import default_span
+
+    start, end = default_span(None, None)
+    return Filters(start=start, end=end)
+
+
+def warm(slugs: list[str] | None = None, say: Callable[[str], None] = log.info) -> dict[str, str]:
+    """Run each tool once for the default view; returns slug -> "ok 3.2 s" or the failure."""
+    filters, done = default_filters(), {}
+    for slug in slugs or heavy():
+        started = time.perf_counter()
+        try:
+            tools.execute(slug, filters, SYSTEM)
+            done[slug] = f"ok {time.perf_counter() - started:.1f} s"
+        except LuckyError as exc:
+            done[slug] = f"failed: {exc}"
+        except Exception as exc:  # noqa: BLE001 - one broken tool must not stop the others
+            log.exception("warming %s failed", slug)
+            done[slug] = f"failed: {type(exc).__name__}: {exc}"
+        say(f"{slug}: {done[slug]}")
+    return done
+
+
+def start_in_background() -> subprocess.Popen | None:
+    """Start `python -m lucky warm` as a low-priority child process, so the pages a person opens
+    meanwhile keep the CPU (a thread would share this process's interpreter lock)."""
+    def lower_priority() -> None:
+        os.nice(10)
+
+    root = Path(__file__).resolve().parents[2]     # where `lucky` imports from, whatever the cwd
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
+    try:
+        return subprocess.Popen([sys.executable, "-m", "lucky", "warm", "--quiet"], cwd=root, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                preexec_fn=lower_priority, start_new_session=True)
+    except OSError as exc:
+        log.warning("could not start the warm-up (%s); first views will compute their bases", exc)
+        return None
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--tool", action="append", default=[], metavar="SLUG",
+                        help=f"only these tools (default: every tool that keeps a base: {', '.join(heavy())})")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def run(args: argparse.Namespace) -> int:
+    unknown = [s for s in args.tool if s not in tools.registry()]
+    if unknown:
+        print(f"unknown tool(s): {', '.join(unknown)}; known: {', '.join(tools.registry())}",
+              file=sys.stderr)
+        return 2
+    say = (lambda _text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
+    done = warm(args.tool or None, say)
+    return 1 if any(v.startswith("failed") for v in done.values()) else 0
