@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 
+from lucky.models import keys
+
 EPS = 1.0
 OWN = 0.6
 K = 2.0
@@ -39,8 +41,9 @@ def encode(interactions: pd.DataFrame) -> tuple[pd.Index, pd.DataFrame]:
 
 
 def coded(frame: pd.DataFrame, users: pd.Index) -> pd.DataFrame:
-    """`frame` with user_no as its position in `users`; rows of other users left out."""
-    pos = users.get_indexer(frame["user_no"])
+    """`frame` with user_no as its position in `users` (hashed in Arrow, `keys.codes`); rows of
+    other users left out."""
+    pos = keys.codes(frame["user_no"], users)
     return frame.assign(user_no=pos)[pos >= 0].reset_index(drop=True)
 
 
