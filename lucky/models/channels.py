@@ -67,15 +67,13 @@ def user_facts(users: pd.DataFrame, orders: pd.DataFrame, now: pd.Timestamp, hor
     count = np.bincount(pos, minlength=n)
     start = np.cumsum(count) - count
     early = (time - reg[pos]) < np.timedelta64(horizon, "D")       # a prefix of each user's orders
-    out = pd.DataFrame(index=u.index)
-    out["age_days"] = ((now - u["register"]) / DAY).astype(float)
-    out["orders"] = count
-    out["revenue"] = _sums(money, start, count)
-    out["value_h"] = _sums(money, start, np.bincount(pos[early], minlength=n))
     first = pd.Series(_nth(time, start, count, 0), index=u.index)
-    out["first_gap_days"] = ((pd.Series(_nth(time, start, count, 1), index=u.index) - first) / DAY).astype(float)
-    out["since_first_days"] = ((now - first) / DAY).astype(float)
-    return out
+    return pd.DataFrame({"age_days": ((now - u["register"]) / DAY).astype(float), "orders": count,
+                         "revenue": _sums(money, start, count),
+                         "value_h": _sums(money, start, np.bincount(pos[early], minlength=n)),
+                         "first_gap_days": ((pd.Series(_nth(time, start, count, 1), index=u.index) - first) / DAY
+                                            ).astype(float),
+                         "since_first_days": ((now - first) / DAY).astype(float)}, index=u.index)
 
 
 def _sums(values: np.ndarray, start: np.ndarray, count: np.ndarray) -> np.ndarray:
@@ -118,10 +116,10 @@ def projected_ltv(facts: pd.DataFrame, curve: np.ndarray, horizon: int = HORIZON
 
 def retention(facts: pd.DataFrame, days: int) -> float:
     """Share of buyers whose first order is `days` or more ago who ordered again within `days`."""
-    eligible = facts[(facts["orders"] > 0) & (facts["since_first_days"] >= days)]
-    if eligible.empty:
+    eligible = (facts["orders"] > 0) & (facts["since_first_days"] >= days)
+    if not eligible.any():
         return float("nan")
-    return float((eligible["first_gap_days"] <= days).mean())
+    return float((facts["first_gap_days"][eligible] <= days).mean())
 
 
 def summarize(facts: pd.DataFrame, ltv: pd.Series) -> dict:

@@ -78,7 +78,8 @@ def _load(filters: Filters) -> dict:
     regs = pd.DataFrame({"user_no": np.arange(len(raw)), "register": raw["register_time"].to_numpy(),
                          "channel": channel})
     raw_orders = customers.completed_orders(filters.currency, filters.stores, before)
-    code = keys.codes(raw_orders["user_no"], universe)
+    raw_installs = q.visitors(before)
+    code, install_code = _codes(universe, raw_orders["user_no"], raw_installs["user_no"])
     known = code >= 0
     orders = pd.DataFrame({"user_no": code[known], "time": raw_orders["create_time"].to_numpy()[known],
                            "money": raw_orders["pay_money"].to_numpy(dtype=float)[known]})
@@ -86,7 +87,7 @@ def _load(filters: Filters) -> dict:
         _end_of_day(orders["time"].max().date() if len(orders) else date.today()))
     as_of = (now - pd.Timedelta(hours=12)).date()
     regs = regs[regs["register"] < now]
-    installs = _installs(q.visitors(before), universe, channel)
+    installs = _installs(raw_installs, install_code, channel)
     cohort = regs[_in_range(regs["register"], filters)]
     cohort = cohort.assign(utm_source=_tracked_utm(installs, len(raw))[cohort["user_no"].to_numpy()])
     mix_orders = q.order_mix(filters.currency, before)
@@ -99,14 +100,19 @@ def _load(filters: Filters) -> dict:
             "unknown_orders": int((~known).sum()), "spend": _spend(q.spend(), filters, as_of)}
 
 
-def _installs(raw: pd.DataFrame, universe: pa.Array, channel_of: pd.Categorical) -> pd.DataFrame:
+def _codes(universe: pa.Array, *user_nos: pd.Series) -> list[np.ndarray]:
+    """`keys.codes` of several user_no columns in one lookup (the universe is hashed once)."""
+    found = keys.codes(pa.concat_arrays([keys.text(u) for u in user_nos]), universe)
+    return np.split(found, np.cumsum([len(u) for u in user_nos])[:-1])
+
+
+def _installs(raw: pd.DataFrame, code: np.ndarray, channel_of: pd.Categorical) -> pd.DataFrame:
     """One row per tracked app install: user_no (row in t_user; -1 if it never registered),
     platform, utm_source, first_open, registered and its channel (`channels.visitor_channels`).
     What cannot be placed is counted in `attrs`: installs whose user_no is not in t_user
     (`orphans`), events with neither id (`anonymous_events`) and installs without a tracked app
     open (`unopened`: tracking began after their first launch)."""
     named = raw["user_no"].notna().to_numpy()
-    code = keys.codes(raw["user_no"], universe)
     orphan = named & (code < 0)
     no_id = raw["anonymous"].to_numpy() > 0
     keep = ~orphan & ~no_id
