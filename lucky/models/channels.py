@@ -38,12 +38,10 @@ def channel_name(origin: pd.Series) -> pd.Series:
 
 
 def channel_codes(origin: pd.Series) -> pd.Categorical:
-    """`channel_name` as a categorical over ORDER: a lookup per code, no text per user."""
-    code = pd.to_numeric(origin, errors="coerce").to_numpy(dtype=float)
-    lookup = np.array([ORDER.index(NAMES.get(k, "other")) for k in range(max(NAMES) + 1)])
-    known = (code >= 0) & (code <= max(NAMES)) & (code == np.floor(code))
-    return pd.Categorical.from_codes(np.where(known, lookup[np.where(known, code, 0).astype(int)], ORDER.index("other")),
-                                     ORDER)
+    """`channel_name` as a categorical over ORDER: integer codes looked up, no text per user."""
+    position = {code: ORDER.index(name) for code, name in NAMES.items()}
+    found = pd.to_numeric(origin, errors="coerce").map(position).fillna(ORDER.index("other"))
+    return pd.Categorical.from_codes(found.to_numpy(dtype=int), ORDER)
 
 
 def user_facts(users: pd.DataFrame, orders: pd.DataFrame, now: pd.Timestamp, horizon: int = HORIZON) -> pd.DataFrame:
