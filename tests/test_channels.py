@@ -64,6 +64,15 @@ def test_projection_for_young_users_by_hand():
     assert ltv["u2"] == 9.0 and ltv["u1"] == 10.0 and ltv["u3"] == 8.0
 
 
+def test_no_mature_user_leaves_the_projection_at_zero(demo):
+    users, orders, now = _hand_world()
+    assert (m.development(users.iloc[:0], orders) == 0).all()       # no mature user: nothing to project
+    # as of a day less than 180 days after the first registration (it raised a TypeError before)
+    out = tools.execute("channels", Filters(end=date(2025, 8, 15), as_of=date(2025, 8, 15)), MARKETING)
+    rows = _channel_rows(out)
+    assert len(rows) and (rows["ltv_180"] >= 0).all() and rows["retention_90"].isna().all()
+
+
 def test_cac_and_ratio_never_inf():
     assert m.cac(500.0, 100) == 5.0 and m.ltv_to_cac(10.0, 5.0) == 2.0
     for spend, users in ((0.0, 100), (np.nan, 100), (500.0, 0)):

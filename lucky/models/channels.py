@@ -37,27 +37,59 @@ def channel_name(origin: pd.Series) -> pd.Series:
     return pd.to_numeric(origin, errors="coerce").map(NAMES).fillna("other")
 
 
+def channel_codes(origin: pd.Series) -> pd.Categorical:
+    """`channel_name` as a categorical over ORDER: integer codes looked up, no text per user."""
+    position = {code: ORDER.index(name) for code, name in NAMES.items()}
+    found = pd.to_numeric(origin, errors="coerce").map(position).fillna(ORDER.index("other"))
+    return pd.Categorical.from_codes(found.to_numpy(dtype=int), ORDER)
+
+
 def user_facts(users: pd.DataFrame, orders: pd.DataFrame, now: pd.Timestamp, horizon: int = HORIZON) -> pd.DataFrame:
     """users: user_no, register (UTC); orders: user_no, time (UTC), money (completed, up to now).
 
     One row per user: age_days, orders, revenue, value_h (revenue in the first `horizon` days
     after registration, observed so far), first_gap_days (days from the first to the second
-    order, NaN with one order), since_first_days (days from the first order to now)."""
+    order, NaN with one order), since_first_days (days from the first order to now).
+
+    Orders are placed by their user's row (one hash lookup) and summed per user over the orders
+    sorted by user and time (`_sums`), so no groupby runs over the hundreds of thousands of orders."""
     u = users[["user_no", "register"]].drop_duplicates("user_no").set_index("user_no")
-    o = orders[orders["user_no"].isin(u.index) & (orders["time"] < now)].sort_values(["user_no", "time"], kind="stable")
-    reg = o["user_no"].map(u["register"])
-    g = o.groupby("user_no")
-    rank = g.cumcount().to_numpy()
-    first = o[rank == 0].set_index("user_no")["time"]
-    second = o[rank == 1].set_index("user_no")["time"]
-    early = o[(o["time"] - reg) < horizon * DAY]
-    out = pd.DataFrame(index=u.index)
-    out["age_days"] = ((now - u["register"]) / DAY).astype(float)
-    out["orders"] = g.size().reindex(u.index).fillna(0).astype(int)
-    out["revenue"] = g["money"].sum().reindex(u.index).fillna(0.0)
-    out["value_h"] = early.groupby("user_no")["money"].sum().reindex(u.index).fillna(0.0)
-    out["first_gap_days"] = ((second.reindex(u.index) - first.reindex(u.index)) / DAY).astype(float)
-    out["since_first_days"] = ((now - first.reindex(u.index)) / DAY).astype(float)
+    reg = u["register"].to_numpy()
+    pos = u.index.get_indexer(orders["user_no"])
+    time = orders["time"].to_numpy()
+    keep = (pos >= 0) & (time < np.datetime64(now))
+    order = np.lexsort((time[keep], pos[keep]))
+    pos, time = pos[keep][order], time[keep][order]
+    money = np.nan_to_num(orders["money"].to_numpy(dtype=float)[keep][order])     # NULL money adds 0
+    n = len(u)
+    count = np.bincount(pos, minlength=n)
+    start = np.cumsum(count) - count
+    early = (time - reg[pos]) < np.timedelta64(horizon, "D")       # a prefix of each user's orders
+    first = pd.Series(_nth(time, start, count, 0), index=u.index)
+    return pd.DataFrame({"age_days": ((now - u["register"]) / DAY).astype(float), "orders": count,
+                         "revenue": _sums(money, start, count),
+                         "value_h": _sums(money, start, np.bincount(pos[early], minlength=n)),
+                         "first_gap_days": ((pd.Series(_nth(time, start, count, 1), index=u.index) - first) / DAY
+                                            ).astype(float),
+                         "since_first_days": ((now - first) / DAY).astype(float)}, index=u.index)
+
+
+def _sums(values: np.ndarray, start: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Sum of values[start:start + count] per group (0 when empty), added as pandas' groupby sum
+    adds sorted groups (`np.add.reduceat` over each run), so every figure keeps its last bit."""
+    out = np.zeros(len(count))
+    has = np.flatnonzero(count)
+    if len(has):
+        bounds = np.stack([start[has], start[has] + count[has]], axis=1).ravel()
+        out[has] = np.add.reduceat(np.append(values, 0.0), bounds)[::2]      # odd runs lie between groups
+    return out
+
+
+def _nth(time: np.ndarray, start: np.ndarray, count: np.ndarray, k: int) -> np.ndarray:
+    """Each user's k-th order time (0 = first) from times sorted by user and time; NaT without one."""
+    out = np.full(len(count), np.datetime64("NaT"), dtype=time.dtype)
+    has = count > k
+    out[has] = time[start[has] + k]
     return out
 
 
@@ -65,9 +97,10 @@ def development(users: pd.DataFrame, orders: pd.DataFrame, horizon: int = HORIZO
     """Revenue per user by day since registration (length `horizon`) over `users` (user_no,
     register: pass the mature ones, registered `horizon` days or more before now); orders of
     other users are ignored."""
-    reg = orders["user_no"].map(users.set_index("user_no")["register"])
-    day = np.floor((orders["time"] - reg) / DAY).to_numpy()
-    ok = (day >= 0) & (day < horizon)
+    pos = pd.Index(users["user_no"]).get_indexer(orders["user_no"])
+    reg = users["register"].to_numpy()[np.maximum(pos, 0)] if len(users) else np.full(len(pos), np.datetime64("NaT"))
+    day = np.floor((orders["time"].to_numpy() - reg) / DAY)
+    ok = (pos >= 0) & (day >= 0) & (day < horizon)
     inc = np.bincount(day[ok].astype(int), weights=orders["money"].to_numpy(dtype=float)[ok], minlength=horizon)
     return inc / max(len(users), 1)
 
@@ -81,10 +114,10 @@ def projected_ltv(facts: pd.DataFrame, curve: np.ndarray, horizon: int = HORIZON
 
 def retention(facts: pd.DataFrame, days: int) -> float:
     """Share of buyers whose first order is `days` or more ago who ordered again within `days`."""
-    eligible = facts[(facts["orders"] > 0) & (facts["since_first_days"] >= days)]
-    if eligible.empty:
+    eligible = (facts["orders"] > 0) & (facts["since_first_days"] >= days)
+    if not eligible.any():
         return float("nan")
-    return float((eligible["first_gap_days"] <= days).mean())
+    return float((facts["first_gap_days"][eligible] <= days).mean())
 
 
 def summarize(facts: pd.DataFrame, ltv: pd.Series) -> dict:
@@ -116,17 +149,22 @@ PLATFORM_CHANNEL = {"ios": "iOS", "android": "Android"}
 
 def visitor_channels(installs: pd.DataFrame) -> pd.Series:
     """installs: platform, utm_source, channel (NaN where the install never registered). The
-    channel of every install (see the module notes); ties between channels go to ORDER's first."""
-    known = installs[installs["channel"].notna()]
-    counts = known.groupby(["platform", "utm_source", "channel"], dropna=False).size().rename("n").reset_index()
-    counts["rank"] = counts["channel"].map({c: i for i, c in enumerate(ORDER)}).fillna(len(ORDER))
-    modal = counts.sort_values(["n", "rank"], ascending=[False, True], kind="stable").drop_duplicates(["platform", "utm_source"])
-    pairs = pd.MultiIndex.from_frame(installs[["platform", "utm_source"]])
-    guess = modal.set_index(["platform", "utm_source"])["channel"].reindex(pairs).to_numpy()
-    fallback = installs["platform"].map(PLATFORM_CHANNEL).fillna("other").to_numpy()
-    out = np.where(installs["channel"].notna(), installs["channel"].to_numpy(dtype=object),
-                   np.where(pd.isna(guess), fallback, guess))
-    return pd.Series(out, index=installs.index, name="channel")
+    channel of every install (see the module notes); ties between channels go to ORDER's first.
+
+    Counted on integer codes (platform x utm_source pair by channel), so no text is grouped."""
+    platform, platforms = pd.factorize(installs["platform"], use_na_sentinel=False)
+    source, sources = pd.factorize(installs["utm_source"], use_na_sentinel=False)
+    pair, pairs = pd.factorize(platform * len(sources) + source)
+    names = [*ORDER, *sorted(set(installs["channel"].dropna().unique()) - set(ORDER))]   # tie-break order
+    col = pd.Index(names).get_indexer(installs["channel"])                  # -1: never registered
+    known = col >= 0
+    counts = np.bincount(pair[known] * len(names) + col[known], minlength=len(pairs) * len(names))
+    counts = counts.reshape(len(pairs), len(names))
+    fallback = pd.Series(platforms[pairs // max(len(sources), 1)]).map(PLATFORM_CHANNEL).fillna("other")
+    guess = np.where(counts.sum(axis=1) > 0, counts.argmax(axis=1),           # argmax: the first of the highest
+                     pd.Index(names).get_indexer(fallback))
+    return pd.Series(pd.Categorical.from_codes(np.where(known, col, guess[pair]), names), index=installs.index,
+                     name="channel")
 
 
 def funnel(tracked: pd.DataFrame, orders_per_user: pd.Series, loyal: int = LOYAL_ORDERS) -> pd.DataFrame:
@@ -142,7 +180,7 @@ def funnel(tracked: pd.DataFrame, orders_per_user: pd.Series, loyal: int = LOYAL
              "repeat": reg & (n >= 2), "loyal": reg & (n >= loyal)}
     for k, v in steps.items():
         t[k] = v
-    out = t.groupby("channel")[list(steps)].sum().astype(int).reset_index()
+    out = t.groupby("channel", observed=True)[list(steps)].sum().astype(int).reset_index()
     for k in list(steps)[1:]:
         out[f"{k}_rate"] = np.where(out["app_open"] > 0, out[k] / out["app_open"].where(out["app_open"] > 0, 1), np.nan)
     return out
@@ -151,12 +189,19 @@ def funnel(tracked: pd.DataFrame, orders_per_user: pd.Series, loyal: int = LOYAL
 def mix(registered: pd.DataFrame, order_days: pd.DataFrame) -> pd.DataFrame:
     """registered: channel, register (UTC); order_days: channel (name), day, orders. Per month and
     channel: new_users, new_user_share, orders, order_share."""
-    r = registered.assign(month=registered["register"].dt.to_period("M").dt.to_timestamp())
-    a = r.groupby(["month", "channel"]).size().rename("new_users")
-    o = order_days.assign(month=pd.to_datetime(order_days["day"]).dt.to_period("M").dt.to_timestamp())
+    r = pd.DataFrame({"month": _month(registered["register"]), "channel": registered["channel"]})
+    a = r.groupby(["month", "channel"], observed=True).size().rename("new_users")
+    a.index = a.index.set_levels(a.index.levels[1].astype(str), level=1)     # a categorical's names
+    o = pd.DataFrame({"month": _month(pd.to_datetime(order_days["day"])), "channel": order_days["channel"],
+                      "orders": order_days["orders"]})
     b = o.groupby(["month", "channel"])["orders"].sum()
     out = pd.concat([a, b], axis=1).fillna(0).astype(int).reset_index()
     for col, share in (("new_users", "new_user_share"), ("orders", "order_share")):
         total = out.groupby("month")[col].transform("sum")
         out[share] = np.where(total > 0, out[col] / total.where(total > 0, 1), np.nan)
     return out.sort_values(["month", "channel"]).reset_index(drop=True)
+
+
+def _month(times: pd.Series) -> np.ndarray:
+    """First instant of each timestamp's calendar month (as to_period('M').to_timestamp())."""
+    return times.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype("datetime64[ns]")

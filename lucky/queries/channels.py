@@ -28,14 +28,16 @@ def registrations() -> pd.DataFrame:
 
 def visitors(before: datetime | None = None) -> pd.DataFrame:
     """Per tracked app install (`anonymous_id`, MODELLED; events without one count per user_no),
-    from its events before `before`: visitor, user_no (the user it registered as, NULL if it did
-    not), platform, utm_source, first_open (its first app_open, NULL if none was tracked),
-    registered (0/1). Events with neither id come back as one row with visitor NULL."""
+    from its events before `before`: user_no (the user it registered as, NULL if it did not),
+    platform, utm_source, first_open (its first app_open, NULL if none was tracked), registered
+    (0/1), events. Events with neither id come back as one row with anonymous 1 (the install id
+    itself is not read: nothing downstream needs its text)."""
     where, params = "", {}
     if before is not None:
         where, params = " WHERE create_time < :before", {"before": before}
     return sources.read_frame(CDP, f"""
-        SELECT COALESCE(anonymous_id, user_no) AS visitor, MAX(user_no) AS user_no,
+        SELECT MAX(CASE WHEN anonymous_id IS NULL AND user_no IS NULL THEN 1 ELSE 0 END) AS anonymous,
+               MAX(user_no) AS user_no,
                MAX(platform) AS platform, MAX(utm_source) AS utm_source,
                MIN(CASE WHEN event_name = 'app_open' THEN create_time END) AS first_open,
                MAX(CASE WHEN event_name = 'register' THEN 1 ELSE 0 END) AS registered,

@@ -30,7 +30,6 @@ import pyarrow as pa
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.models import channels as m
 from lucky.models import keys
-from lucky.models.timezones import business_day
 from lucky.queries import channels as q
 from lucky.queries import customers
 
@@ -68,73 +67,93 @@ def _load(filters: Filters) -> dict:
     every registration (for the development curves), tracked users, spend and the order mix.
 
     User numbers are factorised to integer codes (their row in t_user) once: grouping and
-    matching integers is many times faster than Arrow strings at 275K users and 500K orders."""
+    matching integers is many times faster than Arrow strings at 275K users and 500K orders.
+    Channels stay categorical and days are compared as UTC instants, so no text or time zone is
+    worked out per user."""
     last = filters.as_of or filters.end
     before = _end_of_day(last) if last is not None else None
     raw = q.registrations()
     universe = keys.text(raw["user_no"])
+    channel = m.channel_codes(raw["origin"])
     regs = pd.DataFrame({"user_no": np.arange(len(raw)), "register": raw["register_time"].to_numpy(),
-                         "channel": m.channel_name(raw["origin"]).to_numpy()})
+                         "channel": channel})
     raw_orders = customers.completed_orders(filters.currency, filters.stores, before)
-    code = keys.codes(raw_orders["user_no"], universe)
-    orders = pd.DataFrame({"user_no": code, "time": raw_orders["create_time"].to_numpy(),
-                           "money": raw_orders["pay_money"].to_numpy(dtype=float)})[code >= 0]
+    raw_installs = q.visitors(before)
+    code, install_code = _codes(universe, raw_orders["user_no"], raw_installs["user_no"])
+    known = code >= 0
+    orders = pd.DataFrame({"user_no": code[known], "time": raw_orders["create_time"].to_numpy()[known],
+                           "money": raw_orders["pay_money"].to_numpy(dtype=float)[known]})
     now = pd.Timestamp(before) if before is not None else pd.Timestamp(
         _end_of_day(orders["time"].max().date() if len(orders) else date.today()))
     as_of = (now - pd.Timedelta(hours=12)).date()
     regs = regs[regs["register"] < now]
-    day = business_day(regs["register"], pd.Series(ZONE, index=regs.index))
-    keep = np.ones(len(regs), bool)
-    if filters.start:
-        keep &= (day >= pd.Timestamp(filters.start)).to_numpy()
-    if filters.end:
-        keep &= (day <= pd.Timestamp(filters.end)).to_numpy()
-    installs = _installs(q.visitors(before), universe, m.channel_name(raw["origin"]).to_numpy())
-    tracked = installs.loc[installs["user_no"] >= 0, ["user_no", "utm_source"]].drop_duplicates("user_no")
-    cohort = regs[keep].merge(tracked, on="user_no", how="left")
+    installs = _installs(raw_installs, install_code, channel)
+    cohort = regs[_in_range(regs["register"], filters)]
+    cohort = cohort.assign(utm_source=_tracked_utm(installs, len(raw))[cohort["user_no"].to_numpy()])
     mix_orders = q.order_mix(filters.currency, before)
     mix_orders["channel"] = m.channel_name(mix_orders["channel"])
     if filters.start:
         mix_orders = mix_orders[pd.to_datetime(mix_orders["day"]) >= pd.Timestamp(filters.start)]
-    return {"now": now, "as_of": as_of, "cohort": cohort, "orders": orders, "regs": regs,
+    return {"now": now, "as_of": as_of, "users": len(raw), "cohort": cohort, "orders": orders, "regs": regs,
             "installs": _opened_in(installs, filters, now), "unlinked": installs.attrs,
             "registered": cohort[["channel", "register"]], "order_days": mix_orders,
-            "unknown_orders": int((code < 0).sum()), "spend": _spend(q.spend(), filters, as_of)}
+            "unknown_orders": int((~known).sum()), "spend": _spend(q.spend(), filters, as_of)}
 
 
-def _installs(raw: pd.DataFrame, universe: pa.Array, channel_of: np.ndarray) -> pd.DataFrame:
-    """One row per tracked app install: visitor, user_no (row in t_user; -1 if it never
-    registered), platform, utm_source, first_open, registered and its channel
-    (`channels.visitor_channels`). What cannot be placed is counted in `attrs`: installs whose
-    user_no is not in t_user (`orphans`), events with neither id (`anonymous_events`) and
-    installs without a tracked app open (`unopened`: tracking began after their first launch)."""
+def _codes(universe: pa.Array, *user_nos: pd.Series) -> list[np.ndarray]:
+    """`keys.codes` of several user_no columns in one lookup (the universe is hashed once)."""
+    found = keys.codes(pa.concat_arrays([keys.text(u) for u in user_nos]), universe)
+    return np.split(found, np.cumsum([len(u) for u in user_nos])[:-1])
+
+
+def _installs(raw: pd.DataFrame, code: np.ndarray, channel_of: pd.Categorical) -> pd.DataFrame:
+    """One row per tracked app install: user_no (row in t_user; -1 if it never registered),
+    platform, utm_source, first_open, registered and its channel (`channels.visitor_channels`).
+    What cannot be placed is counted in `attrs`: installs whose user_no is not in t_user
+    (`orphans`), events with neither id (`anonymous_events`) and installs without a tracked app
+    open (`unopened`: tracking began after their first launch)."""
     named = raw["user_no"].notna().to_numpy()
-    code = keys.codes(raw["user_no"], universe)
     orphan = named & (code < 0)
-    no_id = raw["visitor"].isna().to_numpy()
+    no_id = raw["anonymous"].to_numpy() > 0
     keep = ~orphan & ~no_id
-    out = pd.DataFrame({"visitor": raw["visitor"].to_numpy()[keep], "user_no": code[keep],
-                        "platform": raw["platform"].to_numpy()[keep], "utm_source": raw["utm_source"].to_numpy()[keep],
-                        "first_open": raw["first_open"].to_numpy()[keep],
-                        "registered": (raw["registered"].to_numpy()[keep] > 0) & (code[keep] >= 0),
-                        "channel": np.where(code[keep] >= 0, channel_of[np.maximum(code[keep], 0)], None)})
-    out["channel"] = m.visitor_channels(out)
+    out = raw.loc[keep, ["platform", "utm_source", "first_open"]].reset_index(drop=True)
+    user = code[keep]
+    out["user_no"] = user
+    out["registered"] = (raw["registered"].to_numpy()[keep] > 0) & (user >= 0)
+    registered = pd.Categorical.from_codes(np.where(user >= 0, channel_of.codes[np.maximum(user, 0)], -1),
+                                           channel_of.categories)
+    out["channel"] = m.visitor_channels(out.assign(channel=registered))
     out.attrs = {"orphans": int(orphan.sum()), "anonymous_events": int(raw.loc[no_id, "events"].sum()),
                  "unopened": int(out["first_open"].isna().sum())}
     return out
+
+
+def _tracked_utm(installs: pd.DataFrame, users: int) -> pd.Categorical:
+    """utm_source per t_user row (NaN where the CDP tracked no install of the user): its first
+    tracked install's."""
+    tracked = installs.loc[installs["user_no"] >= 0, ["user_no", "utm_source"]].drop_duplicates("user_no")
+    utm, names = pd.factorize(tracked["utm_source"])
+    code = np.full(users, -1)
+    code[tracked["user_no"].to_numpy()] = utm
+    return pd.Categorical.from_codes(code, names)
+
+
+def _in_range(times: pd.Series, filters: Filters) -> np.ndarray:
+    """Whether each UTC instant falls on the filter's New York days (one comparison per end: the
+    chain's day `d` is [end of d - 1, end of d) in UTC)."""
+    keep = np.ones(len(times), bool)
+    if filters.start:
+        keep &= (times >= _end_of_day(filters.start - timedelta(days=1))).to_numpy()
+    if filters.end:
+        keep &= (times < _end_of_day(filters.end)).to_numpy()
+    return keep
 
 
 def _opened_in(installs: pd.DataFrame, filters: Filters, now: pd.Timestamp) -> pd.DataFrame:
     """The funnel's cohort: installs whose first app open falls on the filter's days (New York)
     and before now."""
     opened = installs[installs["first_open"].notna() & (installs["first_open"] < now)]
-    day = business_day(opened["first_open"], pd.Series(ZONE, index=opened.index))
-    keep = np.ones(len(opened), bool)
-    if filters.start:
-        keep &= (day >= pd.Timestamp(filters.start)).to_numpy()
-    if filters.end:
-        keep &= (day <= pd.Timestamp(filters.end)).to_numpy()
-    return opened[keep]
+    return opened[_in_range(opened["first_open"], filters)]
 
 
 def _end_of_day(day: date) -> datetime:
@@ -165,17 +184,20 @@ def _channel_table(out: Output, data: dict) -> pd.DataFrame:
                             f"(${spend[spend['channel'].isin(unknown)]['spend_amount'].sum():,.0f}).")
     chan, names = pd.factorize(cohort["channel"])
     utm, sources_ = pd.factorize(cohort["utm_source"])               # -1: not tracked
-    ltv = pd.Series(0.0, index=facts.index)               # facts rows are the cohort's, in order
-    rows = []
+    ltv = np.zeros(len(facts))                            # facts rows are the cohort's, in order
     for i, ch in enumerate(names):
-        mask = chan == i
-        ltv[mask] = m.projected_ltv(facts[mask], curves.get(ch, curves["*"])).to_numpy()
-        share = float((utm[mask] >= 0).mean())
-        rows.append(_row(ch, None, facts[mask], ltv[mask], spend[spend["channel"] == ch], share, 1.0))
-        for j in np.unique(utm[mask & (utm >= 0)]):
-            sub, src = mask & (utm == j), sources_[j]
-            cost = spend[(spend["channel"] == ch) & (spend["utm_source"] == src)]
-            rows.append(_row(ch, src, facts[sub], ltv[sub], cost, share, share))
+        ltv = np.where(chan == i, m.projected_ltv(facts, curves.get(ch, curves["*"])).to_numpy(), ltv)
+    ltv = pd.Series(ltv, index=facts.index)
+    rows = []
+    by_channel, by_source = _runs(chan, facts, ltv), _runs(chan * (len(sources_) + 1) + utm + 1, facts, ltv)
+    for i, ch in enumerate(names):
+        f, v = by_channel[i]
+        share = float((utm[chan == i] >= 0).mean())
+        rows.append(_row(ch, None, f, v, spend[spend["channel"] == ch], share, 1.0))
+        for j in np.unique(utm[(chan == i) & (utm >= 0)]):
+            f, v = by_source[i * (len(sources_) + 1) + j + 1]
+            cost = spend[(spend["channel"] == ch) & (spend["utm_source"] == sources_[j])]
+            rows.append(_row(ch, sources_[j], f, v, cost, share, share))
     table = pd.DataFrame(rows)
     table["ltv_to_cac"] = [m.ltv_to_cac(a, b) for a, b in zip(table["ltv_180"], table["cac"])]
     _no_spend(out, table)
@@ -191,6 +213,16 @@ def _channel_table(out: Output, data: dict) -> pd.DataFrame:
     return table
 
 
+def _runs(group: np.ndarray, facts: pd.DataFrame, ltv: pd.Series) -> dict[int, tuple[pd.DataFrame, pd.Series]]:
+    """The facts and ltv of each group, as slices of one stable sort: every group keeps the
+    cohort's order (so its sums add in the same order) without a boolean mask per table row."""
+    order = np.argsort(group, kind="stable")
+    facts, ltv, group = facts.iloc[order], ltv.iloc[order], group[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], int)
+    ends = np.r_[starts[1:], len(group)]
+    return {int(group[a]): (facts.iloc[a:b], ltv.iloc[a:b]) for a, b in zip(starts, ends)}
+
+
 def _row(channel: str, source: str | None, facts: pd.DataFrame, ltv: pd.Series, spend: pd.DataFrame,
          tracked_share: float, seen_share: float) -> dict:
     """One row of `channels`; users seen are `seen_share` of its registrations (1 for a channel,
@@ -204,13 +236,17 @@ def _row(channel: str, source: str | None, facts: pd.DataFrame, ltv: pd.Series, 
 
 def _curves(data: dict) -> dict[str, np.ndarray]:
     """Development curve per channel from its mature users (all registrations, not only the
-    range's), and the pooled one under '*'."""
+    range's), and the pooled one under '*'. User codes are t_user rows: an order's channel is
+    looked up by position."""
     regs = data["regs"]
     mature = regs[regs["register"] <= data["now"] - pd.Timedelta(days=m.HORIZON)]
-    orders = data["orders"][data["orders"]["user_no"].isin(mature["user_no"])]
-    curves = {ch: m.development(g, orders[orders["user_no"].isin(g["user_no"])])
-              for ch, g in mature.groupby("channel")}
-    curves["*"] = m.development(mature, orders)
+    channel = np.full(data["users"], -1)
+    channel[mature["user_no"].to_numpy()] = mature["channel"].cat.codes.to_numpy()
+    orders = data["orders"]
+    of_order = channel[orders["user_no"].to_numpy()]
+    names = mature["channel"].cat.categories
+    curves = {names[k]: m.development(g, orders[of_order == k]) for k, g in mature.groupby(channel[mature["user_no"]])}
+    curves["*"] = m.development(mature, orders[of_order >= 0])
     return curves
 
 
@@ -239,7 +275,7 @@ def _funnel(out: Output, data: dict, loyal_orders: int) -> pd.DataFrame:
         out.note("info", f"{lost['unopened']} tracked install(s) have no app_open event (tracking began after their "
                          "first launch): not in the funnel, which starts at the app open.")
     installs = data["installs"].assign(app_open=1)
-    per_user = data["orders"].groupby("user_no").size()
+    per_user = pd.Series(np.bincount(data["orders"]["user_no"]))         # completed orders per user code
     table = m.funnel(installs, per_user, loyal_orders)
     table["channel"] = pd.Categorical(table["channel"], m.ORDER, ordered=True)
     table = table.sort_values("channel").reset_index(drop=True)
