@@ -195,13 +195,11 @@ def _empty(out: Output) -> None:
 
 
 def _forecast(end, ids: tuple[int, ...]) -> pd.DataFrame:
-    """Mean predicted daily use over the next FORECAST_DAYS days from each series' latest run up to `end`."""
-    p = fq.demand_predictions(end + timedelta(days=1), end + timedelta(days=FORECAST_DAYS), ids)
-    p = p[p["predict_run_date"] <= pd.Timestamp(end)]
+    """Mean predicted daily use over the next FORECAST_DAYS days from each series' latest run up to `end`
+    (picked at the source: every run's rows cost ten times more to read)."""
+    p = fq.latest_predictions(end + timedelta(days=1), end + timedelta(days=FORECAST_DAYS), end, ids)
     if p.empty:
         return pd.DataFrame(columns=model.KEYS + ["forecast_use"])
-    latest = p.groupby(model.KEYS)["predict_run_date"].transform("max")
-    p = p[p["predict_run_date"] == latest]
     return p.groupby(model.KEYS, as_index=False)["pred_qty"].mean().rename(columns={"pred_qty": "forecast_use"})
 
 
