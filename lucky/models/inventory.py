@@ -190,6 +190,19 @@ def lead_days(ship: pd.DataFrame) -> pd.Series:
     return days.groupby(s["supplier_code"]).mean()
 
 
+def usage(consumed: pd.DataFrame, items: pd.DataFrame, recipes: pd.DataFrame) -> pd.DataFrame:
+    """Per store-day and goods: stock consumed by sales against what the day's completed sales
+    imply through the recipes (actual vs theoretical usage), and `items`, the units sold of
+    products that need the goods. `consumed`: shop_id, date, goods_code, consumed (positive);
+    items and recipes as for `implied_usage`. Store-days with no consumption or no implied use
+    are left out. Returns shop_id, date, goods_code, consumed, implied, items."""
+    cols = ["shop_id", "date", "goods_code", "consumed", "implied", "items"]
+    if consumed.empty or items.empty or recipes.empty:
+        return pd.DataFrame(columns=cols)
+    both = consumed.merge(implied_usage(items, recipes), on=["shop_id", "date", "goods_code"], how="inner")
+    return both[(both["implied"] > 0) & (both["consumed"] > 0)][cols].reset_index(drop=True)
+
+
 def implied_usage(items: pd.DataFrame, recipes: pd.DataFrame) -> pd.DataFrame:
     """What sales imply through the recipes, per shop × date × goods: shop_id, date, goods_code,
     implied, and `items`, the units sold of products that need the goods.

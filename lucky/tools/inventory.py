@@ -9,7 +9,7 @@ the purchasing system's shipments (order date → arrival) of the goods' supplie
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 import altair as alt
@@ -59,29 +59,28 @@ def run(filters: Filters, viewer: Viewer, service_level: float = 0.95, overstock
         out.note("warning", f"The range starts on {start}, after the latest stock day {last}: nothing to show.")
         _empty(out)
         return out
-    with ThreadPoolExecutor(max_workers=1) as pool:   # the longest read (sales × recipes) runs beside the rest
-        since = None if start is None else start - timedelta(weeks=model.LOST_WEEKS)   # the usual before a stock-out
-        usage = pool.submit(metrics.usage_daily, shops, since, end)
-        _build(out, usage, ids, start, end, service_level, overstock_days, trailing_days)
+    since = None if start is None else start - timedelta(weeks=model.LOST_WEEKS)   # the usual before a stock-out
+    with ThreadPoolExecutor(max_workers=2) as pool:   # sales and recipes (two more databases) read beside the rest
+        sales = pool.submit(metrics.items_daily, shops, since, end), pool.submit(metrics.recipes)
+        _build(out, sales, ids, start, since, end, service_level, overstock_days, trailing_days)
     if store is not None or goods:
         _drill(out, store, goods, ids, end, trailing_days)
     return out
 
 
-def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: float, overstock_days: float,
-           trailing_days: int) -> None:
+def _build(out: Output, sales: tuple[Future, Future], ids: tuple[int, ...], start, since, end, service_level: float,
+           overstock_days: float, trailing_days: int) -> None:
     master = fq.goods().drop_duplicates("goods_code").set_index("goods_code")
 
     pos = q.positions(end - timedelta(days=SNAPSHOT_DAYS - 1), end, ids)
     if pos.empty:
         out.note("warning", f"No stock snapshot in the {SNAPSHOT_DAYS} days up to {end}: no positions to judge.")
-    pos = pos.sort_values("stock_date").drop_duplicates(model.KEYS, keep="last")
+    pos = pos.sort_values("stock_date", kind="stable").drop_duplicates(model.KEYS, keep="last")   # ties by store, goods
     stale = pos["stock_date"] < pd.Timestamp(end)
     if stale.any():
         out.note("info", f"{int(stale.sum()):,} positions have no snapshot on {end}; their latest one "
                          f"(up to {SNAPSHOT_DAYS} days earlier) is used (column stock_date).")
-    sale = q.daily_changes(end - timedelta(days=trailing_days - 1), end, ids, types=(1,))
-    sale = sale.assign(date=sale["business_date"], consumed=-sale["qty"].astype(float))
+    sale, consumed = _consumption(ids, since, end - timedelta(days=trailing_days - 1), end)
     use = model.trailing_use(sale, end, trailing_days, sale.groupby("shop_id")["date"].min())
     forecast = _forecast(end, ids)
     if forecast.empty and len(pos):
@@ -121,7 +120,7 @@ def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: 
     out.tables["stockout_spells"] = spells.assign(first_day=_days(spells["first_day"]),
                                                   last_day=_days(spells["last_day"]))
 
-    usage = usage.result()
+    usage = model.usage(consumed, *(f.result() for f in sales))
     lost = model.lost_sales(days, usage)
     lost.insert(2, "goods_name", days["goods_name"].to_numpy())
     out.tables["lost_sales"] = lost.assign(date=_days(lost["date"]))
@@ -155,6 +154,19 @@ def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: 
                      f"(service level {service_level:.1%}); use = the forecast of the next {FORECAST_DAYS} days when "
                      f"there is one, else the trailing {trailing_days}-day mean; stock as of {end}.")
     _charts(out, table, waste)
+
+
+def _consumption(ids: tuple[int, ...], since, sale_from, end) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Sale consumption (ledger change type 1) per store × goods × day, read once for its two uses:
+    the trailing window from `sale_from` behind daily use (date, consumed = −Σ change), and from
+    `since` the consumption compared with sales through the recipes (shop_id, date, goods_code,
+    consumed as a positive quantity, as `metrics.consumption_daily` gives it)."""
+    lo = None if since is None else min(since, sale_from)
+    ledger = q.daily_changes(lo, end, ids, types=(1,))
+    ledger = ledger.assign(date=ledger["business_date"], consumed=-ledger["qty"].astype(float))
+    used = ledger if since is None else ledger[ledger["date"] >= pd.Timestamp(since)]
+    used = used.assign(consumed=used["qty"].astype(float).abs())[["shop_id", "date", "goods_code", "consumed"]]
+    return ledger[ledger["date"] >= pd.Timestamp(sale_from)], used
 
 
 def _lost_note(out: Output, lost: pd.DataFrame) -> None:
