@@ -28,6 +28,7 @@ SNAPSHOT_DAYS = 14      # a position's latest snapshot counts when it is this re
 FORECAST_DAYS = 7       # forward use = mean prediction over the next week
 DEFAULT_LEAD = 3.0      # days, when the purchasing data has no arrived shipment at all
 STATUSES = ["stockout", "at_risk", "ok", "overstock"]
+SALE, WASTE = 1, 3      # ledger change types: sale consumption, write-off
 
 
 def _day(d) -> str:
@@ -80,7 +81,7 @@ def _build(out: Output, sales: tuple[Future, Future], ids: tuple[int, ...], star
     if stale.any():
         out.note("info", f"{int(stale.sum()):,} positions have no snapshot on {end}; their latest one "
                          f"(up to {SNAPSHOT_DAYS} days earlier) is used (column stock_date).")
-    sale, consumed = _consumption(ids, since, end - timedelta(days=trailing_days - 1), end)
+    sale, consumed, waste = _ledger(ids, start, since, end - timedelta(days=trailing_days - 1), end)
     use = model.trailing_use(sale, end, trailing_days, sale.groupby("shop_id")["date"].min())
     forecast = _forecast(end, ids)
     if forecast.empty and len(pos):
@@ -129,7 +130,6 @@ def _build(out: Output, sales: tuple[Future, Future], ids: tuple[int, ...], star
     out.tables["consumption_anomalies"] = model.consumption_anomalies(in_range).assign(
         date=lambda f: _days(f["date"]))
 
-    waste = q.daily_changes(start, end, ids, types=(3,))
     waste = waste.assign(qty=-waste["qty"].astype(float), date=_days(waste["business_date"]))
     waste["goods_name"] = waste["goods_code"].map(master["goods_name"])
     waste["value"] = (waste["qty"] * waste["goods_code"].map(master["unit_cost"]).astype(float)).round(2)
@@ -156,17 +156,21 @@ def _build(out: Output, sales: tuple[Future, Future], ids: tuple[int, ...], star
     _charts(out, table, waste)
 
 
-def _consumption(ids: tuple[int, ...], since, sale_from, end) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Sale consumption (ledger change type 1) per store × goods × day, read once for its two uses:
-    the trailing window from `sale_from` behind daily use (date, consumed = −Σ change), and from
-    `since` the consumption compared with sales through the recipes (shop_id, date, goods_code,
-    consumed as a positive quantity, as `metrics.consumption_daily` gives it)."""
+def _ledger(ids: tuple[int, ...], start, since, sale_from, end) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Sale consumption and waste per store × goods × day from one scan of the seven ledger tables,
+    for three uses: the trailing sale window from `sale_from` behind daily use (date, consumed =
+    −Σ change); from `since` the consumption compared with sales through the recipes (shop_id,
+    date, goods_code, consumed as a positive quantity, as `metrics.consumption_daily` gives it);
+    write-offs (change type 3) in [start, end], as `daily_changes` gives them."""
     lo = None if since is None else min(since, sale_from)
-    ledger = q.daily_changes(lo, end, ids, types=(1,))
+    ledger = q.daily_changes(lo, end, ids, types=(SALE, WASTE))
+    waste = ledger[ledger["change_type"] == WASTE]
+    ledger = ledger[ledger["change_type"] == SALE]
     ledger = ledger.assign(date=ledger["business_date"], consumed=-ledger["qty"].astype(float))
     used = ledger if since is None else ledger[ledger["date"] >= pd.Timestamp(since)]
     used = used.assign(consumed=used["qty"].astype(float).abs())[["shop_id", "date", "goods_code", "consumed"]]
-    return ledger[ledger["date"] >= pd.Timestamp(sale_from)], used
+    waste = waste if start is None else waste[waste["business_date"] >= pd.Timestamp(start)]
+    return ledger[ledger["date"] >= pd.Timestamp(sale_from)], used, waste.reset_index(drop=True)
 
 
 def _lost_note(out: Output, lost: pd.DataFrame) -> None:
