@@ -217,6 +217,21 @@ def test_days_at_zero_whose_sales_did_not_fall(demo, edited):
     assert any("kept selling" in m.text for m in out.messages)
 
 
+def test_usage_pairs_consumption_with_implied_use_and_leaves_out_empty_days():
+    day, other = pd.Timestamp("2026-02-02"), pd.Timestamp("2026-02-03")
+    items = pd.DataFrame({"shop_id": [1, 1], "date": [day, other], "spu_code": ["P", "P"], "sku_code": ["A", "A"],
+                          "quantity": [2, 1]})
+    recipes = pd.DataFrame({"spu_code": ["P", "P"], "sku_code": ["A", "A"], "goods_code": ["milk", "cup"],
+                            "quantity": [100.0, 0.0]})
+    consumed = pd.DataFrame({"shop_id": [1, 1, 1, 1], "date": [day, day, other, other],
+                             "goods_code": ["milk", "cup", "milk", "ice"], "consumed": [230.0, 2.0, 0.0, 5.0]})
+    got = model.usage(consumed, items, recipes)
+    # cup: no implied use (0 per unit); milk on the 3rd: nothing consumed; ice: no recipe line
+    assert got.to_dict("records") == [
+        {"shop_id": 1, "date": day, "goods_code": "milk", "consumed": 230.0, "implied": 200.0, "items": 2.0}]
+    assert list(model.usage(consumed.iloc[:0], items, recipes).columns) == list(got.columns)
+
+
 def test_implied_usage_uses_the_sku_recipe_else_the_products_first_sku():
     day = pd.Timestamp("2026-02-02")
     items = pd.DataFrame({"shop_id": [1, 1, 1, 2], "date": [day] * 4, "spu_code": ["P", "P", "Q", "P"],

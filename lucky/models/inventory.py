@@ -20,6 +20,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from lucky.models import keys
+
 KEYS = ["shop_id", "goods_code"]
 REVIEW_DAYS = 3          # deliveries every 2–3 days: one review period of use on top of the reorder point
 SHRINK_RATIO = 1.10      # store-day consumption ≥ 110% of what recipes × sales imply (median over goods)
@@ -137,6 +139,7 @@ def lost_sales(days: pd.DataFrame, usage: pd.DataFrame, weeks: int = LOST_WEEKS)
     cols = KEYS + ["date", "whole_day", "usual_items", "actual_items", "lost_items", "lost_pct", "sales_fell"]
     if days.empty:
         return pd.DataFrame(columns=cols)
+    usage = usage.merge(days[KEYS].drop_duplicates(), on=KEYS)   # only the pairs that ran out: a few rows
     sold = usage.groupby(KEYS + ["date"])["items"].sum()
     first = usage.groupby(KEYS)["date"].min()
     out_set = pd.MultiIndex.from_frame(days[KEYS + ["date"]])
@@ -187,6 +190,19 @@ def lead_days(ship: pd.DataFrame) -> pd.Series:
     return days.groupby(s["supplier_code"]).mean()
 
 
+def usage(consumed: pd.DataFrame, items: pd.DataFrame, recipes: pd.DataFrame) -> pd.DataFrame:
+    """Per store-day and goods: stock consumed by sales against what the day's completed sales
+    imply through the recipes (actual vs theoretical usage), and `items`, the units sold of
+    products that need the goods. `consumed`: shop_id, date, goods_code, consumed (positive);
+    items and recipes as for `implied_usage`. Store-days with no consumption or no implied use
+    are left out. Returns shop_id, date, goods_code, consumed, implied, items."""
+    cols = ["shop_id", "date", "goods_code", "consumed", "implied", "items"]
+    if consumed.empty or items.empty or recipes.empty:
+        return pd.DataFrame(columns=cols)
+    both = consumed.merge(implied_usage(items, recipes), on=["shop_id", "date", "goods_code"], how="inner")
+    return both[(both["implied"] > 0) & (both["consumed"] > 0)][cols].reset_index(drop=True)
+
+
 def implied_usage(items: pd.DataFrame, recipes: pd.DataFrame) -> pd.DataFrame:
     """What sales imply through the recipes, per shop × date × goods: shop_id, date, goods_code,
     implied, and `items`, the units sold of products that need the goods.
@@ -210,8 +226,8 @@ def implied_usage(items: pd.DataFrame, recipes: pd.DataFrame) -> pd.DataFrame:
     goods_codes, goods = pd.factorize(pd.concat([by_sku["goods_code"], by_spu["goods_code"]]), use_na_sentinel=False)
     line_keys = np.concatenate([skus.get_indexer(by_sku["sku_code"]), len(skus) + spus.get_indexer(by_spu["spu_code"])])
     line_qty = pd.concat([by_sku["quantity"], by_spu["quantity"]]).astype(float).fillna(0.0).to_numpy()
-    by_own = skus.get_indexer(items["sku_code"])
-    by_product = spus.get_indexer(items["spu_code"])
+    by_own = keys.codes(items["sku_code"], skus.to_series())          # Arrow hashing: no Python strings
+    by_product = keys.codes(items["spu_code"], spus.to_series())
     key_of_item = np.where(by_own >= 0, by_own, np.where(by_product >= 0, len(skus) + by_product, -1))
     known = key_of_item >= 0
     it = items[known]

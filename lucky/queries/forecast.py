@@ -19,6 +19,8 @@ EXAMPLES = {
     "demand_predictions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()},
                            {"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": (), "versions": False}],
     "run_versions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()}],
+    "latest_predictions": [{"start": date(2026, 2, 8), "end": date(2026, 2, 14), "run_by": date(2026, 2, 7),
+                            "stores": ()}],
     "demand_prediction_counts": [{"start": date(2026, 2, 10), "end": None, "stores": ()}],
     "order_predictions": [{"start": date(2026, 2, 1), "end": date(2026, 2, 14), "stores": ()}],
 }
@@ -35,6 +37,25 @@ def demand_predictions(start: date | None = None, end: date | None = None,
         SELECT shop_id, goods_code, pred_date, predict_run_date, pred_qty{', model_version' if versions else ''}
         FROM luckyus_ireplenishment.wh_goods_daily_demand_pred WHERE 1 = 1{where}""", params,
         dates=("pred_date", "predict_run_date"))
+
+
+def latest_predictions(start: date, end: date, run_by: date, stores: tuple[int, ...] = ()) -> pd.DataFrame:
+    """The daily demand predictions for target days in [start, end] of each series' (shop ×
+    goods) latest run on or before `run_by`: shop_id, goods_code, pred_date (datetime64),
+    pred_qty. The latest run is picked at the source, so only its rows (about a series per
+    position and day) are read, not every run's."""
+    where, params = day_clause("pred_date", start, end, stores)
+    params["run_by"] = run_by
+    return sources.read_frame(DB, f"""
+        SELECT p.shop_id, p.goods_code, p.pred_date, p.pred_qty
+        FROM luckyus_ireplenishment.wh_goods_daily_demand_pred p
+        JOIN (SELECT shop_id, goods_code, MAX(predict_run_date) AS run_date
+              FROM luckyus_ireplenishment.wh_goods_daily_demand_pred
+              WHERE predict_run_date <= :run_by{where}
+              GROUP BY shop_id, goods_code) l
+          ON p.shop_id = l.shop_id AND p.goods_code = l.goods_code AND p.predict_run_date = l.run_date
+        WHERE p.pred_date >= :start AND p.pred_date <= :end
+        ORDER BY p.pred_date, p.shop_id, p.goods_code""", params, dates=("pred_date",))
 
 
 def demand_prediction_counts(start: date | None = None, end: date | None = None,

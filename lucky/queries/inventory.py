@@ -45,11 +45,13 @@ def last_day(stores: tuple[int, ...] = ()) -> date | None:
 
 def positions(start: date, end: date, stores: tuple[int, ...] = ()) -> pd.DataFrame:
     """Position snapshots with stock_date in [start, end]: shop_id, goods_code, goods_name,
-    stock_qty, safety_qty, unit, stock_date (datetime64)."""
+    stock_qty, safety_qty, unit, stock_date (datetime64), ordered by store, goods and day (a
+    parallel scan returns its row groups in any order; the tool's table keeps ties in this one)."""
     where, params = day_clause("stock_date", start, end, stores)
     return sources.read_frame(DB, f"""
         SELECT shop_id, goods_code, goods_name, stock_qty, safety_qty, unit, stock_date
-        FROM luckyus_scm_shopstock.t_shop_goods_stock WHERE 1 = 1{where}""", params, dates=("stock_date",))
+        FROM luckyus_scm_shopstock.t_shop_goods_stock WHERE 1 = 1{where}
+        ORDER BY shop_id, goods_code, stock_date""", params, dates=("stock_date",))
 
 
 def daily_changes(start: date | None, end: date | None, stores: tuple[int, ...] = (),

@@ -22,7 +22,7 @@ import pandas as pd
 
 from lucky import sources
 from lucky.models.histogram import histogram_quantile
-from lucky.models.inventory import implied_usage
+from lucky.models.inventory import usage
 from lucky.models.timezones import localize, midnight_hours, to_local, utc_bounds
 from lucky.queries import orders as order_queries
 from lucky.schema import ORDER_COMPLETED, ORDER_REFUNDED, WEEKDAYS
@@ -269,16 +269,10 @@ def usage_daily(shops: pd.DataFrame, start=None, end=None) -> pd.DataFrame:
     has one). Store-days with no consumption or no implied use are left out."""
     from concurrent.futures import ThreadPoolExecutor
 
-    cols = ["shop_id", "date", "goods_code", "consumed", "implied", "items"]
     with ThreadPoolExecutor(max_workers=3) as pool:   # three databases, read side by side
         consumed_f = pool.submit(consumption_daily, shops, start, end)
         items_f, rec_f = pool.submit(items_daily, shops, start, end), pool.submit(recipes)
-        consumed, items, rec = consumed_f.result(), items_f.result(), rec_f.result()
-    if consumed.empty or items.empty or rec.empty:
-        return pd.DataFrame(columns=cols)
-    implied = implied_usage(items, rec)
-    both = consumed.merge(implied, on=["shop_id", "date", "goods_code"], how="inner")
-    return both[(both["implied"] > 0) & (both["consumed"] > 0)][cols].reset_index(drop=True)
+        return usage(consumed_f.result(), items_f.result(), rec_f.result())
 
 
 def registrations_daily(start=None, end=None, zone: str = "America/New_York") -> pd.DataFrame:

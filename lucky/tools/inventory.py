@@ -9,7 +9,7 @@ the purchasing system's shipments (order date → arrival) of the goods' supplie
 """
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 
 import altair as alt
@@ -28,10 +28,16 @@ SNAPSHOT_DAYS = 14      # a position's latest snapshot counts when it is this re
 FORECAST_DAYS = 7       # forward use = mean prediction over the next week
 DEFAULT_LEAD = 3.0      # days, when the purchasing data has no arrived shipment at all
 STATUSES = ["stockout", "at_risk", "ok", "overstock"]
+SALE, WASTE = 1, 3      # ledger change types: sale consumption, write-off
 
 
 def _day(d) -> str:
     return pd.Timestamp(d).strftime("%Y-%m-%d")
+
+
+def _days(col: pd.Series) -> pd.Series:
+    """`_day` of a whole column at once (an empty column too), not a Python call per row."""
+    return pd.to_datetime(col).dt.strftime("%Y-%m-%d")
 
 
 def run(filters: Filters, viewer: Viewer, service_level: float = 0.95, overstock_days: float = 14.0,
@@ -54,29 +60,28 @@ def run(filters: Filters, viewer: Viewer, service_level: float = 0.95, overstock
         out.note("warning", f"The range starts on {start}, after the latest stock day {last}: nothing to show.")
         _empty(out)
         return out
-    with ThreadPoolExecutor(max_workers=1) as pool:   # the longest read (sales × recipes) runs beside the rest
-        since = None if start is None else start - timedelta(weeks=model.LOST_WEEKS)   # the usual before a stock-out
-        usage = pool.submit(metrics.usage_daily, shops, since, end)
-        _build(out, usage, ids, start, end, service_level, overstock_days, trailing_days)
+    since = None if start is None else start - timedelta(weeks=model.LOST_WEEKS)   # the usual before a stock-out
+    with ThreadPoolExecutor(max_workers=2) as pool:   # sales and recipes (two more databases) read beside the rest
+        sales = pool.submit(metrics.items_daily, shops, since, end), pool.submit(metrics.recipes)
+        _build(out, sales, ids, start, since, end, service_level, overstock_days, trailing_days)
     if store is not None or goods:
         _drill(out, store, goods, ids, end, trailing_days)
     return out
 
 
-def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: float, overstock_days: float,
-           trailing_days: int) -> None:
+def _build(out: Output, sales: tuple[Future, Future], ids: tuple[int, ...], start, since, end, service_level: float,
+           overstock_days: float, trailing_days: int) -> None:
     master = fq.goods().drop_duplicates("goods_code").set_index("goods_code")
 
     pos = q.positions(end - timedelta(days=SNAPSHOT_DAYS - 1), end, ids)
     if pos.empty:
         out.note("warning", f"No stock snapshot in the {SNAPSHOT_DAYS} days up to {end}: no positions to judge.")
-    pos = pos.sort_values("stock_date").drop_duplicates(model.KEYS, keep="last")
+    pos = pos.sort_values("stock_date", kind="stable").drop_duplicates(model.KEYS, keep="last")   # ties by store, goods
     stale = pos["stock_date"] < pd.Timestamp(end)
     if stale.any():
         out.note("info", f"{int(stale.sum()):,} positions have no snapshot on {end}; their latest one "
                          f"(up to {SNAPSHOT_DAYS} days earlier) is used (column stock_date).")
-    sale = q.daily_changes(end - timedelta(days=trailing_days - 1), end, ids, types=(1,))
-    sale = sale.assign(date=sale["business_date"], consumed=-sale["qty"].astype(float))
+    sale, consumed, waste = _ledger(ids, start, since, end - timedelta(days=trailing_days - 1), end)
     use = model.trailing_use(sale, end, trailing_days, sale.groupby("shop_id")["date"].min())
     forecast = _forecast(end, ids)
     if forecast.empty and len(pos):
@@ -91,7 +96,7 @@ def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: 
     pos["goods_name"] = pos["goods_code"].map(master["goods_name"]).fillna(pos["goods_name"])
     table = model.positions_table(pos.assign(stock_qty=pos["stock_qty"].astype(float)), use, forecast,
                                   lead, default_lead, service_level, overstock_days)
-    table["stock_date"] = table["stock_date"].map(_day)
+    table["stock_date"] = _days(table["stock_date"])
     no_use = table["daily_use"].eq(0) & table["forecast_use"].isna()
     if no_use.any():
         out.note("info", f"{int(no_use.sum()):,} positions had no sale consumption in the last {trailing_days} days and no "
@@ -111,22 +116,21 @@ def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: 
     names = pos.set_index(model.KEYS)["goods_name"]
     days["goods_name"] = [names.get(k, master["goods_name"].get(k[1])) for k in zip(days["shop_id"], days["goods_code"])]
     spells = model.runs(days)
-    out.tables["stockouts"] = days.assign(date=days["date"].map(_day))[
+    out.tables["stockouts"] = days.assign(date=_days(days["date"]))[
         ["shop_id", "goods_code", "goods_name", "date", "seen_in"]]
-    out.tables["stockout_spells"] = spells.assign(first_day=spells["first_day"].map(_day),
-                                                  last_day=spells["last_day"].map(_day))
+    out.tables["stockout_spells"] = spells.assign(first_day=_days(spells["first_day"]),
+                                                  last_day=_days(spells["last_day"]))
 
-    usage = usage.result()
+    usage = model.usage(consumed, *(f.result() for f in sales))
     lost = model.lost_sales(days, usage)
     lost.insert(2, "goods_name", days["goods_name"].to_numpy())
-    out.tables["lost_sales"] = lost.assign(date=lost["date"].map(_day))
+    out.tables["lost_sales"] = lost.assign(date=_days(lost["date"]))
     _lost_note(out, lost)
     in_range = usage if start is None else usage[usage["date"] >= pd.Timestamp(start)]
     out.tables["consumption_anomalies"] = model.consumption_anomalies(in_range).assign(
-        date=lambda f: f["date"].map(_day))
+        date=lambda f: _days(f["date"]))
 
-    waste = q.daily_changes(start, end, ids, types=(3,))
-    waste = waste.assign(qty=-waste["qty"].astype(float), date=waste["business_date"].map(_day))
+    waste = waste.assign(qty=-waste["qty"].astype(float), date=_days(waste["business_date"]))
     waste["goods_name"] = waste["goods_code"].map(master["goods_name"])
     waste["value"] = (waste["qty"] * waste["goods_code"].map(master["unit_cost"]).astype(float)).round(2)
     waste = waste[["shop_id", "goods_code", "goods_name", "date", "qty", "value"]].sort_values(
@@ -152,6 +156,23 @@ def _build(out: Output, usage, ids: tuple[int, ...], start, end, service_level: 
     _charts(out, table, waste)
 
 
+def _ledger(ids: tuple[int, ...], start, since, sale_from, end) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Sale consumption and waste per store × goods × day from one scan of the seven ledger tables,
+    for three uses: the trailing sale window from `sale_from` behind daily use (date, consumed =
+    −Σ change); from `since` the consumption compared with sales through the recipes (shop_id,
+    date, goods_code, consumed as a positive quantity, as `metrics.consumption_daily` gives it);
+    write-offs (change type 3) in [start, end], as `daily_changes` gives them."""
+    lo = None if since is None else min(since, sale_from)
+    ledger = q.daily_changes(lo, end, ids, types=(SALE, WASTE))
+    waste = ledger[ledger["change_type"] == WASTE]
+    ledger = ledger[ledger["change_type"] == SALE]
+    ledger = ledger.assign(date=ledger["business_date"], consumed=-ledger["qty"].astype(float))
+    used = ledger if since is None else ledger[ledger["date"] >= pd.Timestamp(since)]
+    used = used.assign(consumed=used["qty"].astype(float).abs())[["shop_id", "date", "goods_code", "consumed"]]
+    waste = waste if start is None else waste[waste["business_date"] >= pd.Timestamp(start)]
+    return ledger[ledger["date"] >= pd.Timestamp(sale_from)], used, waste.reset_index(drop=True)
+
+
 def _lost_note(out: Output, lost: pd.DataFrame) -> None:
     """Say which stock-out days did not cut sales (a count to check) and chart expected vs actual."""
     if lost.empty:      # no day out: nothing to say (and an empty frame's masks would select columns)
@@ -165,13 +186,19 @@ def _lost_note(out: Output, lost: pd.DataFrame) -> None:
                             "count or an entry error, not an empty shelf — see lost_sales, sales_fell false.")
     if len(known):
         label = (known["shop_id"].astype(str) + " " + known["goods_name"].fillna(known["goods_code"]) + " · "
-                 + known["date"].map(_day).str[5:])
+                 + _days(known["date"]).str[5:])
         long = known.assign(position=label).melt(["position"], ["usual_items", "actual_items"], "series", "items")
         out.charts["lost_sales"] = alt.Chart(long).mark_bar().encode(
             x=alt.X("position:N", title=None, sort=None, axis=alt.Axis(labelAngle=-45, labelLimit=260, labelOverlap=False)),
-            xOffset="series:N", y=alt.Y("items:Q", title="Items of products needing the goods"),
+            xOffset=alt.XOffset("series:N"), y=alt.Y("items:Q", title="Items of products needing the goods"),
             color=alt.Color("series:N", legend=alt.Legend(orient="top"), title=None),
-            tooltip=["position", "series", "items"])
+            tooltip=_tooltip("position", "series", "items"))
+
+
+def _tooltip(*fields: str) -> list[alt.Tooltip]:
+    """Tooltip channels built directly: Altair wraps each bare string through `from_dict`, which
+    hashes its whole schema every call (about 10 ms a field, most of the charts' cost here)."""
+    return [alt.Tooltip(f) for f in fields]
 
 
 def _status_key(col: pd.Series) -> pd.Series:
@@ -184,13 +211,11 @@ def _empty(out: Output) -> None:
 
 
 def _forecast(end, ids: tuple[int, ...]) -> pd.DataFrame:
-    """Mean predicted daily use over the next FORECAST_DAYS days from each series' latest run up to `end`."""
-    p = fq.demand_predictions(end + timedelta(days=1), end + timedelta(days=FORECAST_DAYS), ids)
-    p = p[p["predict_run_date"] <= pd.Timestamp(end)]
+    """Mean predicted daily use over the next FORECAST_DAYS days from each series' latest run up to `end`
+    (picked at the source: every run's rows cost ten times more to read)."""
+    p = fq.latest_predictions(end + timedelta(days=1), end + timedelta(days=FORECAST_DAYS), end, ids)
     if p.empty:
         return pd.DataFrame(columns=model.KEYS + ["forecast_use"])
-    latest = p.groupby(model.KEYS)["predict_run_date"].transform("max")
-    p = p[p["predict_run_date"] == latest]
     return p.groupby(model.KEYS, as_index=False)["pred_qty"].mean().rename(columns={"pred_qty": "forecast_use"})
 
 
@@ -217,13 +242,13 @@ def _charts(out: Output, table: pd.DataFrame, waste: pd.DataFrame) -> None:
             y=alt.Y("goods_name:N", title=None, sort="ascending", axis=alt.Axis(labelLimit=220, labelOverlap=False)),
             color=alt.Color("cell_days:Q", title="Days of supply",
                             scale=alt.Scale(domain=[0, 3, 7, 14, 30], range=["#d62728", "#ff7f0e", "#e0e070", "#2e9e44", "#1f77b4"])),
-            tooltip=["shop_id", "goods_code", "goods_name", "stock_qty", "daily_use", "forecast_use", "days_of_supply",
-                     "reorder_point", "status"]).properties(height=max(160, 18 * grid["goods_name"].nunique()))
+            tooltip=_tooltip("shop_id", "goods_code", "goods_name", "stock_qty", "daily_use", "forecast_use",
+                             "days_of_supply", "reorder_point", "status")).properties(height=max(160, 18 * grid["goods_name"].nunique()))
     if len(waste):
         by = waste.groupby(["shop_id", "goods_name"], as_index=False)["value"].sum()
         out.charts["waste_by_goods_and_store"] = alt.Chart(by).mark_bar().encode(
             x=alt.X("sum(value):Q", title=formats.money_title("Waste written off at cost", "USD")), y=alt.Y("goods_name:N", sort="-x", title=None),
-            color=alt.Color("shop_id:N", title="Store"), tooltip=["shop_id", "goods_name", "value"])
+            color=alt.Color("shop_id:N", title="Store"), tooltip=_tooltip("shop_id", "goods_name", "value"))
 
 
 def _drill(out: Output, store, goods: str, ids: tuple[int, ...], end, trailing_days: int) -> None:
@@ -252,7 +277,7 @@ def _drill(out: Output, store, goods: str, ids: tuple[int, ...], end, trailing_d
     d = d.rename_axis("date").reset_index()
     d.insert(0, "goods_code", goods)
     d.insert(0, "shop_id", int(store))
-    d["date"] = d["date"].map(_day)
+    d["date"] = _days(d["date"])
     out.tables["drill"] = d
     ship = pq.shipments(None, None)
     lines = pq.shipment_lines(None, None)
@@ -264,7 +289,7 @@ def _drill(out: Output, store, goods: str, ids: tuple[int, ...], end, trailing_d
     long = d.melt(["date"], ["closing_stock", "consumed", "forecast_lead1"], "series", "value").dropna()
     out.charts["drill"] = alt.Chart(long).mark_line(point=True).encode(
         x=alt.X("date:T", title=None), y=alt.Y("value:Q", title=goods), color=alt.Color("series:N", legend=alt.Legend(orient="top")),
-        tooltip=["date", "series", "value"])
+        tooltip=_tooltip("date", "series", "value"))
 
 
 TOOL = Tool(
