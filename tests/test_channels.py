@@ -71,6 +71,7 @@ def test_no_mature_user_leaves_the_projection_at_zero(demo):
     out = tools.execute("channels", Filters(end=date(2025, 8, 15), as_of=date(2025, 8, 15)), MARKETING)
     rows = _channel_rows(out)
     assert len(rows) and (rows["ltv_180"] >= 0).all() and rows["retention_90"].isna().all()
+    assert any("with no projection for the young ones" in msg.text for msg in out.messages)
 
 
 def test_cac_and_ratio_never_inf():

@@ -177,6 +177,10 @@ def _channel_table(out: Output, data: dict) -> pd.DataFrame:
     now, cohort = data["now"], data["cohort"]
     facts = m.user_facts(cohort, data["orders"], now)
     curves = _curves(data)
+    if _mature(data).empty:
+        out.note("info", f"No user registered {m.HORIZON} days or more before {data['now']:%Y-%m-%d}: "
+                         f"ltv_{m.HORIZON} is what users spent so far, with no projection for the young ones "
+                         "(the projection learns from users at least that old).")
     spend = data["spend"]
     unknown = sorted(set(spend["channel"]) - set(m.ORDER))
     if unknown:
@@ -234,12 +238,18 @@ def _row(channel: str, source: str | None, facts: pd.DataFrame, ltv: pd.Series, 
     return row
 
 
+def _mature(data: dict) -> pd.DataFrame:
+    """Users registered at least the horizon (180 days) before the as-of day: the ones whose
+    spending so far shows how a young user's will develop."""
+    regs = data["regs"]
+    return regs[regs["register"] <= data["now"] - pd.Timedelta(days=m.HORIZON)]
+
+
 def _curves(data: dict) -> dict[str, np.ndarray]:
     """Development curve per channel from its mature users (all registrations, not only the
     range's), and the pooled one under '*'. User codes are t_user rows: an order's channel is
     looked up by position."""
-    regs = data["regs"]
-    mature = regs[regs["register"] <= data["now"] - pd.Timedelta(days=m.HORIZON)]
+    mature = _mature(data)
     channel = np.full(data["users"], -1)
     channel[mature["user_no"].to_numpy()] = mature["channel"].cat.codes.to_numpy()
     orders = data["orders"]
