@@ -54,8 +54,8 @@ def _build(args: argparse.Namespace) -> int:
                    progress=None if args.quiet else _printer())
     print(json.dumps(report, indent=1, default=str))
     if not args.quiet and not args.target:
-        print("next: `python -m lucky warm` precomputes the heavy pages for this data (about a "
-              "minute at scale 1; the app starts it by itself after a first-run build)", file=sys.stderr)
+        print("next: `python -m lucky warm` precomputes the heavy pages for this data (15 s at "
+              "scale 1; the app starts it by itself after a first-run build)", file=sys.stderr)
     return 0
 
 
