@@ -54,15 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--truth", help="the build's truth JSON: check the channel order")
     parser.add_argument("--week-ending", default="2026-02-14", help="the weekly summary's last day")
     args = parser.parse_args(argv)
-    if args.demo:
-        os.environ.pop("LUCKY_DATABASE_URL", None)
-        os.environ["LUCKY_DEMO_PATH"] = str(Path(args.demo).resolve())
     from bench_marketing import time_page
+    from bench_pages import use_demo
 
-    from lucky import sources, tools
-
-    sources.dispose_all()
-    tools.registry()
+    use_demo(args.demo)
     rounds = []
     for _ in range(args.repeat):
         r = time_page("channels", args.role)          # cold_s, cold_cpu_s, warm_s, warm_cpu_s, problems

@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_pages import demo_file, ensure  # noqa: E402
+from bench_pages import demo_file, ensure, use_demo  # noqa: E402
 
 TARGETS = {"compliance": (2.0, 0.3), "expansion": (3.0, 0.3)}
 
@@ -101,13 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = demo_file(args.scale, args.demo)
     ensure(path, args.scale)
-    os.environ.pop("LUCKY_DATABASE_URL", None)
-    os.environ["LUCKY_DEMO_PATH"] = str(path)
     os.environ["LUCKY_STATE_URL"] = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_state.sqlite'}"
-    from lucky import sources, tools
-
-    sources.dispose_all()
-    tools.registry()
+    use_demo(path)
     record: dict = {"scale": args.scale, "demo": str(path), "cpus": os.cpu_count(),
                     "load_avg_before": os.getloadavg(), "measured_at": time.strftime("%Y-%m-%d %H:%M:%S")}
     pages = [ROOT / "pages" / f"{slug}.py" for slug in TARGETS if (ROOT / "pages" / f"{slug}.py").exists()]

@@ -106,13 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only-campaigns", action="store_true", help="skip the Customer 360 page and search")
     parser.add_argument("--only-search", action="store_true", help="only the customer search (no pages)")
     args = parser.parse_args(argv)
-    if args.demo:
-        os.environ.pop("LUCKY_DATABASE_URL", None)
-        os.environ["LUCKY_DEMO_PATH"] = str(Path(args.demo).resolve())
-    from lucky import sources, tools
+    from bench_pages import use_demo
 
-    sources.dispose_all()
-    tools.registry()
+    use_demo(args.demo)
     if args.only_search:
         return search_only(args)
     rounds, camp = [], []

@@ -27,7 +27,7 @@ TARGET = (2.0, 0.3)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench_pages import demo_file, ensure, time_page
+    from bench_pages import demo_file, ensure, time_page, use_demo
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
@@ -36,14 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     path = demo_file(args.scale, args.demo)
     ensure(path, args.scale)
-    os.environ.pop("LUCKY_DATABASE_URL", None)
-    os.environ["LUCKY_DEMO_PATH"] = str(path)
-    from lucky import sources, tools
+    use_demo(path)
+    from lucky import tools
     from lucky.core import Filters, Viewer
 
-    sources.dispose_all()
     pages = [ROOT / "pages" / f"{slug}.py" for slug in PAGES if (ROOT / "pages" / f"{slug}.py").exists()]
-    tools.registry()
     time_page(pages[0], "admin")                     # first connection and lazy imports
     results, failed = [], False
     print(f"{'page':20s} {'tool s':>7s} {'cpu s':>7s} {'cold s':>7s} {'warm s':>7s} {'page cpu':>9s}  "

@@ -48,6 +48,18 @@ def ensure(path: Path, scale: float) -> None:
     build(str(path), scale=scale, progress=lambda step, f: print(f"  {f:4.0%} {step}", file=sys.stderr))
 
 
+def use_demo(path: Path | str | None) -> None:
+    """Point Lucky at this DuckDB file as the app's embedded demo (None: keep the configured
+    sources), with fresh engines and every tool imported: imports are not part of a page's time."""
+    if path is not None:
+        os.environ.pop("LUCKY_DATABASE_URL", None)
+        os.environ["LUCKY_DEMO_PATH"] = str(Path(path).resolve())
+    from lucky import sources, tools
+
+    sources.dispose_all()
+    tools.registry()
+
+
 def time_page(page: Path, role: str, first: bool = False) -> tuple[float, float, float, list[str]]:
     """Cold (or `first`) and warm wall seconds, cold CPU seconds of this process (load inflates
     wall, not CPU)."""
@@ -84,12 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
     path = demo_file(args.scale, args.demo)
     ensure(path, args.scale)
-    os.environ.pop("LUCKY_DATABASE_URL", None)
-    os.environ["LUCKY_DEMO_PATH"] = str(path)       # the embedded demo, as the app uses it
-    from lucky import sources, tools
-
-    sources.dispose_all()
-    tools.registry()                                 # imports are not part of a page's time
+    use_demo(path)                                   # the embedded demo, as the app uses it
     pages = sorted((ROOT / "pages").glob("*.py"))
     if args.page:
         pages = [p for p in pages if p.stem in args.page]

@@ -65,13 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args(argv)
-    os.environ.pop("LUCKY_DATABASE_URL", None)
-    os.environ["LUCKY_DEMO_PATH"] = str(Path(args.demo).resolve())
-    from lucky import sources, tools
+    from bench_pages import use_demo
+
+    use_demo(args.demo)
+    from lucky import tools
     from lucky.core import Filters, Viewer
 
-    sources.dispose_all()
-    tools.registry()
     record = {"scale": args.scale, "demo": args.demo, "cpus": os.cpu_count(), "load_before": os.getloadavg(),
               "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"), "pages": [], "figures": {}}
     feb = Filters(start=date(2026, 2, 1), end=date(2026, 2, 14))

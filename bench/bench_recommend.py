@@ -34,18 +34,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--scale", type=float, default=1.0)
     ap.add_argument("--repeat", type=int, default=2)
     args = ap.parse_args(argv)
-    os.environ.pop("LUCKY_DATABASE_URL", None)
-    os.environ["LUCKY_DEMO_PATH"] = str(Path(args.demo).resolve())
+    from bench_pages import use_demo
     from bench_product import summary, time_page
 
-    from lucky import sources, tools
+    use_demo(args.demo)
+    from lucky import tools
     from lucky.core import Filters, Viewer
     from lucky.models import recommend as rm
     from lucky.tools import _memo
     from lucky.tools import recommendations as rec
 
-    sources.dispose_all()
-    tools.registry()
     record = {"scale": args.scale, "demo": args.demo, "cpus": os.cpu_count(), "load_before": os.getloadavg(),
               "measured_at": time.strftime("%Y-%m-%d %H:%M:%S"), "figures": {}, "pages": []}
     filters = Filters()

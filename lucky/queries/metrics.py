@@ -25,7 +25,7 @@ from lucky.models.histogram import histogram_quantile
 from lucky.models.inventory import usage
 from lucky.models.timezones import localize, midnight_hours, to_local, utc_bounds
 from lucky.queries import orders as order_queries
-from lucky.schema import ORDER_COMPLETED, ORDER_REFUNDED, WEEKDAYS
+from lucky.schema import ORDER_CANCELLED, ORDER_COMPLETED, ORDER_REFUNDED, WEEKDAYS
 
 #: accept -> done longer than this, or negative, cannot be a real drink (the seed's tail ends
 #: below two hours: tickets left open that long are a clock or sync fault).
@@ -95,7 +95,7 @@ def orders_hours(shops: pd.DataFrame, start=None, end=None, currency: str | None
     h = _days(h, shops, start, end, hour=True)
     h["orders_90"] = np.where(h["status"] == ORDER_COMPLETED, h["orders"], 0)
     h["revenue"] = np.where(h["status"] == ORDER_COMPLETED, h["pay_money"].fillna(0), 0.0)
-    h["cancelled"] = np.where(h["status"] == 0, h["orders"], 0)
+    h["cancelled"] = np.where(h["status"] == ORDER_CANCELLED, h["orders"], 0)
     h["refunded"] = np.where(h["status"] == ORDER_REFUNDED, h["orders"], 0)
     g = h.groupby(["shop_id", "date", "hour"], as_index=False).agg(
         placed=("orders", "sum"), orders=("orders_90", "sum"), revenue=("revenue", "sum"),

@@ -62,17 +62,16 @@ def warm(slugs: list[str] | None = None, say: Callable[[str], None] = log.info) 
 
 
 def start_in_background() -> subprocess.Popen | None:
-    """Start `python -m lucky warm` as a low-priority child process, so the pages a person opens
-    meanwhile keep the CPU (a thread would share this process's interpreter lock)."""
-    def lower_priority() -> None:
-        os.nice(10)
-
+    """Start `python -m lucky warm --nice 10` as a child process, so the pages a person opens
+    meanwhile keep the CPU (a thread would share this process's interpreter lock). The child
+    lowers its own priority: a `preexec_fn` is unsafe in a threaded server (the child can
+    deadlock before exec)."""
     root = Path(__file__).resolve().parents[2]     # where `lucky` imports from, whatever the cwd
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     try:
-        return subprocess.Popen([sys.executable, "-m", "lucky", "warm", "--quiet"], cwd=root, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                preexec_fn=lower_priority, start_new_session=True)
+        return subprocess.Popen([sys.executable, "-m", "lucky", "warm", "--quiet", "--nice", "10"], cwd=root,
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
     except OSError as exc:
         log.warning("could not start the warm-up (%s); first views will compute their bases", exc)
         return None
@@ -82,6 +81,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tool", action="append", default=[], metavar="SLUG",
                         help=f"only these tools (default: every tool that keeps a base: {', '.join(heavy())})")
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    parser.add_argument("--nice", type=int, default=0, metavar="N",
+                        help="lower this process's priority by N first (the app's background warm-up: 10)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,6 +91,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"unknown tool(s): {', '.join(unknown)}; known: {', '.join(tools.registry())}",
               file=sys.stderr)
         return 2
+    if args.nice > 0 and hasattr(os, "nice"):
+        os.nice(args.nice)
     say = (lambda _text: None) if args.quiet else (lambda text: print(text, file=sys.stderr, flush=True))
     done = warm(args.tool or None, say)
     return 1 if any(v.startswith("failed") for v in done.values()) else 0
