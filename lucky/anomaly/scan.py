@@ -16,9 +16,13 @@ from lucky.models import anomaly, intraday
 from lucky.models.baselines import DEFAULT
 from lucky.queries import metrics
 from lucky.queries import shops as shop_queries
+from lucky.tools import _memo
 
 HISTORY_DAYS = 7 * DEFAULT.weekday_weeks + DEFAULT.level_days + 7
 USAGE_HISTORY_DAYS = DEFAULT.spread_days + DEFAULT.level_days + 7   # a ratio: no weekday effect
+#: every database the scan reads (the stores, then the metrics' own): the inputs' data version
+DATABASES = ("luckyus_opshop", "luckyus_sales_order", "luckyus_sales_payment", "luckyus_opproduction",
+             "luckyus_iot_platform", "luckyus_scm_shopstock", "luckyus_scm_commodity", "luckyus_sales_crm")
 
 
 @dataclass
@@ -107,6 +111,18 @@ def with_hours(found: pd.DataFrame, profiles: pd.DataFrame) -> pd.DataFrame:
     return found
 
 
+def read_inputs(shops: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp,
+                usage_start: pd.Timestamp) -> dict[str, pd.DataFrame]:
+    """`metrics.daily_inputs`, kept once per data version and window (`_memo`: memory, and disk
+    for a DuckDB demo). They are two thirds of a scan's cost and depend on nothing a person
+    changes (verdicts and sensitivity apply after), so the feed and the briefing share them
+    across viewers, options and a restarted server. The returned dict is the caller's own."""
+    key = _memo.source_key(*DATABASES) + (tuple(shops["shop_id"]), tuple(shops["time_zone"]),
+                                           start, end, usage_start)
+    kept = _memo.memo("anomaly.inputs", key, lambda: metrics.daily_inputs(shops, start, end, usage_start))
+    return dict(kept)
+
+
 def select_shops(stores: tuple[int, ...] = (), currency: str | None = None) -> pd.DataFrame:
     """The stores to scan: real trading stores of `currency`, or with None every store of any
     currency (test and internal stores included; per-store counts and ratios need no
@@ -145,8 +161,8 @@ def run(start: date | None = None, end: date | None = None, stores: tuple[int, .
         hi = last
     names = shops.set_index("shop_id")["shop_name"]
     notes += young_store_notes(span, names, hi)
-    inputs = metrics.daily_inputs(shops, max(first, lo - pd.Timedelta(days=HISTORY_DAYS)), hi,
-                                  usage_start=max(first, lo - pd.Timedelta(days=USAGE_HISTORY_DAYS)))
+    inputs = read_inputs(shops, max(first, lo - pd.Timedelta(days=HISTORY_DAYS)), hi,
+                         max(first, lo - pd.Timedelta(days=USAGE_HISTORY_DAYS)))
     inputs["hour_profiles"] = anomaly.hour_profiles(inputs["hours"], hi)
     found = anomaly.detect(inputs, hi, _sensitivity(notes))
     found = found[(pd.to_datetime(found["date"]) >= lo) & (pd.to_datetime(found["date"]) <= hi)]

@@ -122,13 +122,12 @@ def _hourly(result: scan.Scan) -> pd.DataFrame:
 TOOL = Tool(
     slug="anomalies", number=24, title="AI-Powered Anomaly Detection", department="Company-wide",
     roles=frozenset({"finance", "operations", "supply_chain", "it", "product", "marketing", "store_manager"}),
-    sources=("luckyus_sales_order", "luckyus_sales_payment", "luckyus_opproduction", "luckyus_iot_platform",
-             "luckyus_scm_shopstock", "luckyus_scm_commodity", "luckyus_sales_crm", "luckyus_opshop"),
+    sources=scan.DATABASES,
     run=run, options=(
         Option("min_severity", str, "Info", "hide anomalies weaker than this", choices=("Info", "Warning", "Critical")),
         Option("include_dismissed", bool, True, "list anomalies someone dismissed (marked as such)"),
         Option("all_currencies", bool, True, "scan stores of every currency (real shops only unless include_test)"),
         real_shops.INCLUDE_TEST,
-    ), icon=":material/crisis_alert:",
+    ), icon=":material/crisis_alert:", precompute=True,
     description="Statistical anomalies per store-day with severity, root cause and acknowledge/dismiss.",
 )

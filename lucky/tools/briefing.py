@@ -69,6 +69,6 @@ TOOL = Tool(
     run=run, options=(
         Option("day", date, None, "the day to brief on (default: the filters' as-of, else the latest day)"),
         Option("use_llm", bool, True, "write the narrative with the configured LLM (falls back to a template)"),
-    ), icon=":material/newspaper:",
+    ), icon=":material/newspaper:", precompute=True,
     description="Yesterday's numbers, alerts and the week ahead, as an email and a Slack message.",
 )
