@@ -86,7 +86,7 @@ if not chat:
     st.markdown("**Try one of these:**")
     cols = st.columns(len(EXAMPLES))
     for col, example in zip(cols, EXAMPLES):
-        if col.button(example, key=f"ex_{example}", use_container_width=True):
+        if col.button(example, key=f"ex_{example}", width="stretch"):
             _ask(example)
 
 question = st.chat_input("Ask a question about orders, revenue, drinks, stores, customers…")
@@ -102,7 +102,7 @@ with st.sidebar:
         st.rerun()
 with st.expander("Your recent questions and saved questions", icon=":material/history:"):
     try:
-        st.dataframe(usage.history(viewer), hide_index=True, use_container_width=True)
+        st.dataframe(usage.history(viewer), hide_index=True, width="stretch")
         saved = usage.saved_by(viewer)
         if len(saved):
             st.markdown("Saved: " + ", ".join(f"[{r.question}](?q={r.id})" for r in saved.itertuples()))
@@ -110,7 +110,7 @@ with st.expander("Your recent questions and saved questions", icon=":material/hi
         st.caption(f"History unavailable: {exc}")
 with st.expander("Usage: questions per week", icon=":material/bar_chart:"):
     try:
-        st.dataframe(usage.weekly_counts(), hide_index=True, use_container_width=True)
+        st.dataframe(usage.weekly_counts(), hide_index=True, width="stretch")
         st.caption("The report's success metric is 50+ weekly questions by non-technical staff (non_admin).")
     except LuckyError as exc:
         st.caption(f"Usage unavailable: {exc}")

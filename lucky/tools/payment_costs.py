@@ -10,6 +10,7 @@ from lucky.models import fees
 from lucky.models import shops as real_shops
 from lucky.queries import payments
 from lucky.queries import shops as shop_q
+from lucky.tools import _memo
 
 #: The report's Tool 8 table names the likely method of six channel_ids; the rest are unnamed.
 CHANNEL_NAMES = {53: "Apple Pay", 6: "Credit card", 51: "Google Pay", 3: "Debit card", 1: "Other card",
@@ -35,27 +36,38 @@ def _named(df: pd.DataFrame) -> pd.DataFrame:
 DEFAULT_FROM, DEFAULT_TO, DEFAULT_SHARE = 53, 3, 0.10
 
 
-def run(filters: Filters, viewer: Viewer, from_channel: int | None = None, to_channel: int | None = None,
-        share: float = DEFAULT_SHARE, include_test: bool = False) -> Output:
-    out = Output()
-    cur = filters.currency
+def _base(filters: Filters, include_test: bool) -> dict | None:
+    """Everything but the what-if: the channel table, the monthly rates and the window's days
+    (None when the range has no charges in the currency). Kept once per data version and
+    filters (`_memo`), so moving a what-if widget redoes one line of arithmetic, not the reads."""
     shops = shop_q.shops()
     filters = real_shops.scope(filters, shops, include_test)
     tr = payments.channel_parts(filters.start, filters.end, filters.stores, shops)
     fp = payments.fees(filters.start, filters.end, filters.stores, shops)
-    if (tr["zone_ix"] == -1).any():
-        out.note("warning", "Charges of stores without a usable time zone are placed on their UTC day.")
-    tr, fp = tr[tr["currency_code"] == cur], fp[fp["currency_code"] == cur]
+    unzoned = bool((tr["zone_ix"] == -1).any())
+    tr, fp = tr[tr["currency_code"] == filters.currency], fp[fp["currency_code"] == filters.currency]
     if tr.empty and fp.empty:
+        return {"shops": shops, "unzoned": unzoned, "table": None}
+    table = fees.channel_table(tr, fp).merge(payments.user_channels(), on="channel_id", how="left")
+    fp = fp.assign(month=fp["business_date"].dt.to_period("M").dt.to_timestamp())
+    days = max(1.0, float((tr["business_date"].max() - tr["business_date"].min()).days + 1))
+    return {"shops": shops, "unzoned": unzoned, "table": table, "monthly": fees.period_rates(fp, "month"),
+            "days": days}
+
+
+def run(filters: Filters, viewer: Viewer, from_channel: int | None = None, to_channel: int | None = None,
+        share: float = DEFAULT_SHARE, include_test: bool = False) -> Output:
+    out = Output()
+    cur = filters.currency
+    key = _memo.source_key(*TOOL.sources) + (filters, include_test)
+    base = _memo.memo("payment-costs.base", key, lambda: _base(filters, include_test))
+    shops, table = base["shops"], base["table"]
+    if base["unzoned"]:
+        out.note("warning", "Charges of stores without a usable time zone are placed on their UTC day.")
+    if table is None:
         out.note("info", f"No {cur} charges in this date range and store selection.")
         return out
-
-    table = fees.channel_table(tr, fp)
-    saved = payments.user_channels()
-    table = table.merge(saved, on="channel_id", how="left")
-    fp = fp.assign(month=fp["business_date"].dt.to_period("M").dt.to_timestamp())
-    monthly = fees.period_rates(fp, "month")
-    days = max(1.0, float((tr["business_date"].max() - tr["business_date"].min()).days + 1))
+    monthly, days = base["monthly"], base["days"]
 
     channels = set(table["channel_id"])
     src = from_channel if from_channel is not None else (DEFAULT_FROM if DEFAULT_FROM in channels
