@@ -29,15 +29,14 @@ TARGETS = {"compliance": (2.0, 0.3), "expansion": (3.0, 0.3)}
 
 
 def time_page(page: Path, role: str, query: dict | None = None) -> dict:
-    """Cold (every cache cleared: Streamlit's and the expansion model's) then warm, wall and CPU
+    """Cold (every cache in memory cleared: Streamlit's and the tools' bases, the expansion model's too) then warm, wall and CPU
     seconds of this process (the script runs on AppTest's thread; DuckDB's threads count too)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
-    from lucky.tools import _memo, expansion
+    from lucky.tools import _memo
 
     st.cache_data.clear()
-    expansion.clear_cache()
     _memo.clear()               # memory only: bases precomputed on disk for this data are kept
     at = AppTest.from_file(str(page), default_timeout=600)
     at.session_state["role"] = role

@@ -7,9 +7,6 @@ Model in `lucky.models.gravity`; data from the modelled `luckyus_iopshopexpand` 
 """
 from __future__ import annotations
 
-import threading
-import time
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -18,7 +15,6 @@ import pandas as pd
 import pydeck as pdk
 from threadpoolctl import threadpool_limits
 
-from lucky import sources
 from lucky.core import Filters, Kpi, Option, Output, Tool, Viewer
 from lucky.errors import InputError
 from lucky.models import gravity as g
@@ -27,6 +23,7 @@ from lucky.models import timezones as tzm
 from lucky.queries import expansion as q
 from lucky.queries import finance
 from lucky.queries import shops as shop_q
+from lucky.tools import _memo
 
 WHAT_IF_SQFT = 1500          # floor area assumed for a what-if point
 COMP_SQFT = 1500             # a competitor counts as a typical 1,500 sq ft cafe in the choice set
@@ -40,9 +37,6 @@ CLICK_LAYER = "new-site"     # the map layer whose objects are "put a new site h
 #: the first view: the Battery to 125th St (every store and candidate) on a 640-px high map
 MAP_VIEW = pdk.ViewState(latitude=40.7570, longitude=-73.9760, zoom=11.55, pitch=0, bearing=0)
 MAP_HEIGHT = 640
-CACHE_SECONDS = 600          # a fitted model is kept this long per source and period (as the page cache)
-_CACHE: OrderedDict[tuple, tuple[float, Model]] = OrderedDict()
-_LOCK = threading.Lock()
 
 
 def parse_sites(text: str) -> list[tuple[float, float]]:
@@ -154,27 +148,16 @@ class Model:
 
 
 def model(filters: Filters) -> Model:
-    """The fitted model for this period, kept CACHE_SECONDS per source identity (URL, demo file
-    mtime) so that scoring a clicked or typed point does not re-read 190K members' choices."""
-    key = (tuple(sources.resolve(db).key for db in TOOL.sources), filters.start, filters.end)
-    with _LOCK:
-        hit = _CACHE.get(key)
-        if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
-            _CACHE.move_to_end(key)
-            return hit[1]
+    """The fitted model for this period, kept once per data version and period (`_memo`: memory,
+    and disk for a DuckDB demo) so that scoring a clicked or typed point does not re-read 190K
+    members' choices, and a fresh server finds it precomputed. Callers copy what they change."""
+    key = _memo.source_key(*TOOL.sources) + (filters.start, filters.end)
+    return _memo.memo("expansion.model", key, lambda: _fitted(filters))
+
+
+def _fitted(filters: Filters) -> Model:
     with threadpool_limits(1, user_api="blas"):     # small matrices: BLAS threads only contend
-        fitted = _fit(filters)
-    with _LOCK:
-        _CACHE[key] = (time.monotonic(), fitted)
-        while len(_CACHE) > 4:
-            _CACHE.popitem(last=False)
-    return fitted
-
-
-def clear_cache() -> None:
-    """Forget fitted models (the bench's cold runs)."""
-    with _LOCK:
-        _CACHE.clear()
+        return _fit(filters)
 
 
 def _fit(filters: Filters) -> Model:
@@ -454,7 +437,7 @@ TOOL = Tool(
     slug="expansion", number=21, title="Expansion Site Scoring Simulator", department="Operations",
     roles=frozenset({"operations", "finance"}),
     sources=("luckyus_iopshopexpand", "luckyus_sales_order", "luckyus_opshop"),
-    run=run, icon=":material/add_location_alt:",
+    run=run, icon=":material/add_location_alt:", precompute=True,
     description="Huff gravity model of where members shop, validated store by store, scoring candidate "
                 "sites (180 Varick and others) and what-if points for revenue and cannibalisation.",
     options=(Option("sites", str, "", "what-if points 'lat,lon;lat,lon' scored alone and together",
