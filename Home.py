@@ -88,7 +88,6 @@ def ensure_demo() -> None:
     bar.empty()
     sources.dispose_all()
     frame.clear_caches()
-    warm.start_in_background()   # the heavy pages' bases, at low priority, while people look around
     st.rerun()   # draw the page on a clean screen, without the welcome and progress
 
 
@@ -126,5 +125,6 @@ if not nav:
 page = st.navigation(nav, position="sidebar", expanded=True)  # before the build: no raw page list
 BOOT.empty()
 ensure_demo()
+warm.start_if_needed()   # new demo or new code: the heavy pages' bases, at low priority, meanwhile
 with frame.through_home():
     page.run()

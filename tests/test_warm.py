@@ -31,9 +31,11 @@ def test_the_heavy_tools_are_the_ones_that_keep_a_base():
 
 
 def test_warm_computes_each_base_once_and_then_reads_it(demo, saves, tmp_path):
+    assert not warm.marker().exists()
     done = warm.warm()
     assert set(done) == set(warm.heavy())
     assert all(v.startswith("ok") for v in done.values()), done
+    assert warm.marker().exists()                  # complete: a restarted server need not redo it
     first = set(saves)
     assert len(first) >= len(done)                 # every heavy tool kept at least one base
     assert len(list((tmp_path / "precomputed").glob("*.pkl"))) == len(saves)
@@ -73,3 +75,27 @@ def test_the_background_warm_up_runs_from_anywhere(demo, saves, tmp_path, monkey
     assert proc is not None
     assert proc.wait(timeout=300) == 0
     assert list((tmp_path / "precomputed").glob("*.pkl"))   # the child wrote the bases here
+
+
+def test_the_app_starts_the_warm_up_once_per_version_until_one_completes(demo, saves, monkeypatch):
+    """Home calls `start_if_needed` on every run: the embedded demo without a complete warm-up for
+    this code and data version gets one background warm-up, not one per page view; a completed
+    one (its marker) is not redone by a restarted server; real servers get none."""
+    started = []
+    monkeypatch.setattr(warm, "start_in_background", lambda: started.append("warm-up"))
+    monkeypatch.setattr(warm, "_started", set())
+    monkeypatch.delenv("LUCKY_DATABASE_URL")
+    monkeypatch.setenv("LUCKY_DEMO_PATH", str(demo["path"]))   # the app's own embedded demo
+    path = warm.marker()
+    assert path is not None and not path.exists()
+    warm.start_if_needed()
+    warm.start_if_needed()
+    assert started == ["warm-up"]
+    _memo.keep(path, "warm", {"menu": "ok"})       # it completed
+    monkeypatch.setattr(warm, "_started", set())   # a restarted server
+    warm.start_if_needed()
+    assert started == ["warm-up"]
+    path.unlink()
+    monkeypatch.setenv("LUCKY_DATABASE_URL", "mysql+pymysql://lucky@replica:3306/")
+    assert warm.marker() is None and warm.start_if_needed() is None
+    assert started == ["warm-up"]

@@ -72,6 +72,16 @@ def _load(path: Path) -> tuple[bool, Any]:
         return False, None
 
 
+def on_disk(name: str, key: tuple) -> Path | None:
+    """Where (name, key) is kept on disk; None when the key is not one exact data version."""
+    return _path(name, key) if _exact(key) else None
+
+
+def keep(path: Path, name: str, value: Any) -> None:
+    """Write `value` where `on_disk` said (a marker or a base computed outside `memo`)."""
+    _save(path, name, value)
+
+
 def _save(path: Path, name: str, value: Any) -> None:
     """Write atomically (a reader sees the old file or the whole new one), then prune."""
     tmp = None

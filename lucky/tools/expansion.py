@@ -194,8 +194,9 @@ def _fit(filters: Filters) -> Model:
     actual = run_rate.reindex(old_enough).dropna()
     young = sorted(set(st["shop_id"]) - set(actual.index))
     if young:
+        names = st.set_index("shop_id")["shop_name"]
         m.notes.append(("info", f"Stores open fewer than {MIN_AGE_DAYS} days are not judged (still ramping): "
-                                f"{', '.join(map(str, young))}."))
+                                + ", ".join(f"{names[s]} ({s})" for s in young) + "."))
     if actual.empty:
         m.notes.append(("warning", f"No store was open {MIN_AGE_DAYS} days or more by {last:%Y-%m-%d}: revenue "
                                    "cannot be scaled or validated. Pick a later end date."))

@@ -7,6 +7,11 @@ at Luckin's size); with it, they get the page as fast as a cached one. Run it af
 (Home.py starts it after the first-run build: `start_in_background`). Real replicas change under
 the same URL: their bases live in the server's memory only, which another process cannot fill.
 
+The app starts it by itself, in the background, whenever the embedded demo has no complete
+warm-up for this code and data version (`start_if_needed`: a first-run build, a rebuilt demo, an
+upgraded Lucky whose code digest no longer matches the files on disk). A complete warm-up leaves
+a marker (`marker()`), so a restarted server does not redo it.
+
 Each tool runs for the page's default view (every day of the data, every real store, USD, default
 options: the base the page will ask for) and as no particular person: the output is thrown away,
 only the base is kept. A tool that fails is reported and the others still run.
@@ -18,17 +23,21 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 
-from lucky import tools
+from lucky import sources, tools
 from lucky.core import Filters, Viewer
 from lucky.errors import LuckyError
+from lucky.tools import _memo
 
 log = logging.getLogger(__name__)
 #: who the precomputation runs as: it sees everything, and nobody sees what it produced
 SYSTEM = Viewer(role="admin", name="lucky warm-up")
+_started: set[Path] = set()          # markers this process already started a warm-up for
+_started_lock = threading.Lock()
 
 
 def heavy() -> list[str]:
@@ -44,8 +53,16 @@ def default_filters() -> Filters:
     return Filters(start=start, end=end)
 
 
+def marker() -> Path | None:
+    """The file a complete warm-up leaves for this code and data version; None when a heavy tool
+    reads a database that is not a fixed DuckDB file (a server: another process cannot help)."""
+    databases = sorted({db for slug in heavy() for db in tools.get(slug).sources})
+    return _memo.on_disk("warm", _memo.source_key(*databases))
+
+
 def warm(slugs: list[str] | None = None, say: Callable[[str], None] = log.info) -> dict[str, str]:
-    """Run each tool once for the default view; returns slug -> "ok 3.2 s" or the failure."""
+    """Run each tool once for the default view; returns slug -> "ok 3.2 s" or the failure. A
+    complete run (every heavy tool, none failed) leaves the `marker()`."""
     filters, done = default_filters(), {}
     for slug in slugs or heavy():
         started = time.perf_counter()
@@ -58,7 +75,22 @@ def warm(slugs: list[str] | None = None, say: Callable[[str], None] = log.info) 
             log.exception("warming %s failed", slug)
             done[slug] = f"failed: {type(exc).__name__}: {exc}"
         say(f"{slug}: {done[slug]}")
+    if slugs is None and all(v.startswith("ok") for v in done.values()) and (path := marker()) \
+            and not path.exists():
+        _memo.keep(path, "warm", done)
     return done
+
+
+def start_if_needed() -> subprocess.Popen | None:
+    """Start the background warm-up when the embedded demo exists and has no complete warm-up for
+    this code and data version, once per version in this process (Home calls it on every run)."""
+    if not sources.is_demo() or (path := marker()) is None:      # no demo yet, or a server
+        return None
+    with _started_lock:
+        if path in _started or path.exists():
+            return None
+        _started.add(path)
+    return start_in_background()
 
 
 def start_in_background() -> subprocess.Popen | None:
