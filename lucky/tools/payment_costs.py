@@ -36,9 +36,9 @@ def _named(df: pd.DataFrame) -> pd.DataFrame:
 DEFAULT_FROM, DEFAULT_TO, DEFAULT_SHARE = 53, 3, 0.10
 
 
-def _base(filters: Filters, include_test: bool) -> dict | None:
+def _base(filters: Filters, include_test: bool) -> dict:
     """Everything but the what-if: the channel table, the monthly rates and the window's days
-    (None when the range has no charges in the currency). Kept once per data version and
+    (`table` None when the range has no charges in the currency). Kept once per data version and
     filters (`_memo`), so moving a what-if widget redoes one line of arithmetic, not the reads."""
     shops = shop_q.shops()
     filters = real_shops.scope(filters, shops, include_test)

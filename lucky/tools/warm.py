@@ -3,14 +3,14 @@
 A tool that declares `precompute` keeps its expensive base once per data version
 (`lucky.tools._memo`): for a DuckDB file on disk, so every server process finds it. Without this
 step the first person to open such a page after new data waits for it (seconds to tens of seconds
-at Luckin's size); with it, they get the page as fast as a cached one. Run it after a demo build
-(Home.py starts it after the first-run build: `start_in_background`). Real replicas change under
+at Luckin's size); with it, they get the page as fast as a cached one. Real replicas change under
 the same URL: their bases live in the server's memory only, which another process cannot fill.
 
 The app starts it by itself, in the background, whenever the embedded demo has no complete
 warm-up for this code and data version (`start_if_needed`: a first-run build, a rebuilt demo, an
 upgraded Lucky whose code digest no longer matches the files on disk). A complete warm-up leaves
-a marker (`marker()`), so a restarted server does not redo it.
+a marker (`marker()`), so a restarted server does not redo it. Run it by hand after building a
+demo file the app does not serve itself.
 
 Each tool runs for the page's default view (every day of the data, every real store, USD, default
 options: the base the page will ask for) and as no particular person: the output is thrown away,
