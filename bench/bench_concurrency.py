@@ -9,7 +9,11 @@ opens the three pages a second time (warm). Reported per N: p50/p95 seconds to a
 (the page's title drawn and Streamlit's running indicator gone), the server's peak RSS (process
 and children) and CPU seconds used. `--navigate`: each person opens the first page by its URL and
 reaches the other two by the sidebar's links, as people use the app (no JavaScript reload).
-Writes bench/out/concurrency_scale<scale>[_navigate].json.
+`--clients protocol`: instead of Chromium, each person is a client that speaks Streamlit's own
+WebSocket protocol (the messages a browser sends: a new session, a rerun of the page; finished at
+the script's end) and draws nothing. People's browsers run on their own computers, not on the
+server; this measures what the server does for N of them on its own cores.
+Writes bench/out/concurrency_scale<scale>[_navigate][_protocol].json.
 Goal (issue 10): p95 <= 3 s at N = 20 (warm).
 """
 from __future__ import annotations
@@ -79,10 +83,11 @@ def cpu_seconds(proc: psutil.Process) -> float:
 
 
 def client_cpu() -> float:
-    """CPU seconds of this process's finished children: the Playwright driver and the Chromium
-    it ran (each round's browser has exited when this is read), to set against the server's."""
+    """CPU seconds of the clients, to set against the server's: this process (the protocol
+    clients, Playwright's Python side) and its finished children (the Playwright driver and the
+    Chromium it ran; each round's browser has exited when this is read)."""
     t = os.times()
-    return t.children_user + t.children_system
+    return t.user + t.system + t.children_user + t.children_system
 
 
 SWITCHED = """([slug, before]) => {
@@ -129,12 +134,57 @@ async def round_of(n: int, base: str, navigate: bool) -> list[float]:
     return times
 
 
+async def protocol_session(port: int, times: list[float], navigate: bool) -> None:
+    """One person as the server sees them: per page a new WebSocket session (a full page load)
+    asking for the page's script run, or with `navigate` one session that moves between pages (a
+    sidebar click sends the same rerun with the new page); a page is done when its script
+    finishes (a run ended early for a rerun, as the app's first run does, continues)."""
+    import websockets
+    from streamlit.proto.BackMsg_pb2 import BackMsg
+    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+    async def view(ws, slug: str) -> None:
+        ask = BackMsg()
+        ask.rerun_script.query_string, ask.rerun_script.page_name = "role=admin", slug
+        await ws.send(ask.SerializeToString())
+        while True:
+            msg = ForwardMsg()
+            msg.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=180))
+            if msg.WhichOneof("type") == "page_not_found":
+                raise RuntimeError(f"the server does not know the page {slug}")
+            if msg.WhichOneof("type") == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                return
+
+    def connect():
+        return websockets.connect(f"ws://127.0.0.1:{port}/_stcore/stream", subprotocols=["streamlit"],
+                                  origin=f"http://127.0.0.1:{port}", max_size=None)
+
+    if navigate:
+        async with connect() as ws:
+            for slug in PAGES:
+                started = time.perf_counter()
+                await view(ws, slug)
+                times.append(time.perf_counter() - started)
+        return
+    for slug in PAGES:
+        started = time.perf_counter()
+        async with connect() as ws:
+            await view(ws, slug)
+        times.append(time.perf_counter() - started)
+
+
+async def protocol_round(n: int, port: int, navigate: bool) -> list[float]:
+    times: list[float] = []
+    await asyncio.gather(*(protocol_session(port, times, navigate) for _ in range(n)))
+    return times
+
+
 def pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-def measure(n: int, demo: Path, port: int, log: Path, navigate: bool) -> dict:
+def measure(n: int, demo: Path, port: int, log: Path, navigate: bool, protocol: bool = False) -> dict:
     """One fresh server, N sessions cold then warm; the server's output goes to `log`."""
     env = {**os.environ, "LUCKY_DATABASE_URL": str(demo), "PYTHONPATH": str(ROOT)}
     load_before = os.getloadavg()[0]
@@ -150,15 +200,18 @@ def measure(n: int, demo: Path, port: int, log: Path, navigate: bool) -> dict:
         sampler.start()
         cpu0, client0 = cpu_seconds(proc), client_cpu()
         base = f"http://127.0.0.1:{port}"
-        cold = asyncio.run(round_of(n, base, navigate))
-        warm = asyncio.run(round_of(n, base, navigate))
+        if protocol:
+            cold, warm = (asyncio.run(protocol_round(n, port, navigate)) for _ in range(2))
+        else:
+            cold = asyncio.run(round_of(n, base, navigate))
+            warm = asyncio.run(round_of(n, base, navigate))
         cpu, client = cpu_seconds(proc) - cpu0, client_cpu() - client0
         sampler.stop.set()
         sampler.join()
         return {"sessions": n, "cold_p50": statistics.median(cold), "cold_p95": pct(cold, 0.95),
                 "warm_p50": statistics.median(warm), "warm_p95": pct(warm, 0.95),
                 "peak_rss_mb": sampler.peak / 2**20, "cpu_s": cpu, "browser_cpu_s": client,
-                "pages": len(cold) + len(warm), "navigate": navigate,
+                "pages": len(cold) + len(warm), "navigate": navigate, "clients": "protocol" if protocol else "chromium",
                 "load_before": load_before, "load_after": os.getloadavg()[0],
                 "external_ip_lookup": "external IP" in log.read_text()}
     finally:
@@ -177,7 +230,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=8599)
     parser.add_argument("--navigate", action="store_true",
                         help="open the first page by URL, then move by the sidebar's links")
+    parser.add_argument("--clients", choices=("chromium", "protocol"), default="chromium",
+                        help="who opens the pages: headless Chromium, or Streamlit-protocol clients that draw nothing")
     args = parser.parse_args(argv)
+    protocol = args.clients == "protocol"
     from bench.bench_pages import demo_file, ensure
 
     demo = demo_file(args.scale, args.demo)
@@ -186,14 +242,14 @@ def main(argv: list[str] | None = None) -> int:
     out = ROOT / "bench" / "out"
     out.mkdir(exist_ok=True)
     for n in args.sessions:
-        row = measure(n, demo, args.port, out / f"concurrency_server_n{n}.log", args.navigate)
+        row = measure(n, demo, args.port, out / f"concurrency_server_n{n}.log", args.navigate, protocol)
         rows.append(row)
         print(f"N={n:>2}: cold p50 {row['cold_p50']:.2f} s p95 {row['cold_p95']:.2f} s | warm p50 "
               f"{row['warm_p50']:.2f} s p95 {row['warm_p95']:.2f} s | peak RSS {row['peak_rss_mb']:.0f} MB"
-              f" | CPU server {row['cpu_s']:.1f} s, browser {row['browser_cpu_s']:.1f} s"
+              f" | CPU server {row['cpu_s']:.1f} s, {args.clients} clients {row['browser_cpu_s']:.1f} s"
               f" | load {row['load_before']:.1f}->{row['load_after']:.1f}", flush=True)
     load = os.getloadavg()[0]
-    mode = "_navigate" if args.navigate else ""
+    mode = ("_navigate" if args.navigate else "") + ("_protocol" if protocol else "")
     (out / f"concurrency_scale{args.scale:g}{mode}.json").write_text(
         json.dumps({"scale": args.scale, "load_1min": load, "rows": rows}, indent=1))
     print(f"(load average at the end: {load:.1f})")
