@@ -147,12 +147,19 @@ async def protocol_session(port: int, times: list[float], navigate: bool) -> Non
         ask = BackMsg()
         ask.rerun_script.query_string, ask.rerun_script.page_name = "role=admin", slug
         await ws.send(ask.SerializeToString())
+        ran = None                     # the url path of the page the server says it ran
         while True:
             msg = ForwardMsg()
             msg.ParseFromString(await asyncio.wait_for(ws.recv(), timeout=180))
-            if msg.WhichOneof("type") == "page_not_found":
+            kind = msg.WhichOneof("type")
+            if kind == "page_not_found":
                 raise RuntimeError(f"the server does not know the page {slug}")
-            if msg.WhichOneof("type") == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+            if kind == "navigation":
+                ran = next((p.url_pathname for p in msg.navigation.app_pages
+                            if p.page_script_hash == msg.navigation.page_script_hash), None)
+            if kind == "script_finished" and msg.script_finished != ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                if ran != slug:
+                    raise RuntimeError(f"asked for {slug}, the server ran {ran}")
                 return
 
     def connect():

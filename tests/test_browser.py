@@ -377,3 +377,18 @@ def test_expansion_map_click_scores_a_new_site_and_picks_a_site(server, browser)
         assert parse_qs(urlparse(page.url).query)["expansion_sites"] == params["expansion_sites"]
     finally:
         page.close()
+
+
+def test_the_protocol_clients_of_the_concurrency_bench_open_pages(server):
+    """`bench_concurrency.py --clients protocol` speaks Streamlit's WebSocket protocol by hand: a
+    Streamlit upgrade that changes it must break this test, not silently the bench's figures."""
+    import asyncio
+
+    sys.path.insert(0, str(ROOT))
+    from bench.bench_concurrency import PAGES, protocol_session
+
+    port = urlparse(server).port
+    for navigate in (False, True):
+        times: list[float] = []
+        asyncio.run(protocol_session(port, times, navigate))
+        assert len(times) == len(PAGES) and all(0 < t < 180 for t in times), (navigate, times)
