@@ -383,6 +383,7 @@ def test_the_protocol_clients_of_the_concurrency_bench_open_pages(server):
     """`bench_concurrency.py --clients protocol` speaks Streamlit's WebSocket protocol by hand: a
     Streamlit upgrade that changes it must break this test, not silently the bench's figures."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     sys.path.insert(0, str(ROOT))
     from bench.bench_concurrency import PAGES, protocol_session
@@ -390,5 +391,6 @@ def test_the_protocol_clients_of_the_concurrency_bench_open_pages(server):
     port = urlparse(server).port
     for navigate in (False, True):
         times: list[float] = []
-        asyncio.run(protocol_session(port, times, navigate))
+        with ThreadPoolExecutor(1) as pool:   # its own event loop: Playwright's runs in this thread
+            pool.submit(asyncio.run, protocol_session(port, times, navigate)).result()
         assert len(times) == len(PAGES) and all(0 < t < 180 for t in times), (navigate, times)
