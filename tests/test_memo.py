@@ -53,3 +53,29 @@ def test_tools_served_from_disk_say_what_a_fresh_run_says(demo, state_store):
     strict = tools.execute("forecast-accuracy", f, Viewer(), min_bias=0.5).tables["series"]
     loose = tools.execute("forecast-accuracy", f, Viewer(), min_bias=0.05).tables["series"]
     assert (strict["flag"] != "ok").sum() < (loose["flag"] != "ok").sum()
+
+
+def test_a_base_another_process_is_computing_is_read_not_computed_again(tmp_path, monkeypatch):
+    """The server and its background warm-up share the disk: while one holds a base's lock (here
+    this test, through its own file handle, as another process would), the other waits for the
+    file instead of computing the same base on the same 2 cores."""
+    import fcntl
+    import threading
+
+    monkeypatch.setenv("LUCKY_DATA_DIR", str(tmp_path))
+    _memo.clear()
+    key = ("duckdb:////data/demo.duckdb@100", "USD")
+    calls, got = [], []
+    with _memo._across_processes("shared"):                       # creates the folder and lock file
+        pass
+    other = (tmp_path / "precomputed" / "shared.lock").open("a")   # "the warm-up" starts computing
+    fcntl.flock(other, fcntl.LOCK_EX)
+    page = threading.Thread(target=lambda: got.append(_memo.memo("shared", key, lambda: calls.append(1) or "mine")))
+    page.start()
+    page.join(timeout=1.0)
+    assert page.is_alive() and not calls                          # waiting, not computing
+    _memo._save(_memo._path("shared", key), "shared", "theirs")    # "the warm-up" finishes
+    other.close()                                                  # and releases the lock
+    page.join(timeout=30)
+    assert got == ["theirs"] and calls == []
+    _memo.clear()

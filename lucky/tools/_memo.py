@@ -9,9 +9,12 @@ drill-down choice or another role would redo seconds of work; this keeps the exp
   starts warm. A rebuilt demo has a new mtime, and changed code a new digest, hence new files;
   old files are pruned (`KEEP`).
 The key must carry the sources' identity (`source_key`) and every filter the base depends on.
+Processes sharing the disk (the server and its background warm-up) take a lock per name there
+(`_across_processes`), so a base one of them is computing is read by the other, not computed twice.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -20,7 +23,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -102,9 +105,28 @@ def _save(path: Path, name: str, value: Any) -> None:
             Path(tmp).unlink(missing_ok=True)
 
 
+@contextlib.contextmanager
+def _across_processes(name: str) -> Iterator[None]:
+    """Hold `<precomputed>/<name>.lock` (an advisory lock, released when the holder exits or
+    dies): on a 2-core server a page and the warm-up computing one base at once take twice as
+    long each. Where the OS has no `fcntl`, or the folder cannot be written, nothing is held."""
+    try:
+        import fcntl
+        folder = config.data_dir() / "precomputed"
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / f"{name}.lock").open("a")
+    except (ImportError, OSError):
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield                              # closing the file releases the lock
+
+
 def memo(name: str, key: tuple, compute: Callable[[], Any], ttl: float = TTL_SECONDS, size: int = 4) -> Any:
     """compute() once per (name, key); concurrent callers of one name wait for the first rather
-    than computing the same base twice. Callers must not modify what they get back."""
+    than computing the same base twice, in this process and (for a base kept on disk) in others.
+    Callers must not modify what they get back."""
     with _GUARD:
         store = _STORE.setdefault(name, OrderedDict())
         lock = _LOCKS.setdefault(name, threading.Lock())
@@ -113,12 +135,14 @@ def memo(name: str, key: tuple, compute: Callable[[], Any], ttl: float = TTL_SEC
         if hit is not None and time.monotonic() - hit[0] < ttl:
             store.move_to_end(key)
             return hit[1]
-        exact = _exact(key)
-        found, value = _load(_path(name, key)) if exact else (False, None)
-        if not found:
+        if _exact(key):
+            with _across_processes(name):
+                found, value = _load(_path(name, key))
+                if not found:
+                    value = compute()
+                    _save(_path(name, key), name, value)
+        else:
             value = compute()
-            if exact:
-                _save(_path(name, key), name, value)
         store[key] = (time.monotonic(), value)
         while len(store) > size:
             store.popitem(last=False)
