@@ -109,7 +109,8 @@ def _save(path: Path, name: str, value: Any) -> None:
 def _across_processes(name: str) -> Iterator[None]:
     """Hold `<precomputed>/<name>.lock` (an advisory lock, released when the holder exits or
     dies): on a 2-core server a page and the warm-up computing one base at once take twice as
-    long each. Where the OS has no `fcntl`, or the folder cannot be written, nothing is held."""
+    long each. Where the OS has no `fcntl`, the folder cannot be written or the file system has no
+    locks, nothing is held."""
     try:
         import fcntl
         folder = config.data_dir() / "precomputed"
@@ -119,8 +120,9 @@ def _across_processes(name: str) -> Iterator[None]:
         yield
         return
     with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        yield                              # closing the file releases the lock
+        with contextlib.suppress(OSError):    # a file system without locks: as if unlocked
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        yield                                 # closing the file releases the lock
 
 
 def memo(name: str, key: tuple, compute: Callable[[], Any], ttl: float = TTL_SECONDS, size: int = 4) -> Any:
