@@ -498,9 +498,13 @@ def source_keys(tool: Tool) -> tuple[str, ...]:
     return tuple(f"{db}={sources.resolve(db).key}" for db in tool.sources if db)
 
 
-@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False)
+@st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False, refresh_mode="background")
 def _cached_execute(slug: str, filters: Filters, viewer: Viewer, options: dict,
                     keys: tuple[str, ...], tick: object) -> Output:
+    """After the TTL the page gets the last result at once while a fresh one is computed in the
+    background (Streamlit serves it up to one more TTL): on replicas, where no base is kept on
+    disk, nobody waits for the 10-minute refresh while the app is in use. New data in a DuckDB
+    file (its mtime is in `keys`) is a new key, never a stale one."""
     return tools.execute(slug, filters, viewer, **options)
 
 
