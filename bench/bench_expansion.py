@@ -29,8 +29,9 @@ TARGETS = {"compliance": (2.0, 0.3), "expansion": (3.0, 0.3)}
 
 
 def time_page(page: Path, role: str, query: dict | None = None) -> dict:
-    """Cold (every cache in memory cleared: Streamlit's and the tools' bases, the expansion model's too) then warm, wall and CPU
-    seconds of this process (the script runs on AppTest's thread; DuckDB's threads count too)."""
+    """Cold (every cache in memory cleared: Streamlit's and the tools' bases, the expansion model
+    among them) then warm, wall and CPU seconds of this process (the script runs on AppTest's
+    thread; DuckDB's threads count too)."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
