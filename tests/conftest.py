@@ -303,6 +303,32 @@ def resolve_lazy(kwargs: dict) -> dict:
 QUERY_CALLS = _query_calls()
 
 
+#: Workers of a parallel run: one per CPU, at most four (each builds its own small demo and
+#: imports the whole app; beyond four the shared-server group is the longest path anyway).
+MAX_WORKERS = 4
+
+
+def pytest_xdist_auto_num_workers(config) -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_WORKERS))
+
+
+#: Fixtures of the machine's shared servers: their schemas and keys have fixed names, so the tests
+#: using them run in one worker of a parallel run (pytest-xdist's loadgroup), one after another.
+SERVER_FIXTURES = {"mariadb_url", "postgres_url", "redis_url"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under `-n` (pyproject's addopts), keep the tests of the shared servers in one worker and
+    those of the browser suite's Streamlit server in another (it starts once per worker);
+    everything else is spread over the workers as they free up."""
+    for item in items:
+        names = set(getattr(item, "fixturenames", ()))
+        if SERVER_FIXTURES & names:
+            item.add_marker(pytest.mark.xdist_group("servers"))
+        elif "server" in names:
+            item.add_marker(pytest.mark.xdist_group("browser"))
+
+
 def pytest_generate_tests(metafunc):
     """Tests taking `query_call` run once per (query function, parameter set)."""
     if "query_call" in metafunc.fixturenames:

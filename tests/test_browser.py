@@ -73,7 +73,9 @@ def _serve(demo_path: Path) -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
     port = _free_port()
-    env = dict(os.environ, LUCKY_DATABASE_URL=str(demo_path), PYTHONPATH=str(ROOT))
+    # maps draw their shipped base layers, never Carto's tiles: the pages talk to loopback only,
+    # and a slow tile host cannot hold up the wait for an idle network
+    env = dict(os.environ, LUCKY_DATABASE_URL=str(demo_path), PYTHONPATH=str(ROOT), LUCKY_MAP_TILES="off")
     SHOTS.mkdir(parents=True, exist_ok=True)
     with open(SHOTS.parent / f"streamlit_{port}.log", "w") as out:
         proc = subprocess.Popen(
@@ -139,6 +141,20 @@ def _grids(page) -> list[dict]:
                         r => Array.from(r.querySelectorAll('td')).map(c => c.innerText.trim()))}))""")
 
 
+def _wait_for_grids(page) -> None:
+    """Wait until every data grid in view has drawn its header (on a busy machine a grid fills
+    its accessibility table well after the script ends; one in an inactive tab or a closed
+    expander never does); a grid that never does is read as it is, and the test's own
+    assertions say what is missing."""
+    try:
+        page.wait_for_function(
+            """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
+                .filter(g => g.getBoundingClientRect().height > 0 && !g.closest('details:not([open])'))
+                .every(g => g.querySelector('table thead th'))""", timeout=20_000, polling=250)
+    except Exception:  # noqa: BLE001 - playwright's TimeoutError
+        pass
+
+
 def _shot(page, path: Path) -> None:
     """A full-page screenshot at 1440 px wide (Streamlit scrolls inside its main container)."""
     height = page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight")
@@ -156,7 +172,8 @@ def _visit(page, url: str, shot: Path | None = None) -> dict:
     # a grid fills its accessibility table only once it is on screen: show the whole page
     height = page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight")
     page.set_viewport_size({"width": VIEWPORT["width"], "height": min(max(int(height), 900), 12000)})
-    page.wait_for_timeout(800)   # the resized grids and charts repaint
+    _wait_for_grids(page)
+    page.wait_for_timeout(300)   # the resized charts repaint
     grids = _grids(page)
     if shot is not None:
         page.screenshot(path=str(shot), full_page=True)
