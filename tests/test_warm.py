@@ -78,9 +78,10 @@ def test_the_background_warm_up_runs_from_anywhere(demo, saves, tmp_path, monkey
 
 
 def test_the_app_starts_the_warm_up_once_per_version_until_one_completes(demo, saves, monkeypatch):
-    """Home calls `start_if_needed` on every run: the embedded demo without a complete warm-up for
-    this code and data version gets one background warm-up, not one per page view; a completed
-    one (its marker) is not redone by a restarted server; real servers get none."""
+    """Home calls `start_if_needed` on every run: DuckDB data (the embedded demo, or a file named by
+    LUCKY_DATABASE_URL) without a complete warm-up for this code and data version gets one
+    background warm-up, not one per page view; a completed one (its marker) is not redone by a
+    restarted server; real servers get none."""
     started = []
     monkeypatch.setattr(warm, "start_in_background", lambda: started.append("warm-up"))
     monkeypatch.setattr(warm, "_started", set())
@@ -96,6 +97,10 @@ def test_the_app_starts_the_warm_up_once_per_version_until_one_completes(demo, s
     warm.start_if_needed()
     assert started == ["warm-up"]
     path.unlink()
+    monkeypatch.setenv("LUCKY_DATABASE_URL", str(demo["path"]))   # a DuckDB file of one's own
+    assert warm.marker() == path
+    warm.start_if_needed()
+    assert started == ["warm-up", "warm-up"]
     monkeypatch.setenv("LUCKY_DATABASE_URL", "mysql+pymysql://lucky@replica:3306/")
     assert warm.marker() is None and warm.start_if_needed() is None
-    assert started == ["warm-up"]
+    assert started == ["warm-up", "warm-up"]

@@ -6,11 +6,12 @@ step the first person to open such a page after new data waits for it (seconds t
 at Luckin's size); with it, they get the page as fast as a cached one. Real replicas change under
 the same URL: their bases live in the server's memory only, which another process cannot fill.
 
-The app starts it by itself, in the background, whenever the embedded demo has no complete
-warm-up for this code and data version (`start_if_needed`: a first-run build, a rebuilt demo, an
-upgraded Lucky whose code digest no longer matches the files on disk). A complete warm-up leaves
-a marker (`marker()`), so a restarted server does not redo it. Run it by hand after building a
-demo file the app does not serve itself.
+The app starts it by itself, in the background, whenever its DuckDB data (the embedded demo or a
+file named by `LUCKY_DATABASE_URL`) has no complete warm-up for this code and data version
+(`start_if_needed`: a first-run build, a rebuilt or replaced file, an upgraded Lucky whose code
+digest no longer matches the files on disk). A complete warm-up leaves a marker (`marker()`), so a
+restarted server does not redo it. Run it by hand to have the bases ready before anyone opens a
+page (after a nightly copy, say).
 
 Each tool runs for the page's default view (every day of the data, every real store, USD, default
 options: the base the page will ask for) and as no particular person: the output is thrown away,
@@ -28,7 +29,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from lucky import sources, tools
+from lucky import tools
 from lucky.core import Filters, Viewer
 from lucky.errors import LuckyError
 from lucky.tools import _memo
@@ -82,9 +83,10 @@ def warm(slugs: list[str] | None = None, say: Callable[[str], None] = log.info) 
 
 
 def start_if_needed() -> subprocess.Popen | None:
-    """Start the background warm-up when the embedded demo exists and has no complete warm-up for
-    this code and data version, once per version in this process (Home calls it on every run)."""
-    if not sources.is_demo() or (path := marker()) is None:      # no demo yet, or a server
+    """Start the background warm-up when the heavy tools read existing DuckDB files (the embedded
+    demo, or a file `LUCKY_DATABASE_URL` names) with no complete warm-up for this code and data
+    version, once per version in this process (Home calls it on every run)."""
+    if (path := marker()) is None:      # no demo file yet, or a server
         return None
     with _started_lock:
         if path in _started or path.exists():
