@@ -287,3 +287,32 @@ def test_percent_override_leaves_fraction_named_columns_alone():
 
     config = render.as_percent(["wape", "bias", "ci_low", "hit_rate", "wape_change", "hit_rate_before"])
     assert set(config) == {"wape", "bias", "ci_low", "hit_rate_before"}
+
+
+def test_the_page_cache_keeps_charts_as_the_specs_streamlit_draws(outputs):
+    """`render.prepared` turns every Altair chart into the very Vega-Lite spec `st.altair_chart`
+    would send (so a cached view skips Altair's conversion and schema check), keeps what
+    `chart_problem` says of an empty chart, and leaves maps and other charts alone."""
+    import dataclasses
+
+    import altair as alt
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    from lucky.core import Output
+    from lucky.ui import render
+
+    out = outputs["reconciliation"]
+    empty = alt.Chart(pd.DataFrame({"day": [], "n": []})).mark_bar().encode(x="day:T", y="n:Q")
+    given = dataclasses.replace(out, charts={**out.charts, "empty": empty, "map": "digraph { a -> b }"})
+    ready = render.prepared(given)
+    altair_names = [n for n, c in given.charts.items() if type(c).__module__.startswith("altair")]
+    assert len(altair_names) >= 2
+    for name in altair_names:
+        assert isinstance(ready.charts[name], render.VegaLite), name
+    for name in set(altair_names) - {"empty"}:
+        assert ready.charts[name].problem is None
+        assert ready.charts[name].spec == _convert_altair_to_vega_lite_spec(given.charts[name]), name
+    assert ready.charts["empty"].problem == render.chart_problem(empty) and ready.charts["empty"].problem
+    assert ready.charts["map"] == "digraph { a -> b }"
+    assert ready.tables is given.tables and isinstance(ready, Output)
+    assert all(not isinstance(c, render.VegaLite) for c in given.charts.values())   # the tool's own untouched

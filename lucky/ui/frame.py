@@ -22,7 +22,7 @@ from lucky import config, sources, tools
 from lucky.access import AccessDenied
 from lucky.core import ROLES, Filters, Output, Tool, Viewer
 from lucky.errors import LuckyError
-from lucky.ui import errors
+from lucky.ui import errors, render
 
 log = logging.getLogger("lucky.ui")
 
@@ -504,8 +504,9 @@ def _cached_execute(slug: str, filters: Filters, viewer: Viewer, options: dict,
     """After the TTL the page gets the last result at once while a fresh one is computed in the
     background (Streamlit serves it up to one more TTL): on replicas, where no base is kept on
     disk, nobody waits for the 10-minute refresh while the app is in use. New data in a DuckDB
-    file (its mtime is in `keys`) is a new key, never a stale one."""
-    return tools.execute(slug, filters, viewer, **options)
+    file (its mtime is in `keys`) is a new key, never a stale one. Charts are kept as the
+    Vega-Lite specs they are drawn from (`render.prepared`)."""
+    return render.prepared(tools.execute(slug, filters, viewer, **options))
 
 
 _flights: dict[tuple, threading.Lock] = {}
