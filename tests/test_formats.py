@@ -304,7 +304,7 @@ def test_the_page_cache_keeps_charts_as_the_specs_streamlit_draws(outputs):
     out = outputs["reconciliation"]
     empty = alt.Chart(pd.DataFrame({"day": [], "n": []})).mark_bar().encode(x="day:T", y="n:Q")
     given = dataclasses.replace(out, charts={**out.charts, "empty": empty, "map": "digraph { a -> b }"})
-    ready = render.prepared(given)
+    ready, _ = render.prepared(given, Filters())
     altair_names = [n for n, c in given.charts.items() if type(c).__module__.startswith("altair")]
     assert len(altair_names) >= 2
     for name in altair_names:
@@ -316,3 +316,47 @@ def test_the_page_cache_keeps_charts_as_the_specs_streamlit_draws(outputs):
     assert ready.charts["map"] == "digraph { a -> b }"
     assert ready.tables is given.tables and isinstance(ready, Output)
     assert all(not isinstance(c, render.VegaLite) for c in given.charts.values())   # the tool's own untouched
+
+
+def test_the_page_cache_keeps_tables_as_streamlit_sends_them(outputs):
+    """Each table's prepared form is the Arrow table st.dataframe would make of `display`'s frame
+    (same bytes), for the filters it was made for; only the cached object itself carries it, so a
+    page's filtered or sorted table, or a view in another currency, is formatted afresh."""
+    import pickle
+
+    from streamlit import dataframe_util
+
+    from lucky.ui import render
+
+    f = Filters(currency="NZD")
+    out, shown = render.prepared(outputs["reconciliation-nzd"], f)
+    names = [n for n, df in out.tables.items() if not df.empty]
+    assert names and set(shown) == set(names)
+    for name in names:
+        frame, config = render.display(out.tables[name], f)
+        assert shown[name].config == config, name
+        assert (dataframe_util.convert_arrow_table_to_arrow_bytes(shown[name].data)
+                == dataframe_util.convert_pandas_df_to_arrow_bytes(frame)), name
+    cached = pickle.loads(pickle.dumps((out, shown)))       # as st.cache_data hands it out
+    render.attach(*cached)
+    table = cached[0].tables[names[0]]
+    assert table.__dict__[render.SHOWN].filters == f
+    assert render.SHOWN not in table.head(3).__dict__ and render.SHOWN not in table.copy().__dict__
+    assert render.SHOWN not in pickle.loads(pickle.dumps(table)).__dict__
+    assert render.SHOWN not in out.tables[names[0]].__dict__       # the tool's own table: unmarked
+
+
+def test_a_table_is_formatted_per_view_only_when_not_prepared_for_it(outputs, monkeypatch):
+    from lucky.ui import render
+
+    f = Filters()
+    out = render.attach(*render.prepared(outputs["reconciliation"], f))
+    name = next(n for n, df in out.tables.items() if not df.empty)
+    calls = []
+    real = render.display
+    monkeypatch.setattr(render, "display", lambda df, filters: calls.append(len(df)) or real(df, filters))
+    render.table(out.tables[name], name, f, "reconciliation")
+    assert calls == []                                           # drawn from the prepared form
+    render.table(out.tables[name], name, Filters(currency="NZD"), "reconciliation")
+    render.table(out.tables[name].head(2), name, f, "reconciliation")
+    assert calls == [len(out.tables[name].head(render.MAX_ROWS_SHOWN)), 2]

@@ -500,13 +500,13 @@ def source_keys(tool: Tool) -> tuple[str, ...]:
 
 @st.cache_data(ttl=CACHE_TTL_S, max_entries=256, show_spinner=False, refresh_mode="background")
 def _cached_execute(slug: str, filters: Filters, viewer: Viewer, options: dict,
-                    keys: tuple[str, ...], tick: object) -> Output:
+                    keys: tuple[str, ...], tick: object) -> tuple[Output, dict[str, render.Shown]]:
     """After the TTL the page gets the last result at once while a fresh one is computed in the
     background (Streamlit serves it up to one more TTL): on replicas, where no base is kept on
     disk, nobody waits for the 10-minute refresh while the app is in use. New data in a DuckDB
-    file (its mtime is in `keys`) is a new key, never a stale one. Charts are kept as the
-    Vega-Lite specs they are drawn from (`render.prepared`)."""
-    return render.prepared(tools.execute(slug, filters, viewer, **options))
+    file (its mtime is in `keys`) is a new key, never a stale one. Tables and charts are kept
+    formatted as they are drawn (`render.prepared`)."""
+    return render.prepared(tools.execute(slug, filters, viewer, **options), filters)
 
 
 _flights: dict[tuple, threading.Lock] = {}
@@ -542,7 +542,7 @@ def run_cached(slug: str, filters: Filters, viewer: Viewer, tick: object = None,
         flight = _single_flight((slug, filters, viewer, repr(sorted(options.items())), keys, tick))
         with st.spinner(f"Loading {tool.title}…", show_time=True), flight:
             try:
-                return _cached_execute(slug, filters, viewer, dict(options), keys, tick)
+                return render.attach(*_cached_execute(slug, filters, viewer, dict(options), keys, tick))
             except UnserializableReturnValueError:
                 log.warning("%s returned an unpicklable Output; running uncached", slug)
                 return tools.execute(slug, filters, viewer, **options)

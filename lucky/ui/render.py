@@ -186,6 +186,10 @@ def csv_name(slug: str, name: str, filters: Filters) -> str:
     return f"{slug}_{name}_{filters.label()}.csv"
 
 
+def _head(df: pd.DataFrame) -> pd.DataFrame:
+    return df if len(df) <= MAX_ROWS_SHOWN else df.head(MAX_ROWS_SHOWN)
+
+
 def table(df: pd.DataFrame, name: str, filters: Filters, slug: str,
           column_config_overrides: dict[str, Any] | None = None, height: int | str = "auto",
           empty_text: str | None = None, column_order: tuple[str, ...] | None = None) -> None:
@@ -195,11 +199,15 @@ def table(df: pd.DataFrame, name: str, filters: Filters, slug: str,
         st.info(empty_text or f"Nothing to list in **{title_of(name)}** for this selection.",
                 icon=":material/filter_alt_off:")
         return
-    head = df if len(df) <= MAX_ROWS_SHOWN else df.head(MAX_ROWS_SHOWN)
-    shown, config = display(head, filters)
+    ready = df.__dict__.get(SHOWN)
+    if isinstance(ready, Shown) and ready.filters == filters:
+        shown, config, columns = ready.data, dict(ready.config), ready.data.column_names
+    else:
+        shown, config = display(_head(df), filters)
+        columns = list(shown.columns)
     config.update(column_config_overrides or {})
-    order = [c for c in column_order if c in shown.columns] if column_order else None
-    if order is not None and "shop_kind" in shown.columns:
+    order = [c for c in column_order if c in columns] if column_order else None
+    if order is not None and "shop_kind" in columns:
         order.insert(1, "shop_kind")     # a flag is never hidden
     st.dataframe(shown, hide_index=True, column_config=config, height=height,
                  key=f"df_{slug}_{name}", width="stretch", column_order=order)
@@ -244,6 +252,21 @@ def chart_problem(obj: Any) -> str | None:
     return None
 
 
+#: The attribute that marks a cached table with its prepared form (`attach`): an instance attribute
+#: of that very object, so a filtered, sorted or copied table has none and is formatted afresh.
+SHOWN = "_lucky_shown"
+
+
+@dataclasses.dataclass(frozen=True)
+class Shown:
+    """A table as `table` draws it: `display`'s frame as the Arrow table st.dataframe sends, and
+    its column config, for the filters it was formatted for."""
+
+    filters: Filters
+    data: Any            # pyarrow.Table
+    config: dict[str, Any]
+
+
 @dataclasses.dataclass(frozen=True)
 class VegaLite:
     """An Altair chart already turned into the Vega-Lite spec Streamlit sends (its data as Arrow
@@ -255,9 +278,35 @@ class VegaLite:
     problem: str | None
 
 
-def prepared(output: Output) -> Output:
-    """`output` with its Altair charts as `VegaLite` (for the page cache); other charts as they
-    are. A chart Streamlit cannot convert is kept as it is and converted when drawn."""
+def prepared(output: Output, filters: Filters) -> tuple[Output, dict[str, Shown]]:
+    """What the page cache keeps of a run, done once per entry instead of on every view (the
+    formatting, Arrow conversion and chart conversion were half the server's time of a cached
+    view): `output` with its Altair charts as `VegaLite`, and each table's `Shown` form (put back
+    on the tables by `attach`). A chart or table that cannot be prepared is drawn the usual way."""
+    import pyarrow as pa
+
+    shown = {}
+    for name, df in output.tables.items():
+        if isinstance(df, pd.DataFrame) and not df.empty:
+            try:
+                frame, config = display(_head(df), filters)
+                shown[name] = Shown(filters, pa.Table.from_pandas(frame), config)
+            except Exception as exc:  # noqa: BLE001 - e.g. mixed types: Streamlit's own fixes apply
+                log.info("table %s formatted per view (%s)", name, exc)
+    return dataclasses.replace(output, charts=_prepared_charts(output)), shown
+
+
+def attach(output: Output, shown: dict[str, Shown]) -> Output:
+    """Mark each table of a cached `output` with its prepared form, for `table`."""
+    for name, ready in shown.items():
+        df = output.tables.get(name)
+        if isinstance(df, pd.DataFrame):
+            object.__setattr__(df, SHOWN, ready)     # an attribute, not a column
+    return output
+
+
+def _prepared_charts(output: Output) -> dict[str, Any]:
+    """The charts with Altair ones as `VegaLite`; one Streamlit cannot convert is kept as it is."""
     from streamlit.elements import vega_charts
 
     convert = getattr(vega_charts, "_convert_altair_to_vega_lite_spec", None)   # Streamlit's own
@@ -270,7 +319,7 @@ def prepared(output: Output) -> Output:
             except Exception as exc:  # noqa: BLE001 - drawn (and reported) the usual way instead
                 log.warning("chart %s kept as Altair (%s)", name, exc)
         charts[name] = obj
-    return dataclasses.replace(output, charts=charts)
+    return charts
 
 
 def chart(obj: Any, name: str = "") -> None:
