@@ -30,7 +30,7 @@ def test_a_duckdb_version_is_kept_on_disk_and_a_new_version_recomputes(tmp_path,
 
 def test_tools_served_from_disk_say_what_a_fresh_run_says(demo, state_store):
     """Tools read from their precomputed output or base (reconciliation, tax-gap, forecast-accuracy,
-    anomalies, the briefing, expansion, payment costs): the same tables, KPIs and messages as the
+    anomalies, the briefing, expansion, payment costs, channels): the same tables, KPIs and messages as the
     run that computed it, from memory (a second viewer: nothing the first run did changed the kept
     base) and from disk, and the options that are not in the key (min_bias) still apply."""
     from lucky import tools
@@ -38,7 +38,8 @@ def test_tools_served_from_disk_say_what_a_fresh_run_says(demo, state_store):
 
     f = Filters(start=None, end=None)
     cases = (("reconciliation", {}), ("tax-gap", {}), ("forecast-accuracy", {"min_bias": 0.05}),
-             ("anomalies", {}), ("briefing", {"use_llm": False}), ("expansion", {}), ("payment-costs", {}))
+             ("anomalies", {}), ("briefing", {"use_llm": False}), ("expansion", {}), ("payment-costs", {}),
+             ("channels", {"loyal_orders": 3}))
     for slug, opts in cases:
         _memo.clear(disk=True)
         fresh = tools.execute(slug, f, Viewer(), **opts)

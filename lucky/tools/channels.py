@@ -32,6 +32,7 @@ from lucky.models import channels as m
 from lucky.models import keys
 from lucky.queries import channels as q
 from lucky.queries import customers
+from lucky.tools import _memo
 
 ZONE = "America/New_York"      # the chain's business day for registrations and months
 COLUMNS = ["level", "channel", "utm_source", "users", "first_orders", "aov", "retention_30", "retention_90",
@@ -40,16 +41,16 @@ COLUMNS = ["level", "channel", "utm_source", "users", "first_orders", "aov", "re
 
 def run(filters: Filters, viewer: Viewer, loyal_orders: int = m.LOYAL_ORDERS) -> Output:
     out = Output()
-    data = _load(filters)
-    cohort = data["cohort"]
-    if cohort.empty:
+    key = _memo.source_key(*TOOL.sources) + (filters,)
+    base = _memo.memo("channels.base", key, lambda: _base(filters))
+    data = base["data"]
+    if data["cohort"].empty:
         out.note("info", f"No users registered between {filters.start or 'the start'} and {data['as_of']}.")
         return out
-    table = _channel_table(out, data)
-    out.tables["channels"] = table
+    out.messages += base["notes"]
+    table = out.tables["channels"] = base["table"].copy()
     out.tables["funnel"] = _funnel(out, data, loyal_orders)
-    mix = m.mix(data["registered"], data["order_days"])
-    out.tables["mix"] = mix.assign(month=mix["month"].dt.date)
+    out.tables["mix"] = base["mix"].copy()
     _kpis(out, table, data)
     _charts(out)
     if data["unknown_orders"]:
@@ -62,6 +63,19 @@ def run(filters: Filters, viewer: Viewer, loyal_orders: int = m.LOYAL_ORDERS) ->
 
 
 # ---------------------------------------------------------------- data
+def _base(filters: Filters) -> dict:
+    """What depends on the filters only, not on `loyal_orders`: the loaded data, the channels
+    table with its notes and the mix. Kept per data version and filters (`_memo`; precomputed
+    for the default view), so the page's first view and a new funnel threshold reuse it."""
+    data = _load(filters)
+    if data["cohort"].empty:
+        return {"data": data}
+    notes = Output()
+    table = _channel_table(notes, data)
+    mix = m.mix(data["registered"], data["order_days"])
+    return {"data": data, "table": table, "notes": notes.messages, "mix": mix.assign(month=mix["month"].dt.date)}
+
+
 def _load(filters: Filters) -> dict:
     """The cohort (users registered in range, with channel and utm_source), their orders up to now,
     every registration (for the development curves), tracked users, spend and the order mix.
@@ -330,6 +344,7 @@ def _charts(out: Output) -> None:
 TOOL = Tool(
     slug="channels", number=6, title="Customer Acquisition Channel Tracker", department="Marketing",
     roles=frozenset({"marketing"}), sources=(q.CRM, q.CDP, q.ORDERS, q.MKT), run=run, icon=":material/hub:",
+    precompute=True,
     description="Acquisition channels (iOS, Android, delivery, other, and utm_source where tracked) side by side: "
                 "180-day value per user, retention, AOV, spend, CAC and LTV/CAC; the funnel from app open to "
                 "loyal customer; the channel mix since launch.",
