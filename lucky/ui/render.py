@@ -280,9 +280,10 @@ class VegaLite:
 
 def prepared(output: Output, filters: Filters) -> tuple[Output, dict[str, Shown]]:
     """What the page cache keeps of a run, done once per entry instead of on every view (the
-    formatting, Arrow conversion and chart conversion were half the server's time of a cached
-    view): `output` with its Altair charts as `VegaLite`, and each table's `Shown` form (put back
-    on the tables by `attach`). A chart or table that cannot be prepared is drawn the usual way."""
+    formatting, Arrow conversion and chart conversion were nearly half the server's time of a
+    cached view): `output` with its Altair charts as `VegaLite`, and each table's `Shown` form
+    (put back on the tables by `attach`). A chart or table that cannot be prepared is drawn the
+    usual way."""
     import pyarrow as pa
 
     shown = {}
