@@ -30,9 +30,10 @@ def test_a_duckdb_version_is_kept_on_disk_and_a_new_version_recomputes(tmp_path,
 
 def test_tools_served_from_disk_say_what_a_fresh_run_says(demo, state_store):
     """Tools read from their precomputed output or base (reconciliation, tax-gap, forecast-accuracy,
-    anomalies, the briefing, expansion, payment costs, channels): the same tables, KPIs and messages as the
-    run that computed it, from memory (a second viewer: nothing the first run did changed the kept
-    base) and from disk, and the options that are not in the key (min_bias) still apply."""
+    anomalies, the briefing, expansion, payment costs, channels): the same tables, KPIs and
+    messages as the run that computed it, from memory (a second viewer: nothing the first run did
+    changed the kept base) and from disk, and the options that are not in the key (min_bias,
+    loyal_orders) still apply."""
     from lucky import tools
     from lucky.core import Filters, Viewer
 

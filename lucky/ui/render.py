@@ -270,9 +270,7 @@ class Shown:
 @dataclasses.dataclass(frozen=True)
 class VegaLite:
     """An Altair chart already turned into the Vega-Lite spec Streamlit sends (its data as Arrow
-    bytes) and what `chart_problem` said of it. The page cache keeps charts in this form: the
-    conversion and Altair's schema validation took a seventh of the server's time per cached
-    view, for the same result every time."""
+    bytes) and what `chart_problem` said of it: the form the page cache keeps (`prepared`)."""
 
     spec: dict
     problem: str | None
